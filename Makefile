@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` (the main job on embedded defaults) and `make test` (the whole suite).
+SHELL := /bin/bash
+PY_SYS ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+UV := $(shell command -v uv 2>/dev/null)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup test unit sandbox demo bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+ifdef UV
+	test -x $(PY) || uv venv $(VENV) --python $(PY_SYS) -q
+	uv pip install --python $(PY) -q -r requirements.txt -c constraints.txt
+	uv pip install --python $(PY) -q --no-deps -e .
+else
+	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e . || $(PY) -m pip install -q --no-deps -e .
+endif
+	touch $(STAMP)
+
+# The whole suite. Services a test needs (the PSI sandbox, an SMTP server, PostgreSQL) are started by the
+# tests' own fixtures or by scripts/test-services.sh, and stopped afterwards.
+test: setup
+	bash scripts/run-tests.sh
+
+unit: setup
+	$(PY) -m pytest -q tests/unit
+
+# The PSI sandbox on http://127.0.0.1:8765 with its state in var/sandbox.sqlite3
+sandbox: setup
+	mkdir -p var
+	$(PY) -m ciclo.sandbox --host 127.0.0.1 --port 8765 --state var/sandbox.sqlite3
+
+demo: setup
+	$(PY) -m ciclo.demo
+
+bench: setup
+	$(PY) bench/sandbox_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Domain primitives shared by every part of the product (payroll, sandbox, clients, reconciliation)."""
