@@ -121,3 +121,6 @@ def sandbox(sandbox_process):
     """The running sandbox, reset to its default seed data (faults cleared, log emptied)."""
     sandbox_process.reset()
     yield sandbox_process
+
+
+pytest_plugins = ["tests.ledger_fixtures"]

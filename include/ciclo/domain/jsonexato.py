@@ -1,0 +1,62 @@
+"""JSON with exact decimals: ``Decimal`` is written as a JSON *number* with its exact digits, and parsed back
+as ``Decimal`` (never through float). The standard encoder can only write floats or strings."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+_enc = json.encoder.encode_basestring  # keeps non-ASCII text as UTF-8
+
+
+def dumps(obj: Any) -> str:
+    """Compact, key-sorted JSON; Decimal as number (``Decimal('1600.00')`` → ``1600.00``)."""
+    parts: list[str] = []
+    _write(obj, parts)
+    return "".join(parts)
+
+
+def _write(o: Any, out: list[str]) -> None:
+    if o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, str):
+        out.append(_enc(o))
+    elif isinstance(o, Decimal):
+        if not o.is_finite():
+            raise ValueError(f"non-finite amount {o!r} cannot be sent")
+        out.append(format(o, "f"))
+    elif isinstance(o, int):
+        out.append(str(int(o)))
+    elif isinstance(o, float):
+        raise TypeError("floats are not written by this encoder; use Decimal")
+    elif isinstance(o, (datetime, date)):
+        out.append(_enc(o.isoformat()))
+    elif isinstance(o, dict):
+        out.append("{")
+        for i, k in enumerate(sorted(o, key=str)):
+            if i:
+                out.append(",")
+            out.append(_enc(str(k)))
+            out.append(":")
+            _write(o[k], out)
+        out.append("}")
+    elif isinstance(o, (list, tuple)):
+        out.append("[")
+        for i, v in enumerate(o):
+            if i:
+                out.append(",")
+            _write(v, out)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot encode {type(o).__name__} as JSON")
+
+
+def loads(texto: str | bytes) -> Any:
+    """Parse JSON with every non-integer number as ``Decimal``."""
+    return json.loads(texto, parse_float=Decimal)

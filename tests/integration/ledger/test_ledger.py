@@ -1,0 +1,78 @@
+"""The ledger on a real database (SQLite, and PostgreSQL when the suite started one)."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ciclo.domain import jsonexato
+from ciclo.ledger import Ledger
+from ciclo.ledger.db import from_cent
+
+EXEMPLO = jsonexato.loads("""{
+  "anoMes": "202509", "nissTrabalhador": 10000000001, "totalRemuneracao": 1600, "totalContribuicao": 556,
+  "totalReducao": 0, "totalObrigacao": 556,
+  "remuneracoes": [{"dataInicio": "2022-06-06", "dataFim": null, "natureza": "P", "remuneracao": 1600,
+                    "diasTrabalho": 30.0, "origem": "SEGURANCA_SOCIAL", "diasInatividade": 0.0, "inatividades": []},
+                   {"dataInicio": "2025-09-01", "dataFim": "2025-09-30", "natureza": "R", "remuneracao": 120.55,
+                    "diasTrabalho": 22, "origem": "ENTIDADE_EMPREGADORA", "diasInatividade": 0, "inatividades": []}],
+  "contribuicoes": [{"dataInicio": "2022-06-06", "dataFim": null, "enquadramento": "Regime geral",
+                     "valorCotizacao": 176.0, "taxaCotizacao": 11, "valorComplementarCotizacao": 0,
+                     "taxaComplementarCotizacao": 0, "valorContribuicao": 380.0, "taxaContribuicao": 23.75,
+                     "valorComplementarContribuicao": 0, "taxaComplementarContribuicao": 0, "obrigacao": 556.0}],
+  "detalhesContribuicao": []}""")
+
+
+def test_schema_is_versioned_and_migrations_are_idempotent(ledger_url):
+    a = Ledger(ledger_url)
+    b = Ledger(ledger_url)  # second start applies nothing and does not fail
+    with a.engine.connect() as c:
+        versions = [r[0] for r in c.execute(sa.text("SELECT version FROM ciclo_schema_version ORDER BY version"))]
+    assert versions == [1]
+    assert {"submissao", "valores_apurados", "chamada_externa", "contrato_comunicado"} <= set(b.t)
+    a.dispose(), b.dispose()
+
+
+def test_valores_apurados_stored_raw_and_normalised_exactly(ledger):
+    ledger.store_apurados("20000003116", "202509", [EXEMPLO])
+    [row] = ledger.valores_apurados("20000003116", "202509")
+    assert row["niss_trabalhador"] == "10000000001"
+    assert from_cent(row["total_obrigacao_cent"]) == Decimal("556.00")
+    assert jsonexato.loads(row["raw_json"]) == EXEMPLO  # as received, decimals exact
+    with ledger.begin() as c:
+        rem = dict(c.execute(sa.text(
+            "SELECT natureza, remuneracao_cent FROM apurado_remuneracao ORDER BY natureza")).all())
+        con = c.execute(sa.text("SELECT enquadramento, valor_cotizacao_cent, valor_contribuicao_cent FROM apurado_contribuicao")).one()
+    assert rem == {"P": 160000, "R": 12055}
+    assert tuple(con) == ("Regime geral", 17600, 38000)
+    # storing again (a re-run) replaces instead of duplicating
+    ledger.store_apurados("20000003116", "202509", [EXEMPLO])
+    assert len(ledger.valores_apurados("20000003116", "202509")) == 1
+    assert ledger.apurados_em_falta("20000003116", "202509", ["10000000001", 12345678910]) == ["12345678910"]
+
+
+def test_submission_lifecycle_and_unique_key(ledger):
+    import pytest
+
+    s = ledger.insert_submission("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
+    assert s["estado"] == "PENDING" and s["correcao"] in (False, 0)
+    with pytest.raises(sa.exc.IntegrityError):
+        ledger.insert_submission("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
+    s = ledger.update_submission("k" * 64, estado="ACKNOWLEDGED", comprovativo_entrega="abc")
+    assert s["estado"] == "ACKNOWLEDGED"
+    assert ledger.comprovativos_conhecidos("20000003116", "202509") == {"abc"}
+
+
+def test_contract_and_apuramento_and_audit(ledger):
+    row = ledger.insert_contrato("20000003116", "10000000001", "202509", date(2025, 9, 1), "c" * 64,
+                                 {"remuneracao_base": Decimal("1650.00"), "inicio_contrato": date(2025, 9, 1)})
+    assert ledger.ultimo_contrato_comunicado("20000003116", "10000000001") is None  # still PENDING
+    ledger.update_contrato(row["id"], estado="ACKNOWLEDGED", codigo_resultado=1)
+    assert ledger.ultimo_contrato_comunicado("20000003116", "10000000001")["campos_hash"] == "c" * 64
+    ledger.record_apuramento("20000003116", "202509", "APURADO", n_trabalhadores=1,
+                             total_obrigacao=Decimal("556.00"), data_limite_pagamento=date(2025, 10, 25))
+    ledger.record_apuramento("20000003116", "202509", "CONFIRMADO")
+    assert ledger.apuramento("20000003116", "202509")["estado"] == "CONFIRMADO"
+    ledger.audit("valores-apurados-trabalhador", "GET", "ok", 12, status=200, niss_ee="20000003116", ano_mes="202509")
+    [a] = ledger.audit_rows("20000003116")
+    assert a["servico"] == "valores-apurados-trabalhador" and a["status"] == 200

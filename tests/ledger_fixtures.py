@@ -1,0 +1,40 @@
+"""Ledger fixtures: every ledger test runs on SQLite and, when the suite started one, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_URL = os.environ.get("CICLO_TEST_PG_URL")
+
+
+def _pg_ledger_url() -> str:
+    """A fresh PostgreSQL database per test (created on the suite's server)."""
+    import sqlalchemy as sa
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL not started (CICLO_TEST_PG_URL unset); make test starts one")
+    return _pg_ledger_url()
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    from ciclo.ledger import Ledger
+
+    lg = Ledger(ledger_url)
+    yield lg
+    lg.dispose()
