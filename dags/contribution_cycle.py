@@ -1,0 +1,147 @@
+"""
+### contribution_cycle — the monthly Segurança Social contribution cycle
+
+For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYYMM):
+
+1. **carregar_folha** — read the payroll export from the employer's payroll location;
+2. **verificar_qualidade** — data-quality checks against the documented rules; errors stop *this employer*
+   before any call to the Segurança Social, and the report's path is in the task log;
+3. **comunicar_contratos** — contract changes through SOAP `alterarContratoTrabalho`;
+4. **enviar_valores** — the *valores de remuneração* through REST, exactly once (ledger + check at the SS);
+5. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
+6. **planear_obtencao** → **obter_lote** — valores apurados per worker, fetched in batches into the ledger.
+
+Scheduled on day 2 of each month for the previous month. Manual runs: set `ano_mes`, optionally the
+`employers` (NISS list; empty = all configured), `dry_run` (check only, send nothing), `allow_correction`
+(send a changed payroll for a month the SS already acknowledged). Configuration: `CICLO_EMPLOYERS` (YAML),
+one Airflow Connection per employer (`conn_id`), the ledger in the `ciclo_ledger` connection or `CICLO_LEDGER_URL`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+
+from ciclo_airflow.notifiers import OperatorNotifier
+from ciclo_airflow.sensors import ApuramentoSensor
+
+default_args = {
+    "owner": "ciclo",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "on_failure_callback": OperatorNotifier(),
+}
+
+
+@dag(
+    dag_id="contribution_cycle",
+    schedule="0 6 2 * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Lisbon"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["seguranca-social", "payroll", "monthly"],
+    doc_md=__doc__,
+    default_args=default_args,
+    params={
+        "ano_mes": Param(None, type=["null", "string"], pattern=r"^[0-9]{4}(0[1-9]|1[0-2])$",
+                         description="Reference month YYYYMM (empty: the month before the run)"),
+        "employers": Param([], type="array", items={"type": "string", "pattern": r"^[0-9]{11}$"},
+                           description="NISS of the employers to run (empty: all configured)"),
+        "dry_run": Param(False, type="boolean", description="Check and reconcile; send nothing"),
+        "allow_correction": Param(False, type="boolean",
+                                  description="Send a changed payroll for a month already acknowledged (a correction)"),
+    },
+)
+def contribution_cycle():
+    @task(retries=0)
+    def preparar() -> list[dict]:
+        """Resolve the reference month and the employers of this run (one entry per employer)."""
+        from ciclo_airflow import steps
+
+        ctx = get_current_context()
+        return steps.resolver_execucao(ctx["params"], ctx["dag_run"].run_after)
+
+    execucao = preparar()
+
+    @task_group(group_id="ciclo_ee")
+    def ciclo_ee(employer: dict):
+        @task(retries=0, execution_timeout=timedelta(minutes=20))
+        def carregar_folha(employer: dict) -> dict:
+            """Load the employer's payroll export for the month (workers, contracts, remuneration, absences)."""
+            from ciclo_airflow import steps
+
+            return steps.carregar_folha(employer)
+
+        @task(retries=0, execution_timeout=timedelta(minutes=20))
+        def verificar_qualidade(employer: dict) -> dict:
+            """Run the data-quality rules; errors stop this employer before anything is sent."""
+            from ciclo_airflow import steps
+
+            return steps.verificar_qualidade(employer)
+
+        @task(retries=3, execution_timeout=timedelta(minutes=30))
+        def comunicar_contratos(employer: dict) -> dict:
+            """Communicate contract changes of the month through SOAP alterarContratoTrabalho."""
+            from ciclo_airflow import steps
+
+            return steps.comunicar_contratos(employer, employer["ano_mes"], get_current_context()["params"]["dry_run"])
+
+        @task(retries=3, execution_timeout=timedelta(minutes=15))
+        def enviar_valores(employer: dict) -> dict:
+            """Send the valores de remuneração exactly once (a retry checks the SS before resending)."""
+            from ciclo_airflow import steps
+
+            p = get_current_context()["params"]
+            return steps.enviar_valores(employer, employer["ano_mes"], p["dry_run"], p["allow_correction"])
+
+        esperar = ApuramentoSensor(
+            task_id="esperar_apuramento", employer=employer, dry_run="{{ params.dry_run }}",
+            retries=1, poll_initial=2.0, poll_max=600.0,
+        )
+
+        @task(retries=3, execution_timeout=timedelta(minutes=10))
+        def planear_obtencao(employer: dict) -> list[dict]:
+            """List the workers with valores apurados and plan batches of those not yet in the ledger."""
+            from ciclo_airflow import steps
+
+            return steps.planear_obtencao(employer)
+
+        (carregar_folha(employer) >> verificar_qualidade(employer)
+         >> comunicar_contratos(employer) >> enviar_valores(employer) >> esperar)
+        plano = planear_obtencao(employer)
+        esperar >> plano
+        return plano
+
+    planos = ciclo_ee.expand(employer=execucao)
+
+    @task(trigger_rule="all_done", retries=0)
+    def juntar_lotes(planos) -> list[dict]:
+        """Gather the fetch batches of every employer that reached this point."""
+        from ciclo_airflow import steps
+
+        return steps.juntar_lotes(planos)
+
+    @task(retries=4, retry_delay=timedelta(seconds=20), execution_timeout=timedelta(minutes=60),
+          max_active_tis_per_dag=4)
+    def obter_lote(lote: dict) -> dict:
+        """Fetch one batch (hundreds) of workers' valores apurados into the ledger."""
+        from ciclo_airflow import steps
+
+        return steps.obter_lote(lote)
+
+    @task(trigger_rule="all_done", retries=0)
+    def resumo(execucao: list[dict]) -> dict:
+        """Summarise each employer's state from the ledger; fail the run if any employer did not get through."""
+        from ciclo_airflow import steps
+
+        return steps.resumo(execucao)
+
+    lotes = juntar_lotes(planos)
+    obtidos = obter_lote.expand(lote=lotes)
+    obtidos >> resumo(execucao)
+
+
+contribution_cycle()

@@ -1,0 +1,327 @@
+"""The task bodies of ``contribution_cycle``: Airflow glue around the ``ciclo`` package.
+
+Each function takes plain values (the employer dict, ``ano_mes``, flags) and returns a small JSON-able dict for
+XCom. Money never travels through XCom: it lives in the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+from airflow.sdk.exceptions import AirflowFailException
+
+log = logging.getLogger(__name__)
+
+LOTE_PADRAO = int(os.environ.get("CICLO_FETCH_BATCH_SIZE", "500"))
+
+
+# ------------------------------------------------------------------------------------------------ resources
+def ciclo_home() -> Path:
+    home = Path(os.environ.get("CICLO_HOME", "var")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def ledger():
+    """The ledger: the ``ciclo_ledger`` Airflow connection if defined, else ``CICLO_LEDGER_URL``, else SQLite."""
+    from ciclo.ledger import Ledger, ledger_url_default
+
+    url = None
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(os.environ.get("CICLO_LEDGER_CONN_ID", "ciclo_ledger"))
+        url = conn.get_uri()
+        url = url.replace("postgres://", "postgresql+psycopg://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
+    except Exception:  # noqa: BLE001 - connection simply not configured: fall back to env/default
+        url = None
+    return Ledger(url or ledger_url_default())
+
+
+def psi_hook(employer: dict):
+    from psi_hook import PsiHook
+
+    return PsiHook(employer["conn_id"])
+
+
+def report_dir(niss_ee: str, ano_mes: str) -> Path:
+    d = ciclo_home() / "reports" / niss_ee / ano_mes
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _truthy(v) -> bool:
+    return v is True or str(v).strip().lower() in ("true", "1", "yes")
+
+
+# ------------------------------------------------------------------------------------------------ run set-up
+def resolver_execucao(params: dict, run_after) -> list[dict]:
+    """Month and employers of this run. Scheduled runs take the month before ``run_after``; manual runs the param."""
+    from ciclo.domain.periodo import AnoMes, AnoMesInvalido
+    from ciclo.pipeline.config import ConfigError, load_employers, select
+
+    pedido = (params or {}).get("ano_mes")
+    try:
+        if pedido:
+            ano_mes = str(AnoMes.parse(pedido))
+        else:
+            ref = run_after.date() if hasattr(run_after, "date") else date.today()
+            ano_mes = str(AnoMes.de_data(ref).anterior())
+    except AnoMesInvalido as exc:
+        raise AirflowFailException(f"param ano_mes={pedido!r}: {exc}") from None
+    try:
+        employers = select(load_employers(), [str(e) for e in (params or {}).get("employers") or []])
+    except ConfigError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log.info("contribution cycle for %s: %d employer(s)", ano_mes, len(employers))
+    return [{**e.as_dict(), "ano_mes": ano_mes} for e in employers]
+
+
+# ------------------------------------------------------------------------------------------------ payroll
+def _load(employer: dict, ano_mes: str):
+    from ciclo.payroll import load_payroll
+
+    return load_payroll(employer["payroll_location"].format(niss_ee=employer["niss_ee"], ano_mes=ano_mes), ano_mes,
+                        employer["niss_ee"], mapping=employer.get("mapping"))
+
+
+def carregar_folha(employer: dict, ano_mes: str) -> dict:
+    from ciclo.payroll import PayrollLoadError
+
+    try:
+        p = _load(employer, ano_mes)
+    except PayrollLoadError as exc:
+        raise AirflowFailException(f"EE {employer['niss_ee']} {ano_mes}: payroll export unreadable: {exc}") from None
+    return {"niss_ee": employer["niss_ee"], "content_hash": p.content_hash, "trabalhadores": int(len(p.trabalhadores)),
+            "linhas_remuneracao": int(len(p.remuneracoes))}
+
+
+def verificar_qualidade(employer: dict, ano_mes: str) -> dict:
+    from ciclo.quality import check_payroll, write_report
+
+    p = _load(employer, ano_mes)
+    res = check_payroll(p)
+    paths = write_report(res, report_dir(employer["niss_ee"], ano_mes))
+    erros = sum(1 for v in _violations(res) if v["severity"] == "error")
+    avisos = sum(1 for v in _violations(res) if v["severity"] == "warning")
+    lg = ledger()
+    try:
+        lg.record_snapshot(employer["niss_ee"], ano_mes, p.content_hash, int(len(p.trabalhadores)), bool(res.ok),
+                           erros, avisos, str(paths.get("html", "")))
+    finally:
+        lg.dispose()
+    log.info("%s", res.summary_text())
+    if not res.ok:
+        raise AirflowFailException(
+            f"EE {employer['niss_ee']} {ano_mes}: {erros} data-quality error(s) block sending; nothing was sent. "
+            f"Report: {paths.get('html')}"
+        )
+    return {"ok": True, "erros": erros, "avisos": avisos, "report": {k: str(v) for k, v in paths.items()}}
+
+
+def _violations(res) -> list[dict]:
+    v = res.violations
+    if hasattr(v, "to_dict"):
+        return v.to_dict("records")
+    return [x if isinstance(x, dict) else x.__dict__ for x in v]
+
+
+# ------------------------------------------------------------------------------------------------ SOAP contracts
+def comunicar_contratos(employer: dict, ano_mes: str, dry_run) -> dict:
+    from ciclo.pipeline.contratos import comunicar
+
+    p = _load(employer, ano_mes)
+    lg = ledger()
+    try:
+        if _truthy(dry_run):
+            from ciclo.pipeline.contratos import alteracoes_a_comunicar
+
+            pend = alteracoes_a_comunicar(p, ano_mes, lg)
+            return {"dry_run": True, "a_comunicar": len(pend)}
+        soap = psi_hook(employer).get_soap_client()
+        res = comunicar(p, ano_mes, lg, soap, auditar=_auditor(lg, employer["niss_ee"], ano_mes))
+    finally:
+        lg.dispose()
+    if res["recusados"]:
+        linhas = "; ".join(f"{r['niss_trabalhador']}: {r['mensagens']}" for r in res["recusados"][:20])
+        raise AirflowFailException(
+            f"EE {employer['niss_ee']} {ano_mes}: {len(res['recusados'])} contract change(s) refused by the Segurança "
+            f"Social ({linhas}). Fix them in the payroll and re-run; values were not sent."
+        )
+    return {k: (len(v) if isinstance(v, list) else v) for k, v in res.items()}
+
+
+def _auditor(lg, niss_ee, ano_mes):
+    def auditar(servico, metodo, resultado, duracao_ms, status=None, erro_classe=None):
+        lg.audit(servico, metodo, resultado, duracao_ms, status=status, niss_ee=niss_ee, ano_mes=ano_mes,
+                 erro_classe=erro_classe)
+    return auditar
+
+
+# ------------------------------------------------------------------------------------------------ REST submission
+def enviar_valores(employer: dict, ano_mes: str, dry_run, allow_correction) -> dict:
+    from ciclo.payroll import to_valores_remuneracao
+    from ciclo.pipeline.envio import CorrecaoNaoAutorizada, EnvioIncerto, EnvioRecusado, enviar_valores as enviar
+    from ciclo.psi.errors import PsiAuthError, PsiForbiddenError
+
+    payload = to_valores_remuneracao(_load(employer, ano_mes))
+    lg = ledger()
+    t0 = time.monotonic()
+    try:
+        with psi_hook(employer).get_client() as client:
+            res = enviar(lg, client, employer["niss_ee"], ano_mes, payload,
+                         permitir_correcao=_truthy(allow_correction), dry_run=_truthy(dry_run))
+        lg.audit("valores-remuneracao", "POST", "ok", int((time.monotonic() - t0) * 1000), niss_ee=employer["niss_ee"],
+                 ano_mes=ano_mes)
+    except (CorrecaoNaoAutorizada, EnvioRecusado, PsiAuthError, PsiForbiddenError) as exc:
+        lg.audit("valores-remuneracao", "POST", "erro", int((time.monotonic() - t0) * 1000), niss_ee=employer["niss_ee"],
+                 ano_mes=ano_mes, erro_classe=type(exc).__name__)
+        raise AirflowFailException(str(exc)) from None
+    except EnvioIncerto as exc:
+        lg.audit("valores-remuneracao", "POST", "desconhecido", int((time.monotonic() - t0) * 1000),
+                 niss_ee=employer["niss_ee"], ano_mes=ano_mes, erro_classe=type(exc).__name__)
+        raise  # retryable: the retry checks the SS before resending
+    finally:
+        lg.dispose()
+    log.info("valores de remuneração %s %s: %s (%s workers, comprovativo %s)", employer["niss_ee"], ano_mes, res.estado,
+             res.n_trabalhadores, res.comprovativo)
+    return res.as_dict()
+
+
+# ------------------------------------------------------------------------------------------------ fetch
+def planear_obtencao(employer: dict, ano_mes: str, lote: int = LOTE_PADRAO) -> list[dict]:
+    """Batches of workers whose valores apurados are not yet in the ledger (a re-run fetches only the rest)."""
+    lg = ledger()
+    try:
+        with psi_hook(employer).get_client() as client:
+            mensal = client.valores_apurados_mensal(employer["niss_ee"], ano_mes)
+            lista = client.obrigacao_trabalhadores(employer["niss_ee"], ano_mes)
+        nisses = [str(_get(w, "nissTrabalhador", "niss_trabalhador")).zfill(11) for w in lista]
+        lg.record_apuramento(employer["niss_ee"], ano_mes, str(_enum(_get(mensal, "estado"))),
+                             n_trabalhadores=len(nisses), total_remuneracao=_get(mensal, "totalRemuneracao", "total_remuneracao"),
+                             total_obrigacao=_get(mensal, "totalObrigacao", "total_obrigacao"),
+                             data_limite_pagamento=_as_date(_get(mensal, "dataLimitePagamento", "data_limite_pagamento")))
+        falta = lg.apurados_em_falta(employer["niss_ee"], ano_mes, nisses)
+    finally:
+        lg.dispose()
+    log.info("EE %s %s: %d workers apurados, %d still to fetch", employer["niss_ee"], ano_mes, len(nisses), len(falta))
+    return [{"employer": employer, "ano_mes": ano_mes, "nisses": falta[i:i + lote]} for i in range(0, len(falta), lote)]
+
+
+def juntar_lotes(planos) -> list[dict]:
+    out = []
+    for plano in planos or []:
+        if plano:
+            out.extend(plano)
+    return out
+
+
+def obter_lote(lote: dict) -> dict:
+    """Fetch one batch of workers' valores apurados, streaming each into the ledger as it arrives."""
+    from ciclo.psi.bulk import fetch_valores_apurados_sync
+
+    employer, ano_mes, nisses = lote["employer"], lote["ano_mes"], lote["nisses"]
+    lg = ledger()
+    try:
+        hook = psi_hook(employer)
+
+        def sink(niss, doc):
+            lg.store_apurados(employer["niss_ee"], ano_mes, [_doc_dict(doc)])
+
+        res = fetch_valores_apurados_sync(hook.get_async_client, employer["niss_ee"], ano_mes, nisses, sink,
+                                          concurrency=hook.concurrency, rate_per_second=hook.rate_per_second)
+    finally:
+        lg.dispose()
+    if res.failed:
+        amostra = ", ".join(f"{n} ({m})" for n, m in list(res.failed.items())[:10])
+        raise RuntimeError(f"EE {employer['niss_ee']} {ano_mes}: {len(res.failed)} of {len(nisses)} workers could not be "
+                           f"fetched after retries: {amostra}. Fetched ones are kept; a retry fetches only the rest.")
+    return {"niss_ee": employer["niss_ee"], "obtidos": res.done}
+
+
+def _doc_dict(doc) -> dict:
+    if isinstance(doc, dict):
+        return doc
+    return doc.model_dump(by_alias=True, mode="python")
+
+
+def _get(obj, *names):
+    for n in names:
+        if isinstance(obj, dict) and n in obj:
+            return obj[n]
+        if hasattr(obj, n):
+            return getattr(obj, n)
+    return None
+
+
+def _enum(v):
+    return getattr(v, "value", v)
+
+
+def _as_date(v):
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+# ------------------------------------------------------------------------------------------------ summary
+def resumo(execucao: list[dict]) -> dict:
+    """Per employer: workers, submission state, apurados fetched. Writes ``$CICLO_HOME/summary-<ano_mes>.json``."""
+    import json
+
+    ano_mes = execucao[0]["ano_mes"]
+    lg = ledger()
+    linhas, incompletos = [], []
+    try:
+        for emp in execucao:
+            ee = emp["niss_ee"]
+            snap = lg.latest_snapshot(ee, ano_mes)
+            subs = lg.submissions(ee, ano_mes)
+            apur = lg.apuramento(ee, ano_mes)
+            obtidos = len(lg.apurados_obtidos(ee, ano_mes))
+            linha = {
+                "niss_ee": ee, "nome": emp.get("nome"),
+                "trabalhadores": snap["n_trabalhadores"] if snap else None,
+                "qualidade": None if not snap else ("ok" if snap["quality_ok"] else "bloqueado"),
+                "relatorio_qualidade": snap["report_path"] if snap else None,
+                "envio": subs[-1]["estado"] if subs else None,
+                "comprovativo": subs[-1]["comprovativo_entrega"] if subs else None,
+                "apuramento": apur["estado"] if apur else None,
+                "apurados_esperados": apur["n_trabalhadores"] if apur else None,
+                "apurados_obtidos": obtidos,
+            }
+            linha["estado"] = _estado_ee(linha)
+            if linha["estado"] != "APURADOS_OBTIDOS":
+                incompletos.append(linha)
+            linhas.append(linha)
+    finally:
+        lg.dispose()
+    out = ciclo_home() / f"summary-{ano_mes}.json"
+    out.write_text(json.dumps({"ano_mes": ano_mes, "employers": linhas}, ensure_ascii=False, indent=2), encoding="utf-8")
+    for l in linhas:
+        log.info("%s %s: %s (workers %s, envio %s, apurados %s/%s)", l["niss_ee"], ano_mes, l["estado"], l["trabalhadores"],
+                 l["envio"], l["apurados_obtidos"], l["apurados_esperados"])
+    if incompletos:
+        raise AirflowFailException(
+            f"{len(incompletos)} of {len(linhas)} employer(s) did not complete {ano_mes}: "
+            + "; ".join(f"{l['niss_ee']} ({l['estado']})" for l in incompletos) + f". Summary: {out}"
+        )
+    return {"ano_mes": ano_mes, "summary": str(out), "employers": linhas}
+
+
+def _estado_ee(l: dict) -> str:
+    if l["qualidade"] is None:
+        return "FOLHA_NAO_CARREGADA"
+    if l["qualidade"] == "bloqueado":
+        return "BLOQUEADO_QUALIDADE"
+    if l["envio"] not in ("ACKNOWLEDGED",):
+        return f"ENVIO_{l['envio'] or 'POR_FAZER'}"
+    if l["apuramento"] not in ("APURADO", "CONFIRMADO"):
+        return f"APURAMENTO_{l['apuramento'] or 'POR_VERIFICAR'}"
+    if l["apurados_esperados"] is not None and l["apurados_obtidos"] < l["apurados_esperados"]:
+        return "OBTENCAO_INCOMPLETA"
+    return "APURADOS_OBTIDOS"
