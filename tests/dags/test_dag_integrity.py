@@ -48,5 +48,6 @@ def test_contribution_cycle_shape(dagbag):
     # quality gates every call to the Segurança Social
     q = dag.get_task("ciclo_ee.verificar_qualidade")
     assert "ciclo_ee.comunicar_contratos" in q.downstream_task_ids
-    assert dag.params["dry_run"] is False if not hasattr(dag.params, "get_param") else dag.params.get_param("dry_run").value is False
-    assert dag.timetable.summary  # scheduled, not manual-only
+    assert dag.params["dry_run"] is False
+    assert dag.params["employers"] == []
+    assert "0 6 2 * *" in repr(dag.timetable)  # day 2 of M+1, 06:00
