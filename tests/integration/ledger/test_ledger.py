@@ -28,7 +28,10 @@ def test_schema_is_versioned_and_migrations_are_idempotent(ledger_url):
     b = Ledger(ledger_url)  # second start applies nothing and does not fail
     with a.engine.connect() as c:
         versions = [r[0] for r in c.execute(sa.text("SELECT version FROM ciclo_schema_version ORDER BY version"))]
-    assert versions == [1]
+    from ciclo.ledger import sql_dir
+
+    assert versions == sorted(int(p.name[:4]) for p in (sql_dir() / "ledger").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    assert versions[:2] == [1, 2]
     assert {"submissao", "valores_apurados", "chamada_externa", "contrato_comunicado"} <= set(b.t)
     a.dispose(), b.dispose()
 

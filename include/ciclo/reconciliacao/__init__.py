@@ -1,0 +1,160 @@
+"""Reconciliation of the payroll's internal totals with the Segurança Social's valores apurados.
+
+The comparison itself is SQL (``include/sql/reconciliacao/*.sql``, portable to SQLite and PostgreSQL); this
+module computes the internal side from the payroll, runs the SQL, classifies each difference against the
+tolerance, explains it in words an accountant accepts, and stores everything in the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ciclo.domain.dinheiro import cent, formatar_eur
+from ciclo.domain.taxas import taxa as taxa_de
+from ciclo.ledger.db import from_cent, now, sql_dir, to_cent
+
+TOLERANCIA_PADRAO = Decimal("0.01")
+
+# Wording of each difference class, in one place. {x} placeholders: interno, ss, delta, natureza.
+EXPLICACOES = {
+    "TRABALHADOR_SEM_VALORES_SS": "Trabalhador na folha sem valores apurados na Segurança Social (vínculo não comunicado ou cessado?).",
+    "TRABALHADOR_DESCONHECIDO_FOLHA": "Trabalhador com valores apurados na Segurança Social que não consta da folha (vínculo por cessar? trabalhador de outra folha?).",
+    "NATUREZA_SO_FOLHA": "Natureza {natureza} na folha ({interno}) sem correspondência na Segurança Social (valor não comunicado ou não integrado — ver alertas).",
+    "NATUREZA_SO_SS": "Natureza {natureza} apurada pela Segurança Social ({ss}) que a folha não tem.",
+    "REMUNERACAO_PERMANENTE_DIFERENTE": "Remuneração permanente diferente: folha {interno}, Segurança Social {ss} (diferença {delta}) — contrato não atualizado (remuneração base/diuturnidades) ou dias diferentes?",
+    "NATUREZA_VALOR_DIFERENTE": "Natureza {natureza} com valor diferente: folha {interno}, Segurança Social {ss} (diferença {delta}).",
+    "DIAS_DIFERENTES": "Dias de trabalho diferentes: folha {interno_texto}, Segurança Social {ss_texto} — ausência ou inatividade não comunicada?",
+    "TAXA_OU_ENQUADRAMENTO_DIFERENTE": "Enquadramento ou taxa diferente: folha {interno_texto}, Segurança Social {ss_texto}.",
+    "OBRIGACAO_DIFERENTE": "Obrigação contributiva diferente: folha {interno}, Segurança Social {ss} (diferença {delta}).",
+    "FOLHA_CONTRIBUICAO_DIFERENTE": "As contribuições calculadas pelo software de salários ({interno}) diferem das da tabela de taxas ({ss}).",
+    "ARREDONDAMENTO": "Diferença de arredondamento dentro da tolerância ({delta}).",
+}
+CLASSES_MONETARIAS = {"REMUNERACAO_PERMANENTE_DIFERENTE", "NATUREZA_VALOR_DIFERENTE", "OBRIGACAO_DIFERENTE",
+                      "FOLHA_CONTRIBUICAO_DIFERENTE"}
+
+
+@dataclass
+class TrabalhadorInterno:
+    niss_trabalhador: str
+    enquadramento: str  # code or SS description, resolved through the rates table
+    remuneracoes: dict[str, Decimal]  # natureza → amount
+    dias_trabalho: Decimal | None = None
+    dias_inatividade: Decimal | None = None
+    folha_cotizacao: Decimal | None = None
+    folha_contribuicao: Decimal | None = None
+
+
+@dataclass
+class Resultado:
+    niss_ee: str
+    ano_mes: str
+    totais: dict
+    diferencas: list[dict] = field(default_factory=list)
+
+    @property
+    def fora_tolerancia(self) -> list[dict]:
+        return [d for d in self.diferencas if not d["dentro_tolerancia"]]
+
+    @property
+    def dentro_tolerancia(self) -> bool:
+        return not self.fora_tolerancia
+
+    def resumo_texto(self, top: int = 10) -> str:
+        t = self.totais
+        linhas = [
+            f"Reconciliação {self.niss_ee} {self.ano_mes}: {t['trabalhadores_folha']} trabalhadores na folha, "
+            f"{t['trabalhadores_ss']} na Segurança Social",
+            f"  remuneração: folha {formatar_eur(from_cent(t['interno_remuneracao_cent']))}, SS {formatar_eur(from_cent(t['ss_remuneracao_cent']))}",
+            f"  obrigação:   folha {formatar_eur(from_cent(t['interno_obrigacao_cent']))}, SS {formatar_eur(from_cent(t['ss_obrigacao_cent']))}",
+            f"  diferenças: {len(self.diferencas)} ({len(self.fora_tolerancia)} fora da tolerância)",
+        ]
+        for d in self.fora_tolerancia[:top]:
+            linhas.append(f"  - {d['niss_trabalhador']}: {d['explicacao']}")
+        return "\n".join(linhas)
+
+
+def calcular_interno(trabalhador: TrabalhadorInterno, dia_ref: date) -> dict:
+    """Internal totals of one worker: remuneration total, cotização and contribuição from the dated rates table."""
+    t = taxa_de(trabalhador.enquadramento, dia_ref)
+    total = cent(sum(trabalhador.remuneracoes.values(), Decimal(0)))
+    cot, con = t.valores(total)
+    return {
+        "niss_trabalhador": trabalhador.niss_trabalhador, "enquadramento": t.descricao,
+        "taxa_cotizacao": t.cotizacao, "taxa_contribuicao": t.contribuicao,
+        "dias_trabalho": trabalhador.dias_trabalho, "dias_inatividade": trabalhador.dias_inatividade,
+        "total_remuneracao_cent": to_cent(total), "cotizacao_cent": to_cent(cot), "contribuicao_cent": to_cent(con),
+        "obrigacao_cent": to_cent(cot + con),
+        "folha_cotizacao_cent": None if trabalhador.folha_cotizacao is None else to_cent(trabalhador.folha_cotizacao),
+        "folha_contribuicao_cent": None if trabalhador.folha_contribuicao is None else to_cent(trabalhador.folha_contribuicao),
+    }
+
+
+def gravar_interno(ledger, niss_ee: str, ano_mes: str, trabalhadores: list[TrabalhadorInterno], dia_ref: date) -> None:
+    """Replace the internal totals of (EE, month) in the ledger."""
+    linhas, rem = [], []
+    for tr in trabalhadores:
+        linhas.append({"niss_ee": niss_ee, "ano_mes": ano_mes, **calcular_interno(tr, dia_ref)})
+        for natureza, valor in sorted(tr.remuneracoes.items()):
+            rem.append({"niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": tr.niss_trabalhador,
+                        "natureza": natureza, "remuneracao_cent": to_cent(valor),
+                        "dias_trabalho": tr.dias_trabalho if natureza == "P" else None})
+    with ledger.begin() as conn:
+        for nome in ("interno_remuneracao", "interno_trabalhador"):
+            t = ledger.t[nome]
+            conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+        if linhas:
+            conn.execute(ledger.t["interno_trabalhador"].insert(), linhas)
+        if rem:
+            conn.execute(ledger.t["interno_remuneracao"].insert(), rem)
+
+
+def _sql(nome: str) -> str:
+    texto = (sql_dir() / "reconciliacao" / nome).read_text(encoding="utf-8")
+    return "\n".join(l for l in texto.splitlines() if not l.strip().startswith("--"))
+
+
+def _explicar(classe: str, d: dict) -> str:
+    fmt = lambda c: "—" if c is None else formatar_eur(from_cent(c))  # noqa: E731
+    return EXPLICACOES[classe].format(
+        natureza=d.get("natureza") or "", interno=fmt(d.get("interno_cent")), ss=fmt(d.get("ss_cent")),
+        delta=fmt(d.get("delta_cent")), interno_texto=d.get("interno_texto") or "—", ss_texto=d.get("ss_texto") or "—")
+
+
+def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERANCIA_PADRAO) -> Resultado:
+    """Run the reconciliation SQL, classify and explain, store the results (replacing a previous run's)."""
+    tol_cent = to_cent(tolerancia)
+    params = {"niss_ee": niss_ee, "ano_mes": ano_mes}
+    with ledger.begin() as conn:
+        brutos = [dict(r) for r in conn.execute(sa.text(_sql("diferencas.sql")), params).mappings()]
+        totais = dict(conn.execute(sa.text(_sql("totais_ee.sql")), params).mappings().one())
+    diferencas = []
+    for b in brutos:
+        classe = b["classe"]
+        interno, ss = b["interno_cent"], b["ss_cent"]
+        delta = (ss - interno) if (interno is not None and ss is not None) else None
+        dentro = classe in CLASSES_MONETARIAS and delta is not None and abs(delta) <= tol_cent
+        d = {"niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": b["niss_trabalhador"],
+             "classe": "ARREDONDAMENTO" if dentro else classe, "natureza": b["natureza"],
+             "interno_cent": interno, "ss_cent": ss, "delta_cent": delta,
+             "interno_texto": b["interno_texto"], "ss_texto": b["ss_texto"], "dentro_tolerancia": dentro}
+        d["explicacao"] = _explicar(d["classe"], d)
+        diferencas.append(d)
+    # the biggest money first, then the non-monetary classes
+    diferencas.sort(key=lambda d: (d["dentro_tolerancia"], -abs(d["delta_cent"] or d["interno_cent"] or d["ss_cent"] or 0),
+                                   d["niss_trabalhador"], d["classe"]))
+    fora = sum(1 for d in diferencas if not d["dentro_tolerancia"])
+    with ledger.begin() as conn:
+        t = ledger.t["diferenca"]
+        conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+        if diferencas:
+            conn.execute(t.insert(), [{**d, "created_at": now()} for d in diferencas])
+        ledger._upsert(conn, "reconciliacao", [{
+            "niss_ee": niss_ee, "ano_mes": ano_mes, **{k: int(v) for k, v in totais.items()},
+            "diferencas": len(diferencas), "diferencas_fora_tolerancia": fora, "tolerancia_cent": tol_cent,
+            "reconciliado_em": now(),
+        }], keys=["niss_ee", "ano_mes"])
+    return Resultado(niss_ee, ano_mes, {k: int(v) for k, v in totais.items()}, diferencas)
