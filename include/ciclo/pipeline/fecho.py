@@ -1,0 +1,159 @@
+"""Closing the month: confirmation of the valores apurados and the payment documents, each exactly once.
+
+Confirmation: the ledger row (PENDING → CONFIRMADO) guards against a second confirmation; the Segurança Social's
+own answer (``jaConfirmado``) covers a crash between its answer and our commit.
+
+Payment documents (``ambito`` 11): the emission request is recorded PENDING before the POST. Answers 10 (a
+request is already processing) and 11 (a valid document already exists) carry the existing ``chave``, so a
+repeated request never issues a second document; the chave is then polled until ``sucesso`` / ``sem_valores`` /
+``expirado`` and the documents are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ciclo.domain import jsonexato
+from ciclo.ledger.db import now, to_cent
+
+log = logging.getLogger(__name__)
+
+AMBITO_CONTRIBUICOES_EE = 11
+
+
+def _g(obj, *names, default=None):
+    for n in names:
+        if isinstance(obj, dict) and n in obj:
+            return obj[n]
+        if hasattr(obj, n):
+            return getattr(obj, n)
+    return default
+
+
+# ------------------------------------------------------------------------------------------------ confirmation
+def confirmacao(ledger, niss_ee: str, ano_mes: str) -> dict | None:
+    t = ledger.t["confirmacao"]
+    with ledger.begin() as c:
+        r = c.execute(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)).mappings().first()
+    return dict(r) if r else None
+
+
+def registar_decisao(ledger, niss_ee: str, ano_mes: str, estado: str, modo: str, decidido_por: str | None = None,
+                     nota: str | None = None, data_confirmacao: str | None = None) -> None:
+    with ledger.begin() as c:
+        ledger._upsert(c, "confirmacao", [{
+            "niss_ee": niss_ee, "ano_mes": ano_mes, "estado": estado, "modo": modo, "decidido_por": decidido_por,
+            "nota": nota, "data_confirmacao": data_confirmacao, "created_at": now(), "updated_at": now(),
+        }], keys=["niss_ee", "ano_mes"])
+
+
+def confirmar(ledger, client, niss_ee: str, ano_mes: str, modo: str, decidido_por: str | None = None,
+              nota: str | None = None) -> dict:
+    """Confirm once. Returns ``{"estado": "CONFIRMADO", "ja_confirmado": bool, ...}``."""
+    atual = confirmacao(ledger, niss_ee, ano_mes)
+    if atual and atual["estado"] == "CONFIRMADO":
+        log.info("%s %s already confirmed on %s: not confirming again", niss_ee, ano_mes, atual["data_confirmacao"])
+        return {**atual, "ja_confirmado": True}
+    registar_decisao(ledger, niss_ee, ano_mes, "PENDING", modo, decidido_por, nota)
+    resposta = client.confirmar(niss_ee, ano_mes)
+    data = _g(resposta, "dataConfirmacao", "data_confirmacao")
+    registar_decisao(ledger, niss_ee, ano_mes, "CONFIRMADO", modo, decidido_por, nota, str(data) if data else None)
+    return {**confirmacao(ledger, niss_ee, ano_mes), "ja_confirmado": bool(_g(resposta, "jaConfirmado", "ja_confirmado", default=False))}
+
+
+# ------------------------------------------------------------------------------------------------ payment documents
+def pedido(ledger, niss_ee: str, ano_mes: str, ambito: int = AMBITO_CONTRIBUICOES_EE) -> dict | None:
+    t = ledger.t["pedido_emissao"]
+    with ledger.begin() as c:
+        r = c.execute(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.ambito == ambito)).mappings().first()
+    return dict(r) if r else None
+
+
+def _gravar_pedido(ledger, niss_ee, ano_mes, ambito, **values):
+    atual = pedido(ledger, niss_ee, ano_mes, ambito) or {"created_at": now()}
+    row = {"niss_ee": niss_ee, "ano_mes": ano_mes, "ambito": ambito, "chave": atual.get("chave"),
+           "codigo_resultado": atual.get("codigo_resultado"), "estado": atual.get("estado", "PENDING"),
+           "created_at": atual["created_at"], "updated_at": now()}
+    row.update(values)
+    with ledger.begin() as c:
+        ledger._upsert(c, "pedido_emissao", [row], keys=["niss_ee", "ano_mes", "ambito"])
+
+
+def documentos(ledger, niss_ee: str, ano_mes: str) -> list[dict]:
+    t = ledger.t["documento_pagamento"]
+    with ledger.begin() as c:
+        return [dict(r) for r in c.execute(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)
+                                           .order_by(t.c.numero)).mappings()]
+
+
+def _gravar_documentos(ledger, niss_ee, ano_mes, docs: list) -> list[dict]:
+    rows = []
+    for d in docs:
+        raw = d if isinstance(d, dict) else d.model_dump(by_alias=True, mode="python")
+        ref = raw.get("referenciaDocumentoPagamento") or {}
+        mb = ref.get("pagamentoMultibanco") or {}
+        tb = ref.get("pagamentoTransferenciaBancaria") or {}
+        validade = raw.get("dataValidade")
+        rows.append({
+            "niss_ee": niss_ee, "ano_mes": ano_mes, "numero": str(raw["numeroDocumentoPagamento"]),
+            "tipo": raw.get("tipo"), "subtipo": raw.get("subtipo"), "valor_cent": to_cent(raw["valor"]),
+            "data_validade": validade if isinstance(validade, date) or validade is None else date.fromisoformat(str(validade)[:10]),
+            "entidade_mb": _s(mb.get("entidadeMultibanco")), "referencia_mb": _s(mb.get("referenciaMultibanco")),
+            "iban": tb.get("iban"), "raw_json": jsonexato.dumps(raw), "obtido_em": now(),
+        })
+    with ledger.begin() as c:
+        ledger._upsert(c, "documento_pagamento", rows, keys=["niss_ee", "ano_mes", "numero"])
+    return rows
+
+
+def _s(v):
+    return None if v is None else str(v)
+
+
+def emitir_documentos(ledger, client, niss_ee: str, ano_mes: str, *, ambito: int = AMBITO_CONTRIBUICOES_EE,
+                      poll_seconds: float = 2.0, timeout_seconds: float = 300.0, sleep=time.sleep) -> dict:
+    """Request (once), poll and store the payment documents of a month. Returns {"estado", "documentos": [...]}."""
+    atual = pedido(ledger, niss_ee, ano_mes, ambito)
+    if atual and atual["estado"] == "sucesso" and documentos(ledger, niss_ee, ano_mes):
+        return {"estado": "sucesso", "chave": atual["chave"], "documentos": documentos(ledger, niss_ee, ano_mes),
+                "ja_emitido": True}
+    if atual and atual["estado"] == "sem_valores":
+        return {"estado": "sem_valores", "chave": atual["chave"], "documentos": [], "ja_emitido": True}
+    chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
+    if not chave:
+        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, estado="PENDING")
+        resp = client.pedido_emissao_documentos(niss_ee, ano_mes, ambito=ambito)
+        codigo = int(_g(resp, "codigoResultado", "codigo_resultado"))
+        chave = str(_g(resp, "chave"))
+        # 1 accepted, 10 already processing, 11 a valid document already exists — all name the chave to follow.
+        log.info("payment document request %s %s: codigoResultado %s", niss_ee, ano_mes, codigo)
+        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=chave, codigo_resultado=codigo, estado="processando")
+    fim = time.monotonic() + timeout_seconds
+    while True:
+        estado = str(_g(client.consultar_pedido_emissao(chave), "estado")).lower()
+        estado = getattr(estado, "value", estado)
+        if estado != "processando":
+            break
+        if time.monotonic() >= fim:
+            raise TimeoutError(f"EE {niss_ee} {ano_mes}: payment document request {chave} still processing after "
+                               f"{timeout_seconds:.0f} s; a retry resumes polling it (no new request is made)")
+        sleep(poll_seconds)
+    _gravar_pedido(ledger, niss_ee, ano_mes, ambito, estado=estado)
+    if estado == "expirado":
+        # An expired request may be renewed: the next attempt issues a new one.
+        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=None, estado="expirado")
+        raise RuntimeError(f"EE {niss_ee} {ano_mes}: payment document request {chave} expired; a retry requests again")
+    if estado == "sem_valores":
+        return {"estado": estado, "chave": chave, "documentos": [], "ja_emitido": False}
+    docs = client.consultar_documentos(chave=chave)
+    rows = _gravar_documentos(ledger, niss_ee, ano_mes, list(docs))
+    return {"estado": estado, "chave": chave, "documentos": rows, "ja_emitido": False}
+
+
+def total_documentos(rows: list[dict]) -> Decimal:
+    return sum((Decimal(r["valor_cent"]) / 100 for r in rows), Decimal("0.00"))
