@@ -49,6 +49,7 @@ class ApiError(Exception):
 
 
 # ------------------------------------------------------------------------------------------ faults
+_HOT = re.compile(r"^/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/([^/]+)/ano-mes/([^/]+)/trabalhador/([^/]+)$")
 _MODES = ("latency", "error", "hang", "lost_ack")
 
 
@@ -137,7 +138,11 @@ class SandboxMiddleware:
                 elif acao is None:
                     acao = f
             if acao is None:
-                await self.app(scope, receive, send_status)
+                m = _HOT.match(path) if method == "GET" else None
+                if m is not None:
+                    await self._hot(m, scope, send_status)
+                else:
+                    await self.app(scope, receive, send_status)
             elif acao["mode"] == "error":
                 hdrs = {"Retry-After": str(acao["retry_after"])} if acao["status"] in (429, 503) else None
                 await erro(acao["status"], headers=hdrs)(scope, receive, send_status)
@@ -148,6 +153,36 @@ class SandboxMiddleware:
         finally:
             self.store.log_request(method, path, scope.get("query_string", b"").decode("latin-1"), st[0],
                                    scope.get("ciclo_niss"), (time.perf_counter() - t0) * 1000)
+
+    async def _hot(self, m: re.Match, scope, send) -> None:
+        """Fast path for the per-worker valores apurados GET (the hot endpoint): the same checks and answers as
+        the FastAPI route, without routing/dependency overhead. The body is a pre-rendered JSON row."""
+        auth = None
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                auth = v.decode("latin-1")
+                break
+        niss_ee, ano_mes, niss_trab = m.group(1), m.group(2), m.group(3)
+        try:
+            niss = self.store.autenticar_header(auth)
+            scope["ciclo_niss"] = niss
+            val.niss_ee(niss_ee)
+            if not self.store.pode_agir(niss, niss_ee):
+                raise ApiError(403)
+            am = str(val.ano_mes(ano_mes))
+            val.niss_trab(niss_trab)
+            corpo = self.store.apurado_trabalhador(niss_ee, am, niss_trab)
+            body = (corpo if corpo is not None else "[]").encode()
+            status = 200
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        except (AuthError, ApiError, ErroPedido) as exc:
+            status, msg = exc.code, exc.message
+            body = jsonout.dumps({"code": status, "message": msg}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            if status == 401:
+                headers.append((b"www-authenticate", b'Basic realm="PSI"'))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _hang(self, seconds: float, scope, receive, send):
         async def desligado():
