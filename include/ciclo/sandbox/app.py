@@ -181,6 +181,11 @@ class SandboxMiddleware:
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             if status == 401:
                 headers.append((b"www-authenticate", b'Basic realm="PSI"'))
+        except Exception:  # noqa: BLE001 - same shape as the app's 500 handler, no traceback in the body
+            log.exception("internal error on the per-worker apurados fast path")
+            status = 500
+            body = jsonout.dumps({"code": 500, "message": _DEFAULT_MSG[500]}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -545,7 +550,10 @@ def create_app(store: Store) -> FastAPI:
     @app.get(f"{A}/requests")
     async def requests_log(request: Request):
         qp = request.query_params
-        return J(store.requests(qp.get("method"), qp.get("path_contains"), int(qp.get("limit", 10000))))
+        limite = qp.get("limit", "10000")
+        if not limite.isdigit():
+            raise ErroPedido(f"limit inválido: {limite}")
+        return J(store.requests(qp.get("method"), qp.get("path_contains"), int(limite)))
 
     @app.get(f"{A}/submissions")
     async def submissions(request: Request):

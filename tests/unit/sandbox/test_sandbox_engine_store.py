@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from fastapi import APIRouter, Request, Response
 from fastapi.testclient import TestClient
 
 from ciclo.domain.periodo import AnoMes
@@ -72,3 +73,35 @@ def test_internal_error_is_json_without_traceback(tmp_path, monkeypatch):
         assert (r.status_code, r.json()) == (500, {"code": 500, "message": "Erro interno do servidor"})
         r = c.put("/ptss/rest/eeaoc/avisos/" + EE, auth=(EE, "sandbox"))
         assert (r.status_code, r.json()["code"]) == (405, 405)
+
+
+def test_soap_router_is_mounted_behind_auth_faults_and_log(tmp_path, monkeypatch):
+    """With a stand-in ``ciclo.sandbox.soap`` (the real one is written separately): the router is mounted with the
+    store as backend, its auth goes through the store, and faults/request log cover the SOAP route."""
+    import sys
+    import types
+
+    fake = types.ModuleType("ciclo.sandbox.soap")
+
+    def make_soap_router(backend):
+        r = APIRouter()
+
+        @r.post("/ws/contrato/v1/alterarContratoTrabalho")
+        async def alterar(request: Request):
+            ee = backend.autenticar(request)
+            return Response(f"<ok ee='{ee}' vinculos='{len(backend.vinculos(ee, TRAB))}'/>", media_type="text/xml")
+
+        return r
+
+    fake.make_soap_router = make_soap_router
+    monkeypatch.setitem(sys.modules, "ciclo.sandbox.soap", fake)
+    st = Store(str(tmp_path / "s.sqlite3"))
+    with TestClient(create_app(st)) as c:
+        url = "/ws/contrato/v1/alterarContratoTrabalho"
+        r = c.post(url, content=b"<x/>", auth=(EE, "sandbox"))
+        assert (r.status_code, r.text) == (200, "<ok ee='20000003116' vinculos='1'/>")
+        assert c.post(url, content=b"<x/>", auth=(EE, "bad")).status_code == 401
+        c.put("/_sandbox/faults", json={"path": "/ws/contrato/", "mode": "error", "status": 503, "times": 1})
+        assert c.post(url, content=b"<x/>", auth=(EE, "sandbox")).status_code == 503
+        log = c.get("/_sandbox/requests", params={"path_contains": "/ws/contrato/"}).json()
+        assert [(x["status"], x["niss"]) for x in log] == [(200, EE), (401, None), (503, None)]
