@@ -359,7 +359,7 @@ def normalizar(campos: dict) -> tuple[dict, _Acumulador]:
             elif campo in CAMPOS_NISS:
                 out[campo] = _niss(v)
             else:
-                out[campo] = _texto(v).upper() if campo != "profissao" else _texto(v)
+                out[campo] = _texto(v)  # codes are case-sensitive, as in the service
         except _FormatoInvalido:
             out[campo] = None
             erros.add(campo, FORMATO_INVALIDO.format(campo=campo.replace("_", "-")))
@@ -397,7 +397,7 @@ def em_falta(campos: dict) -> ResultadoValidacao:
         acc.add("modalidade_contrato", MODALIDADE_NAO_IDENTIFICADA)
     if vazio(g("inicio_contrato")):
         acc.add("inicio_contrato", INICIO_NAO_IDENTIFICADO)
-    mod = MODALIDADES.get(_texto(g("modalidade_contrato")).upper()) if not vazio(g("modalidade_contrato")) else None
+    mod = MODALIDADES.get(_texto(g("modalidade_contrato"))) if not vazio(g("modalidade_contrato")) else None
     if mod is not None and mod.termo == "certo" and vazio(g("fim_contrato")):
         acc.add("fim_contrato", FIM_NAO_IDENTIFICADO)
     if vazio(g("profissao")):
@@ -413,7 +413,7 @@ def em_falta(campos: dict) -> ResultadoValidacao:
             acc.add("dias_trabalho", DIAS_NAO_IDENTIFICADO)
     if mod is not None and mod.termo != "sem" and vazio(g("motivo_contrato")):
         acc.add("motivo_contrato", MOTIVO_NAO_IDENTIFICADO)
-    motivo = "" if vazio(g("motivo_contrato")) else _texto(g("motivo_contrato")).upper()
+    motivo = "" if vazio(g("motivo_contrato")) else _texto(g("motivo_contrato"))
     if motivo in MOTIVOS_SUBSTITUICAO and vazio(g("niss_trabalhador_substituir")):
         acc.add("niss_trabalhador_substituir", NISS_SUBSTITUIR_NAO_IDENTIFICADO)
     return acc.resultado(CODIGO_PARAMETRO_EM_FALTA)
