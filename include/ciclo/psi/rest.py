@@ -1,0 +1,381 @@
+"""REST clients for the PSI (httpx): ``PsiClient`` (sync) and ``AsyncPsiClient`` (async).
+
+Each operation is defined once, on ``_Operacoes``, as a ``_Pedido`` (method, path, body, parser); the sync and
+async clients differ only in ``_exec``. Behaviour:
+
+- GETs are retried with exponential backoff and jitter (stamina) on connection errors, timeouts, 429
+  (honouring ``Retry-After``), 500/502/503/504 — bounded in attempts and total time.
+- POSTs/DELETEs are never retried here. A connection that could not be opened means nothing was sent
+  (``PsiRetryableError``); a request that left without a complete answer, or a 5xx, is ``PsiOutcomeUnknown``:
+  the caller checks what the Segurança Social holds before sending again.
+- 400 → ``PsiValidationError`` (the SS's message and the parameter), 401 → ``PsiAuthError``,
+  403 → ``PsiForbiddenError`` (what to ask suporte-psi), 404 → ``PsiNotFound``.
+- Request bodies are serialised with exact decimals; responses parsed with ``Decimal`` (never float).
+- Logs carry the operation, method, path template, status and duration — never headers, bodies or amounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import stamina
+
+from ciclo.domain import jsonexato
+from ciclo.psi import errors as E
+from ciclo.psi import models as M
+from ciclo.psi.ambientes import Ambiente
+from ciclo.psi.auth import Credenciais
+
+log = logging.getLogger("ciclo.psi")
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds for GET retries: at most ``attempts`` tries and ``timeout`` seconds in all."""
+
+    attempts: int = 6
+    timeout: float = 120.0
+    wait_initial: float = 0.3
+    wait_max: float = 15.0
+    wait_jitter: float = 0.5
+    max_retry_after: float = 60.0
+
+
+@dataclass
+class _Pedido:
+    servico: str
+    metodo: str
+    modelo: str  # path template, for logs and error texts
+    caminho: str
+    parse: Callable[[Any], Any]
+    params: dict | None = None
+    corpo: Any = None
+    niss_ee: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _seg(v) -> str:
+    return quote(str(v), safe="")
+
+
+def _lista(modelo):
+    return lambda data: [modelo.model_validate(x) for x in (data or [])]
+
+
+def _apurado(data):
+    # "200 with an empty list when there is nothing" (SPEC)
+    if data in (None, [], {}):
+        return None
+    return M.ValoresApuradosTrabalhador.model_validate(data)
+
+
+_PARAMETROS = (("Ano/mês", "ano-mes"), ("Ano não", "ano"), ("NISS entidade", "niss-ee"), ("NISS trabalhador", "niss-trabalhador"),
+               ("Natureza", "natureza"), ("Valor de remuneração", "remuneracao"), ("Período", "dataInicio/dataFim"),
+               ("Dias", "diasTrabalho"), ("Motivo", "motivo"), ("Corpo", "corpo"), ("ambito", "ambito"))
+
+
+class _Operacoes:
+    """The PSI operations the pipeline uses (docs/psi-contract.md). ``_exec`` is sync or async."""
+
+    ambiente: Ambiente
+    credenciais: Credenciais
+
+    # --------------------------------------------------------------------- eeaoc: valores de remuneração
+    def enviar_valores_remuneracao(self, niss_ee: str, payload: dict):
+        return self._exec(_Pedido("enviarValoresRemuneracao", "POST",
+                                  "/eeaoc/valores-remuneracao/entidade-empregadora/{niss-ee}",
+                                  f"/eeaoc/valores-remuneracao/entidade-empregadora/{_seg(niss_ee)}",
+                                  M.ComprovativoEntrega.model_validate, corpo=payload, niss_ee=niss_ee))
+
+    def valores_comunicados_por_processar(self, niss_ee: str, *, estado: str | None = None, ano_mes: str | None = None):
+        params = {k: v for k, v in {"estado": estado, "anoMes": ano_mes}.items() if v}
+        return self._exec(_Pedido("consultarValoresComunicadosPorProcessar", "GET",
+                                  "/eeaoc/valores-comunicados/entidade-empregadora/{niss-ee}",
+                                  f"/eeaoc/valores-comunicados/entidade-empregadora/{_seg(niss_ee)}",
+                                  M.PorProcessar.model_validate, params=params or None, niss_ee=niss_ee))
+
+    def comprovativos(self, niss_ee: str, *, ano_mes: str | None = None):
+        return self._exec(_Pedido("consultarComprovativosEntrega", "GET",
+                                  "/eeaoc/valores-comunicados/entidade-empregadora/{niss-ee}/comprovativo",
+                                  f"/eeaoc/valores-comunicados/entidade-empregadora/{_seg(niss_ee)}/comprovativo",
+                                  _lista(M.Comprovativo), params={"anoMes": ano_mes} if ano_mes else None, niss_ee=niss_ee))
+
+    def comprovativo(self, niss_ee: str, comprovativo: str):
+        return self._exec(_Pedido("consultarValoresComunicados", "GET",
+                                  "/eeaoc/valores-comunicados/entidade-empregadora/{niss-ee}/comprovativo/{comprovativo}",
+                                  f"/eeaoc/valores-comunicados/entidade-empregadora/{_seg(niss_ee)}/comprovativo/{_seg(comprovativo)}",
+                                  M.ComprovativoDetalhe.model_validate, niss_ee=niss_ee))
+
+    def alertas(self, niss_ee: str, *, ano_mes: str | None = None):
+        return self._exec(_Pedido("consultarAlertas", "GET",
+                                  "/eeaoc/valores-comunicados/entidade-empregadora/{niss-ee}/alertas",
+                                  f"/eeaoc/valores-comunicados/entidade-empregadora/{_seg(niss_ee)}/alertas",
+                                  _lista(M.Alerta), params={"anoMes": ano_mes} if ano_mes else None, niss_ee=niss_ee))
+
+    # --------------------------------------------------------------------- eeaoc: valores apurados
+    def valores_apurados_mensal(self, niss_ee: str, ano_mes: str):
+        return self._exec(_Pedido("consultarValoresApuradosMensal", "GET",
+                                  "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/mensal/ano-mes/{ano-mes}",
+                                  f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/mensal/ano-mes/{_seg(ano_mes)}",
+                                  M.ApuramentoMensal.model_validate, niss_ee=niss_ee))
+
+    def valores_apurados_anual(self, niss_ee: str, ano: str | int):
+        return self._exec(_Pedido("consultarValoresApuradosAnual", "GET",
+                                  "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/anual/{ano}",
+                                  f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/anual/{_seg(ano)}",
+                                  _lista(M.ApuramentoMensal), niss_ee=niss_ee))
+
+    def valores_apurados_trabalhador(self, niss_ee: str, ano_mes: str, niss_trabalhador: str):
+        """The worker's valores apurados, or None when there is nothing (yet)."""
+        return self._exec(_Pedido("consultarValoresApuradosTrabalhador", "GET",
+                                  "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador/{niss-trabalhador}",
+                                  f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
+                                  _apurado, niss_ee=niss_ee))
+
+    def obrigacao_trabalhadores(self, niss_ee: str, ano_mes: str):
+        return self._exec(_Pedido("consultarObrigacaoContributivaTrabalhador", "GET",
+                                  "/eeaoc/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador",
+                                  f"/eeaoc/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador",
+                                  _lista(M.ObrigacaoTrabalhador), niss_ee=niss_ee))
+
+    def confirmar(self, niss_ee: str, ano_mes: str):
+        return self._exec(_Pedido("confirmarValoresApurados", "POST",
+                                  "/eeaoc/obrigacao-contributiva/entidade-empregadora/{niss-ee}/confirmar",
+                                  f"/eeaoc/obrigacao-contributiva/entidade-empregadora/{_seg(niss_ee)}/confirmar",
+                                  M.Confirmacao.model_validate, corpo={"anoMes": str(ano_mes)}, niss_ee=niss_ee))
+
+    def avisos(self, niss_ee: str):
+        return self._exec(_Pedido("consultarAvisos", "GET", "/eeaoc/avisos/{niss-ee}", f"/eeaoc/avisos/{_seg(niss_ee)}",
+                                  _lista(M.Aviso), niss_ee=niss_ee))
+
+    # --------------------------------------------------------------------- ci: payment documents
+    def pedido_emissao_documentos(self, niss_ee: str, ano_mes: str, *, ambito: int = 11):
+        return self._exec(_Pedido("pedidoEmissaoDocumentoPagamento", "POST", "/ci/documento-pagamento/pedido-emissao",
+                                  "/ci/documento-pagamento/pedido-emissao", M.PedidoEmissao.model_validate,
+                                  corpo={"niss": str(niss_ee), "ambito": int(ambito), "anoMes": str(ano_mes)}, niss_ee=niss_ee))
+
+    def consultar_pedido_emissao(self, chave: str):
+        return self._exec(_Pedido("consultarPedidoEmissao", "GET", "/ci/documento-pagamento/consulta-pedido",
+                                  "/ci/documento-pagamento/consulta-pedido", M.EstadoPedidoEmissao.model_validate,
+                                  params={"chave": chave}))
+
+    def consultar_documentos(self, *, chave: str | None = None, niss_ee: str | None = None, ano_mes: str | None = None):
+        params = {"chave": chave} if chave else {"niss": niss_ee, "anoMes": ano_mes}
+        return self._exec(_Pedido("consultarDocumentosPagamento", "GET", "/ci/documento-pagamento/consulta",
+                                  "/ci/documento-pagamento/consulta", _lista(M.DocumentoPagamento), params=params,
+                                  niss_ee=niss_ee))
+
+    def comprovativos_pagamento(self, niss_ee: str, ano_mes: str | None = None):
+        params = {"niss": niss_ee, **({"anoMes": ano_mes} if ano_mes else {})}
+        return self._exec(_Pedido("consultarComprovativosPagamento", "GET", "/ci/comprovativos-pagamento/",
+                                  "/ci/comprovativos-pagamento/", _lista(M.ComprovativoPagamento), params=params,
+                                  niss_ee=niss_ee))
+
+    def cancelar_documento(self, numero_documento: str):
+        return self._exec(_Pedido("cancelarDocumentoPagamento", "DELETE", "/ci/documento-pagamento",
+                                  "/ci/documento-pagamento", lambda d: d, params={"numeroDocumentoPagamento": str(numero_documento)}))
+
+
+class _Base(_Operacoes):
+    def __init__(self, ambiente: Ambiente, credenciais: Credenciais, *, timeout: float = 30.0,
+                 retry: RetryPolicy | None = None, max_connections: int = 32,
+                 on_call: Callable[..., None] | None = None, transport=None):
+        self.ambiente = ambiente
+        self.credenciais = credenciais
+        self.retry = retry or RetryPolicy()
+        self.on_call = on_call
+        self._kw = dict(
+            base_url=ambiente.rest_base, auth=credenciais.httpx_auth(),
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            headers={"Accept": "application/json", "User-Agent": "ciclo/0.1 (+psi client)"},
+        )
+        if transport is not None:
+            self._kw["transport"] = transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.ambiente.nome} NISS {self.credenciais.niss}>"
+
+    # --------------------------------------------------------------------- shared request/response handling
+    def _request_kwargs(self, p: _Pedido) -> dict:
+        kw: dict = {"params": p.params}
+        if p.corpo is not None:
+            kw["content"] = jsonexato.dumps(p.corpo).encode("utf-8")
+            kw["headers"] = {"Content-Type": "application/json"}
+        return kw
+
+    def _resultado(self, p: _Pedido, r: httpx.Response):
+        if 200 <= r.status_code < 300:
+            data = jsonexato.loads(r.content) if r.content else None
+            return p.parse(data)
+        raise self._erro_http(p, r)
+
+    def _erro_http(self, p: _Pedido, r: httpx.Response) -> E.PsiError:
+        msg = _mensagem(r)
+        s = r.status_code
+        ctx = {"servico": p.servico, "status": s}
+        if s == 400:
+            parametro = next((nome for chave, nome in _PARAMETROS if msg and msg.startswith(chave)), None)
+            return E.PsiValidationError(
+                f"{p.servico}: the Segurança Social refused the request (400): {msg}"
+                + (f" [parameter: {parametro}]" if parametro else ""), ss_message=msg or "", parametro=parametro, **ctx)
+        if s == 401:
+            return E.PsiAuthError(f"credentials rejected for NISS {self.credenciais.niss} ({p.servico}, HTTP 401): "
+                                  f"check the connection's password or token", **ctx)
+        if s == 403:
+            return E.PsiForbiddenError(
+                f"NISS {self.credenciais.niss} is not authorised for {p.servico}"
+                + (f" on employer {p.niss_ee}" if p.niss_ee else "")
+                + f" — ask suporte-psi@seg-social.pt to authorise NISS {self.credenciais.niss} for endpoint "
+                  f"{self.ambiente.rest_base}{p.modelo}", **ctx)
+        if s == 404:
+            return E.PsiNotFound(f"{p.servico}: not found (404): {msg}", **ctx)
+        if p.metodo != "GET" and s >= 500:
+            return E.PsiOutcomeUnknown(f"{p.servico}: the Segurança Social answered {s} to a {p.metodo}; it may or may "
+                                       f"not have been processed", **ctx)
+        if s in RETRY_STATUS:
+            return E.PsiRetryableError(f"{p.servico}: temporarily unavailable (HTTP {s})", retry_after=_retry_after(r), **ctx)
+        return E.PsiError(f"{p.servico}: unexpected HTTP {s}: {msg}", **ctx)
+
+    def _erro_transporte(self, p: _Pedido, exc: httpx.TransportError) -> E.PsiError:
+        nome = type(exc).__name__
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return E.PsiRetryableError(f"{p.servico}: could not connect to {self.ambiente.rest_host} ({nome}); nothing was sent",
+                                       servico=p.servico)
+        if p.metodo == "GET":
+            return E.PsiRetryableError(f"{p.servico}: no complete answer ({nome})", servico=p.servico)
+        return E.PsiOutcomeUnknown(f"{p.servico}: the request was sent but no complete answer came back ({nome}); "
+                                   f"check what the Segurança Social holds before sending again", servico=p.servico)
+
+    def _registar(self, p: _Pedido, status, t0: float, erro: Exception | None) -> None:
+        ms = int((time.monotonic() - t0) * 1000)
+        resultado = "ok" if erro is None else ("desconhecido" if isinstance(erro, E.PsiOutcomeUnknown) else "erro")
+        log.debug("PSI %s %s %s → %s in %d ms%s", p.servico, p.metodo, p.modelo, status, ms,
+                  f" ({type(erro).__name__})" if erro else "")
+        if self.on_call:
+            try:
+                self.on_call(servico=p.servico, metodo=p.metodo, status=status, duracao_ms=ms, resultado=resultado,
+                             erro_classe=type(erro).__name__ if erro else None, niss_ee=p.niss_ee)
+            except Exception:  # noqa: BLE001 - an audit sink must never break a call
+                log.exception("audit callback failed")
+
+    def _retry_hook(self, exc: Exception):
+        if isinstance(exc, E.PsiRetryableError):
+            if exc.retry_after is not None:
+                return min(float(exc.retry_after), self.retry.max_retry_after)
+            return True
+        return False
+
+
+def _mensagem(r: httpx.Response) -> str | None:
+    try:
+        body = r.json()
+        if isinstance(body, dict) and body.get("message"):
+            return str(body["message"])[:500]
+    except ValueError:
+        pass
+    return (r.reason_phrase or "")[:200] or None
+
+
+def _retry_after(r: httpx.Response) -> float | None:
+    v = r.headers.get("Retry-After")
+    if not v:
+        return None
+    try:
+        return max(0.0, float(v))
+    except ValueError:
+        return None
+
+
+class PsiClient(_Base):
+    """Synchronous client (one httpx connection pool). Use as a context manager or call ``close()``."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self._http = httpx.Client(**self._kw)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _uma(self, p: _Pedido):
+        t0 = time.monotonic()
+        status = None
+        try:
+            r = self._http.request(p.metodo, p.caminho, **self._request_kwargs(p))
+            status = r.status_code
+            out = self._resultado(p, r)
+        except httpx.TransportError as exc:
+            err = self._erro_transporte(p, exc)
+            self._registar(p, status, t0, err)
+            raise err from None
+        except E.PsiError as err:
+            self._registar(p, status, t0, err)
+            raise
+        self._registar(p, status, t0, None)
+        return out
+
+    def _exec(self, p: _Pedido):
+        if p.metodo != "GET":
+            return self._uma(p)
+        for attempt in stamina.retry_context(on=self._retry_hook, attempts=self.retry.attempts, timeout=self.retry.timeout,
+                                             wait_initial=self.retry.wait_initial, wait_max=self.retry.wait_max,
+                                             wait_jitter=self.retry.wait_jitter):
+            with attempt:
+                return self._uma(p)
+
+
+class AsyncPsiClient(_Base):
+    """Asynchronous client (one httpx connection pool); every operation is a coroutine."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self._http = httpx.AsyncClient(**self._kw)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.aclose()
+
+    async def _uma(self, p: _Pedido):
+        t0 = time.monotonic()
+        status = None
+        try:
+            r = await self._http.request(p.metodo, p.caminho, **self._request_kwargs(p))
+            status = r.status_code
+            out = self._resultado(p, r)
+        except httpx.TransportError as exc:
+            err = self._erro_transporte(p, exc)
+            self._registar(p, status, t0, err)
+            raise err from None
+        except E.PsiError as err:
+            self._registar(p, status, t0, err)
+            raise
+        self._registar(p, status, t0, None)
+        return out
+
+    async def _exec(self, p: _Pedido):
+        if p.metodo != "GET":
+            return await self._uma(p)
+        async for attempt in stamina.retry_context(on=self._retry_hook, attempts=self.retry.attempts,
+                                                   timeout=self.retry.timeout, wait_initial=self.retry.wait_initial,
+                                                   wait_max=self.retry.wait_max, wait_jitter=self.retry.wait_jitter):
+            with attempt:
+                return await self._uma(p)
