@@ -140,6 +140,19 @@ class _Operacoes:
                                   f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
                                   _apurado, niss_ee=niss_ee))
 
+    def valores_apurados_trabalhador_json(self, niss_ee: str, ano_mes: str, niss_trabalhador: str):
+        """Like ``valores_apurados_trabalhador`` but returns the JSON as received (decimals exact), after checking
+        it against the model — what the ledger stores as the raw document. None when there is nothing."""
+        def parse(data):
+            if data in (None, [], {}):
+                return None
+            M.ValoresApuradosTrabalhador.model_validate(data)
+            return data
+        return self._exec(_Pedido("consultarValoresApuradosTrabalhador", "GET",
+                                  "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador/{niss-trabalhador}",
+                                  f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
+                                  parse, niss_ee=niss_ee))
+
     def obrigacao_trabalhadores(self, niss_ee: str, ano_mes: str):
         return self._exec(_Pedido("consultarObrigacaoContributivaTrabalhador", "GET",
                                   "/eeaoc/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador",

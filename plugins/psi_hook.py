@@ -1,0 +1,113 @@
+"""``PsiHook``: the PSI clients built from one Airflow Connection per employer or representative.
+
+Connection fields: host = ``qualidade`` | ``producao`` | ``sandbox`` | a base URL; login = the NISS that
+authenticates; password = its password, or a Bearer JWT when extra has ``{"auth": "bearer"}`` (a token may also
+be given as extra ``token``). Extra may carry ``timeout``, ``concurrency``, ``rate_per_second``, ``soap_host``.
+Every secret is registered with Airflow's secret masker as soon as the connection is read.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk.bases.hook import BaseHook
+
+
+class PsiHook(BaseHook):
+    conn_name_attr = "psi_conn_id"
+    default_conn_name = "psi_default"
+    conn_type = "psi"
+    hook_name = "Segurança Social PSI"
+
+    def __init__(self, psi_conn_id: str = default_conn_name, **kwargs):
+        super().__init__(**kwargs)
+        self.psi_conn_id = psi_conn_id
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return {
+            "hidden_fields": ["schema", "port"],
+            "relabeling": {"host": "Environment (qualidade, producao, sandbox) or base URL", "login": "NISS",
+                           "password": "Password or Bearer token"},
+            "placeholders": {"extra": '{"auth": "basic|bearer", "timeout": 30, "concurrency": 32, "rate_per_second": null}'},
+        }
+
+    @cached_property
+    def _conn(self):
+        return self.get_connection(self.psi_conn_id)
+
+    @cached_property
+    def extra(self) -> dict:
+        return self._conn.extra_dejson or {}
+
+    @cached_property
+    def credenciais(self):
+        from airflow.sdk.log import mask_secret
+
+        from ciclo.psi.auth import Credenciais
+
+        c, extra = self._conn, self.extra
+        if not c.login:
+            raise ValueError(f"connection {self.psi_conn_id!r} has no login (the NISS that authenticates)")
+        token = extra.get("token") or (c.password if str(extra.get("auth", "")).lower() == "bearer" else None)
+        cred = Credenciais(str(c.login), password=None if token else c.password, token=token)
+        for segredo in cred.segredos():
+            mask_secret(segredo)
+        return cred
+
+    @cached_property
+    def ambiente(self):
+        from ciclo.psi.ambientes import Ambiente, resolver
+
+        c = self._conn
+        host = c.host or "sandbox"
+        if c.port and "://" in host and host.count(":") == 1:
+            host = f"{host}:{c.port}"
+        amb = resolver(host)
+        if self.extra.get("soap_host"):
+            amb = Ambiente(amb.nome, amb.rest_host, self.extra["soap_host"])
+        return amb
+
+    @property
+    def timeout(self) -> float:
+        return float(self.extra.get("timeout", 30))
+
+    @property
+    def concurrency(self) -> int:
+        return int(self.extra.get("concurrency", 32))
+
+    @property
+    def rate_per_second(self) -> float | None:
+        v = self.extra.get("rate_per_second")
+        return float(v) if v else None
+
+    def get_conn(self):
+        return self.get_client()
+
+    def get_client(self, **kw):
+        from ciclo.psi.rest import PsiClient
+
+        return PsiClient(self.ambiente, self.credenciais, timeout=self.timeout, **kw)
+
+    def get_async_client(self, **kw):
+        from ciclo.psi.rest import AsyncPsiClient
+
+        kw.setdefault("max_connections", self.concurrency)
+        return AsyncPsiClient(self.ambiente, self.credenciais, timeout=self.timeout, **kw)
+
+    def get_soap_client(self):
+        from ciclo.psi.soap import ContratoSoapClient
+
+        return ContratoSoapClient(self.ambiente.soap_endpoint("alterarContratoTrabalho"), self.credenciais,
+                                  timeout=self.timeout)
+
+    def test_connection(self) -> tuple[bool, str]:
+        from ciclo.psi.errors import PsiError
+
+        try:
+            with self.get_client() as c:
+                c.avisos(self.credenciais.niss)
+            return True, f"authenticated as NISS {self.credenciais.niss} on {self.ambiente.nome}"
+        except PsiError as exc:
+            return False, str(exc)

@@ -1,0 +1,46 @@
+"""PsiHook builds the clients from a real Airflow Connection (from the environment) and masks its secrets."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture
+def conn(monkeypatch):
+    def _set(conn_id, **fields):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({"conn_type": "psi", **fields}))
+        from psi_hook import PsiHook
+
+        return PsiHook(conn_id)
+    return _set
+
+
+def test_basic_connection_to_quality(conn):
+    h = conn("psi_basic", host="qualidade", login="20000003116", password="s3nha-secreta-123")
+    assert h.ambiente.rest_base == "https://extwww.seg-social.pt/ptss/rest"
+    assert h.ambiente.soap_endpoint() == "https://extservices.seg-social.pt/ws/contrato/v1/alterarContratoTrabalho"
+    assert h.credenciais.esquema == "Basic" and h.credenciais.niss == "20000003116"
+    assert "s3nha" not in repr(h.credenciais) and "s3nha" not in repr(h.get_client())
+
+
+def test_bearer_token_in_password_with_extra(conn):
+    h = conn("psi_bearer", host="producao", login="20000003116", password="eyJhbGciOi.token.sig",
+             extra={"auth": "bearer", "concurrency": 8, "rate_per_second": 20, "timeout": 5})
+    assert h.credenciais.esquema == "Bearer" and h.credenciais.authorization() == "Bearer eyJhbGciOi.token.sig"
+    assert h.ambiente.rest_host == "https://app.seg-social.pt"
+    assert (h.concurrency, h.rate_per_second, h.timeout) == (8, 20.0, 5.0)
+
+
+def test_sandbox_url_and_missing_login(conn):
+    h = conn("psi_sb", host="http://127.0.0.1:8765", login="20000003116", password="sandbox")
+    assert h.ambiente.rest_base == "http://127.0.0.1:8765/ptss/rest"
+    with pytest.raises(ValueError, match="no login"):
+        _ = conn("psi_nologin", host="sandbox", password="x").credenciais
+
+
+def test_secrets_registered_with_the_masker(conn):
+    from airflow.sdk._shared.secrets_masker import _secrets_masker
+
+    h = conn("psi_mask", host="qualidade", login="20000003116", password="palavra-passe-muito-secreta")
+    _ = h.credenciais
+    assert "***" in _secrets_masker().redact("a palavra-passe-muito-secreta b")
