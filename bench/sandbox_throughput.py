@@ -26,26 +26,10 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Sandbox, seed_payload  # noqa: E402
+
 ANO_MES = "202510"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _seed(n: int) -> tuple[str, list[str], dict]:
-    from ciclo.domain.niss import completar
-
-    ee = completar("2990000001")
-    trabs = [completar(f"19{i:08d}") for i in range(1, n + 1)]
-    payload = {"entidades": [{"niss": ee, "nome": "Bench", "password": "sandbox", "trabalhadores": [
-        {"niss-trabalhador": t, "enquadramento": "REGIME_GERAL", "inicio-vinculo": "2020-01-01",
-         "modalidade-contrato": "A", "prestacao-trabalho": "P", "inicio-contrato": "2020-01-01",
-         "profissao": "41101", "remuneracao-base": 1000 + i % 2000, "diuturnidades": 0}
-        for i, t in enumerate(trabs)]}]}
-    return ee, trabs, payload
 
 
 def _client(url: str, ee: str, trabs: list[str], seconds: float, concurrency: int, q) -> None:
@@ -89,25 +73,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     a = ap.parse_args()
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    tmp = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
-    logf = open(tmp / "sandbox.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "ciclo.sandbox", "--host", "127.0.0.1", "--port", str(port),
-                             "--state", str(tmp / "state.sqlite3"), "--log-level", "warning"],
-                            stdout=logf, stderr=subprocess.STDOUT, env=os.environ.copy())
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit("sandbox did not start: " + (tmp / "sandbox.log").read_text()[-2000:])
-            time.sleep(0.1)
-        ee, trabs, payload = _seed(a.workers)
+    with Sandbox() as sb:
+        url = sb.url
+        ee, trabs, payload = seed_payload(a.workers)
         t0 = time.perf_counter()
         httpx.post(f"{url}/_sandbox/seed", json=payload, timeout=60).raise_for_status()
         t1 = time.perf_counter()
@@ -123,13 +91,6 @@ def main() -> None:
         total = ok + err
         print(json.dumps({"requests": total, "seconds": round(secs, 3),
                           "requests_per_second": round(total / secs, 1), "errors": err}))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        logf.close()
 
 
 if __name__ == "__main__":
