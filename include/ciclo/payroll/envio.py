@@ -1,0 +1,56 @@
+"""The request body of ``POST .../valores-remuneracao/entidade-empregadora/{niss-ee}`` from a loaded payroll.
+
+Shape: docs/psi-contract.md, "Send" (ASSUMED, mirrors the valores apurados). Natureza ``P`` is not sent: the
+Segurança Social computes the permanent remuneration from the contract (base + diuturnidades, prorated).
+Inactivities are sent. Amounts stay ``Decimal`` (the REST client writes them as exact JSON numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from ciclo.domain.dinheiro import cent
+
+NATUREZA_NAO_ENVIADA = "P"
+
+
+def _iso(d) -> str | None:
+    return d.isoformat() if isinstance(d, date) else (None if d is None else str(d))
+
+
+def _dias(v) -> int | Decimal:
+    if v is None:
+        return 0
+    d = Decimal(v)
+    return int(d) if d == d.to_integral_value() else d
+
+
+def to_valores_remuneracao(payroll) -> dict:
+    """``{"anoMes", "trabalhadores": [{"nissTrabalhador", "remuneracoes": [...], "inatividades": [...]}]}``, one entry
+    per worker with something to send, workers and lines in a stable order. Send only a payroll whose quality check
+    passed (``ciclo.quality.check_payroll(...).ok``)."""
+    por_trab: dict[str, dict] = {}
+
+    def entrada(niss: str) -> dict:
+        return por_trab.setdefault(niss, {"nissTrabalhador": niss, "remuneracoes": [], "inatividades": []})
+
+    rem = payroll.remuneracoes
+    if len(rem):
+        envio = rem[rem["natureza"] != NATUREZA_NAO_ENVIADA].sort_values(["niss_trabalhador", "data_inicio", "natureza", "_linha"],
+                                                                          na_position="last", kind="stable")
+        for r in envio[["niss_trabalhador", "data_inicio", "data_fim", "natureza", "valor", "dias"]].itertuples(index=False):
+            if r.niss_trabalhador is None:
+                continue
+            entrada(r.niss_trabalhador)["remuneracoes"].append({
+                "dataInicio": _iso(r.data_inicio), "dataFim": _iso(r.data_fim), "natureza": r.natureza,
+                "remuneracao": cent(r.valor) if r.valor is not None else None, "diasTrabalho": _dias(r.dias)})
+    ina = payroll.inatividades
+    if len(ina):
+        for r in ina.sort_values(["niss_trabalhador", "data_inicio", "_linha"], na_position="last", kind="stable")[
+                ["niss_trabalhador", "data_inicio", "data_fim", "motivo"]].itertuples(index=False):
+            if r.niss_trabalhador is None:
+                continue
+            entrada(r.niss_trabalhador)["inatividades"].append(
+                {"dataInicio": _iso(r.data_inicio), "dataFim": _iso(r.data_fim), "motivo": r.motivo})
+    return {"anoMes": str(payroll.ano_mes), "trabalhadores": [por_trab[k] for k in sorted(por_trab)]}

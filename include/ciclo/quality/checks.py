@@ -1,0 +1,503 @@
+"""The rules Great Expectations cannot express row by row, as vectorised pandas predicates (camada ``pandas``),
+plus the contract-field rules of ``ciclo.domain.contrato`` (camada ``contrato``).
+
+Each predicate is registered against a rule id of ``ciclo.quality.rules`` with ``@regra(...)`` and returns a
+DataFrame of findings: ``ficheiro, linha, niss, coluna, valor`` plus the fields its message template uses. The
+runner turns findings into ``Violation`` rows. A predicate never raises on bad data: values that did not load are
+``None`` (the loader already reported them) and are skipped here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Callable
+
+import pandas as pd
+
+from ciclo.domain import contrato as K
+from ciclo.domain.dinheiro import cent, percentagem
+from ciclo.domain.niss import motivo_invalido
+from ciclo.domain.periodo import AnoMes
+from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
+from ciclo.payroll.formato import FICHEIROS
+
+ACHADO = ("ficheiro", "linha", "niss", "coluna", "valor")
+PREDICADOS: dict[str, Callable[["Contexto"], pd.DataFrame]] = {}
+
+
+def regra(rule_id: str):
+    def registar(f):
+        PREDICADOS[rule_id] = f
+        return f
+    return registar
+
+
+@dataclass
+class Contexto:
+    payroll: object
+    ref: AnoMes | None
+    hoje: date
+    _cache: dict = field(default_factory=dict)
+
+    def df(self, tipo: str) -> pd.DataFrame:
+        return self.payroll.frame(tipo)
+
+    def tem(self, tipo: str, *colunas: str) -> bool:
+        """The file was read and has these columns (rules on a missing column do not run: DQ-FICH-05 says why)."""
+        falta = self.payroll.colunas_em_falta.get(tipo, set())
+        return len(self.df(tipo)) > 0 and not (set(colunas) & falta)
+
+    def datas(self, tipo: str, col: str) -> pd.Series:
+        k = ("dt", tipo, col)
+        if k not in self._cache:
+            self._cache[k] = pd.to_datetime(self.df(tipo)[col], errors="coerce")
+        return self._cache[k]
+
+    def num(self, tipo: str, col: str) -> pd.Series:
+        """Days/hours as float (counts, not money); None → NaN."""
+        k = ("num", tipo, col)
+        if k not in self._cache:
+            self._cache[k] = pd.to_numeric(self.df(tipo)[col].map(lambda v: None if v is None else float(v)), errors="coerce")
+        return self._cache[k]
+
+
+def _achados(df: pd.DataFrame, mask: pd.Series, coluna: str | None, valor, **extra) -> pd.DataFrame:
+    sel = df[mask]
+    out = pd.DataFrame({"ficheiro": sel["_ficheiro"], "linha": sel["_linha"],
+                        "niss": sel["niss_trabalhador"] if "niss_trabalhador" in sel else None, "coluna": coluna})
+    out["valor"] = valor[mask] if isinstance(valor, pd.Series) else (sel[valor] if isinstance(valor, str) and valor in sel else valor)
+    for k, v in extra.items():
+        out[k] = v[mask] if isinstance(v, pd.Series) else v
+    return out.reset_index(drop=True)
+
+
+def _vazio() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(ACHADO))
+
+
+def _fmt(d) -> str:
+    return "" if d is None or (isinstance(d, float) and math.isnan(d)) else (d.isoformat() if isinstance(d, date) else str(d))
+
+
+def _periodo(df: pd.DataFrame) -> pd.Series:
+    return df["data_inicio"].map(_fmt) + ".." + df["data_fim"].map(_fmt)
+
+
+# ------------------------------------------------------------------------------------------------ NISS
+
+
+@regra("DQ-NISS-02")
+def niss_digito_controlo(ctx: Contexto) -> pd.DataFrame:
+    partes = []
+    cache: dict[str, str | None] = {}
+
+    def motivo(v):
+        if v not in cache:
+            cache[v] = motivo_invalido(v)
+        return cache[v]
+
+    formato = r"^[12][0-9]{10}$"  # format errors are DQ-NISS-01 (GX); here only the check digit
+    for tipo, spec in FICHEIROS.items():
+        df = ctx.df(tipo)
+        for col in spec.por_tipo("niss"):
+            if not ctx.tem(tipo, col):
+                continue
+            s = df[col]
+            ok_fmt = s.notna() & s.astype(str).str.match(formato)
+            motivos = s[ok_fmt].map(motivo)
+            mask = pd.Series(False, index=df.index)
+            mask[motivos[motivos.notna()].index] = True
+            if mask.any():
+                partes.append(_achados(df, mask, col, col, detalhe=s.map(lambda v: cache.get(v) or "")))
+    m = motivo_invalido(ctx.payroll.niss_ee)
+    if m:
+        partes.append(pd.DataFrame([{"ficheiro": None, "linha": None, "niss": None, "coluna": "niss_ee",
+                                     "valor": ctx.payroll.niss_ee, "detalhe": f"NISS da entidade empregadora: {m}"}]))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+# ------------------------------------------------------------------------------------------------ periods
+
+
+def _mask_fora(ctx: Contexto, tipo: str) -> tuple[pd.Series, pd.Series]:
+    ini, fim = ctx.datas(tipo, "data_inicio"), ctx.datas(tipo, "data_fim")
+    a, b = pd.Timestamp(ctx.ref.primeiro_dia), pd.Timestamp(ctx.ref.ultimo_dia)
+    validos = ini.notna() & fim.notna()
+    fora = validos & ((ini < a) | (ini > b) | (fim < a) | (fim > b))
+    invertido = validos & (fim < ini)
+    return fora, invertido
+
+
+@regra("DQ-PER-02")
+def periodo_fora_do_mes(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None:
+        return _vazio()
+    partes = []
+    for tipo in ("remuneracoes", "inatividades"):
+        if ctx.tem(tipo, "data_inicio", "data_fim"):
+            df = ctx.df(tipo)
+            fora, _ = _mask_fora(ctx, tipo)
+            partes.append(_achados(df, fora, "data_inicio", _periodo(df), ano_mes=str(ctx.ref)))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+@regra("DQ-PER-03")
+def periodo_invertido(ctx: Contexto) -> pd.DataFrame:
+    partes = []
+    for tipo in ("remuneracoes", "inatividades"):
+        if ctx.tem(tipo, "data_inicio", "data_fim"):
+            df = ctx.df(tipo)
+            ini, fim = ctx.datas(tipo, "data_inicio"), ctx.datas(tipo, "data_fim")
+            partes.append(_achados(df, ini.notna() & fim.notna() & (fim < ini), "data_fim", _periodo(df)))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+# ------------------------------------------------------------------------------------------------ days
+
+
+def _dias_trabalho(ctx: Contexto) -> pd.DataFrame:
+    """Per worker: days of work (sum of ``dias`` on natureza P lines, every contract with this EE — Art. 70 n.º 5)
+    and the first P line (where a violation is reported)."""
+    rem = ctx.df("remuneracoes")
+    p = rem["natureza"] == "P"
+    d = pd.DataFrame({"niss": rem["niss_trabalhador"][p], "dias": ctx.num("remuneracoes", "dias")[p],
+                      "linha": rem["_linha"][p], "ficheiro": rem["_ficheiro"][p]}).dropna(subset=["niss"])
+    return d.groupby("niss", sort=False).agg(dias=("dias", "sum"), linha=("linha", "min"), ficheiro=("ficheiro", "first"))
+
+
+def _fmt_dias(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+@regra("DQ-DIAS-02")
+def dias_acima_de_30(ctx: Contexto) -> pd.DataFrame:
+    if not ctx.tem("remuneracoes", "natureza", "dias"):
+        return _vazio()
+    g = _dias_trabalho(ctx)
+    g = g[g["dias"] > 30]
+    return pd.DataFrame({"ficheiro": g["ficheiro"], "linha": g["linha"], "niss": g.index, "coluna": "dias",
+                         "valor": g["dias"].map(_fmt_dias), "dias": g["dias"].map(_fmt_dias)}).reset_index(drop=True)
+
+
+def _dias_inatividade(ctx: Contexto) -> pd.DataFrame:
+    ina = ctx.df("inatividades")
+    ini, fim = ctx.datas("inatividades", "data_inicio"), ctx.datas("inatividades", "data_fim")
+    a, b = pd.Timestamp(ctx.ref.primeiro_dia), pd.Timestamp(ctx.ref.ultimo_dia)
+    ok = ini.notna() & fim.notna() & (fim >= ini) & ina["niss_trabalhador"].notna()
+    # 30-day basis (Art. 16): a whole month counts 30, otherwise calendar days, capped at 30.
+    i2, f2 = ini.clip(lower=a), fim.clip(upper=b)
+    dias = ((f2 - i2).dt.days + 1).clip(lower=0, upper=30).where(~((i2 == a) & (f2 == b)), 30)
+    d = pd.DataFrame({"niss": ina["niss_trabalhador"][ok], "dias": dias[ok], "linha": ina["_linha"][ok],
+                      "ficheiro": ina["_ficheiro"][ok]})
+    return d.groupby("niss", sort=False).agg(inatividade=("dias", "sum"), linha=("linha", "min"),
+                                             ficheiro=("ficheiro", "first"))
+
+
+@regra("DQ-DIAS-03")
+def trabalho_mais_inatividade(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("remuneracoes", "natureza", "dias") or \
+            not ctx.tem("inatividades", "data_inicio", "data_fim"):
+        return _vazio()
+    t = _dias_trabalho(ctx)[["dias"]]
+    i = _dias_inatividade(ctx)
+    j = i.join(t, how="inner")
+    j["total"] = j["dias"] + j["inatividade"]
+    j = j[j["total"] > 30]
+    return pd.DataFrame({"ficheiro": j["ficheiro"], "linha": j["linha"], "niss": j.index, "coluna": "data_inicio",
+                         "valor": j["total"].map(_fmt_dias), "dias": j["dias"].map(_fmt_dias),
+                         "inatividade": j["inatividade"].map(_fmt_dias), "total": j["total"].map(_fmt_dias)}
+                        ).reset_index(drop=True)
+
+
+@regra("DQ-DIAS-04")
+def dias_trabalho_a_hora(ctx: Contexto) -> pd.DataFrame:
+    if not ctx.tem("remuneracoes", "horas", "dias"):
+        return _vazio()
+    rem = ctx.df("remuneracoes")
+    horas, dias = ctx.num("remuneracoes", "horas"), ctx.num("remuneracoes", "dias")
+    esperado = (-(-horas // 5)).clip(upper=30)  # a started block of 5 hours counts as a day (Art. 16 n.º 5)
+    mask = horas.notna() & (horas >= 0) & dias.notna() & (dias != esperado)
+    return _achados(rem, mask, "dias", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    horas=horas.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    esperado=esperado.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)))
+
+
+# ------------------------------------------------------------------------------------------------ contracts
+
+
+def _contratos_por_linha(ctx: Contexto, linhas: pd.DataFrame) -> pd.DataFrame:
+    """For each remuneration line (index kept in ``_i``), the contracts of the same worker in force at some point
+    of the line's period."""
+    c = ctx.df("contratos")
+    cc = pd.DataFrame({"niss_trabalhador": c["niss_trabalhador"], "c_ini": ctx.datas("contratos", "inicio_contrato"),
+                       "c_fim": ctx.datas("contratos", "fim_contrato"), "c_base": c["remuneracao_base"],
+                       "c_diut": c["diuturnidades"]}).dropna(subset=["niss_trabalhador", "c_ini"])
+    j = linhas.merge(cc, on="niss_trabalhador", how="inner")
+    return j[(j["c_ini"] <= j["l_fim"]) & (j["c_fim"].isna() | (j["c_fim"] >= j["l_ini"]))]
+
+
+def _linhas_rem(ctx: Contexto) -> pd.DataFrame:
+    rem = ctx.df("remuneracoes")
+    return pd.DataFrame({"_i": rem.index, "niss_trabalhador": rem["niss_trabalhador"], "natureza": rem["natureza"],
+                         "l_ini": ctx.datas("remuneracoes", "data_inicio"), "l_fim": ctx.datas("remuneracoes", "data_fim")})
+
+
+@regra("DQ-CTR-20")
+def remuneracao_sem_contrato(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("remuneracoes", "data_inicio", "data_fim") or \
+            ctx.payroll.colunas_em_falta.get("contratos", set()) & {"niss_trabalhador", "inicio_contrato", "fim_contrato"}:
+        return _vazio()
+    linhas = _linhas_rem(ctx).dropna(subset=["niss_trabalhador", "l_ini", "l_fim"])
+    com = set(_contratos_por_linha(ctx, linhas)["_i"]) if len(ctx.df("contratos")) else set()
+    rem = ctx.df("remuneracoes")
+    mask = rem.index.isin(linhas["_i"]) & ~rem.index.isin(list(com))
+    return _achados(rem, pd.Series(mask, index=rem.index), "niss_trabalhador", _periodo(rem), natureza=rem["natureza"])
+
+
+@regra("DQ-CTR-21")
+def contrato_fora_do_vinculo(ctx: Contexto) -> pd.DataFrame:
+    if not ctx.tem("contratos", "inicio_contrato", "inicio_vinculo"):
+        return _vazio()
+    c = ctx.df("contratos")
+    ci, cf = ctx.datas("contratos", "inicio_contrato"), ctx.datas("contratos", "fim_contrato")
+    vi, vf = ctx.datas("contratos", "inicio_vinculo"), ctx.datas("contratos", "fim_vinculo")
+    antes = ci.notna() & vi.notna() & (ci < vi)
+    depois = vf.notna() & ci.notna() & (cf.isna() | (cf > vf))
+    a = _achados(c, antes, "inicio_contrato", "inicio_contrato",
+                 detalhe="O contrato começa " + c["inicio_contrato"].map(_fmt) + ", antes do início do vínculo (" +
+                 c["inicio_vinculo"].map(_fmt) + "): para o período do contrato indicado, o trabalhador não possui "
+                 "vínculo com a entidade empregadora.")
+    b = _achados(c, depois, "fim_contrato", "fim_contrato",
+                 detalhe="A data fim contrato tem de ser igual ou anterior à data fim do vínculo (" +
+                 c["fim_vinculo"].map(_fmt) + "); está " + c["fim_contrato"].map(lambda d: _fmt(d) or "vazia") + ".")
+    return pd.concat([a, b], ignore_index=True)
+
+
+@regra("DQ-P-01")
+def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
+    """Art. 20 n.º 5: P = (remuneração base [+ diuturnidades] / 30) × dias. Hourly lines (with horas) are paid by the
+    hour and not checked here; a line without a contract in force is DQ-CTR-20."""
+    if not ctx.tem("remuneracoes", "natureza", "valor", "dias", "data_inicio", "data_fim") or \
+            not ctx.tem("contratos", "inicio_contrato", "remuneracao_base"):
+        return _vazio()
+    rem = ctx.df("remuneracoes")
+    linhas = _linhas_rem(ctx)
+    horas = rem["horas"]
+    linhas = linhas[(rem["natureza"] == "P") & horas.isna() & rem["valor"].notna() & rem["dias"].notna()]
+    linhas = linhas.dropna(subset=["niss_trabalhador", "l_ini", "l_fim"])
+    j = _contratos_por_linha(ctx, linhas)
+    j = j[j["c_ini"] <= j["l_ini"]].dropna(subset=["c_base"])
+    j = j.sort_values("c_ini").groupby("_i").tail(1)  # the contract version in force when the period starts
+    if j.empty:
+        return _vazio()
+    valores = rem.loc[j["_i"], "valor"].to_numpy()
+    dias = rem.loc[j["_i"], "dias"].to_numpy()
+    esperado = [cent((b + (d or 0)) * n / 30) for b, d, n in zip(j["c_base"], j["c_diut"], dias)]
+    errado = [abs(v - e) > Decimal("0.01") for v, e in zip(valores, esperado)]
+    j = j.assign(esperado=esperado, errado=errado)
+    j = j[j["errado"]]
+    sel = rem.loc[j["_i"]]
+    return pd.DataFrame({"ficheiro": sel["_ficheiro"].to_numpy(), "linha": sel["_linha"].to_numpy(),
+                         "niss": sel["niss_trabalhador"].to_numpy(), "coluna": "valor",
+                         "valor": [str(v) for v in sel["valor"]], "base": [str(b) for b in j["c_base"]],
+                         "diut": [str(d or "0") for d in j["c_diut"]], "dias": [_fmt_dias(float(x)) for x in sel["dias"]],
+                         "esperado": [str(e) for e in j["esperado"]]})
+
+
+@regra("DQ-VAL-02")
+def duas_casas_decimais(ctx: Contexto) -> pd.DataFrame:
+    partes = []
+    for tipo, spec in FICHEIROS.items():
+        df = ctx.df(tipo)
+        for col in spec.por_tipo("montante"):
+            if not ctx.tem(tipo, col):
+                continue
+            s = df[col]
+            mask = s.map(lambda v: v is not None and v != v.quantize(Decimal("0.01")))
+            if mask.any():
+                partes.append(_achados(df, mask.astype(bool), col, s.map(str)))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+# ------------------------------------------------------------------------------------------------ workers
+
+
+@regra("DQ-TRAB-02")
+def trabalhador_desconhecido(ctx: Contexto) -> pd.DataFrame:
+    if "trabalhadores" in ctx.payroll.colunas_em_falta and "niss_trabalhador" in ctx.payroll.colunas_em_falta["trabalhadores"]:
+        return _vazio()
+    conhecidos = set(ctx.df("trabalhadores")["niss_trabalhador"].dropna())
+    partes = []
+    for tipo in ("contratos", "remuneracoes", "inatividades", "contribuicoes"):
+        if ctx.tem(tipo, "niss_trabalhador"):
+            df = ctx.df(tipo)
+            s = df["niss_trabalhador"]
+            partes.append(_achados(df, s.notna() & ~s.isin(conhecidos), "niss_trabalhador", s))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+def _trab_sem(ctx: Contexto, tipo: str) -> pd.DataFrame:
+    if not ctx.tem("trabalhadores", "niss_trabalhador") or ctx.payroll.ficheiros.get(tipo) is None or \
+            "niss_trabalhador" in ctx.payroll.colunas_em_falta.get(tipo, set()):
+        return _vazio()
+    t = ctx.df("trabalhadores")
+    presentes = set(ctx.df(tipo)["niss_trabalhador"].dropna())
+    return _achados(t, t["niss_trabalhador"].notna() & ~t["niss_trabalhador"].isin(presentes), "niss_trabalhador",
+                    "niss_trabalhador")
+
+
+@regra("DQ-TRAB-03")
+def trabalhador_sem_contrato(ctx: Contexto) -> pd.DataFrame:
+    return _trab_sem(ctx, "contratos")
+
+
+@regra("DQ-TRAB-04")
+def trabalhador_sem_remuneracoes(ctx: Contexto) -> pd.DataFrame:
+    return _trab_sem(ctx, "remuneracoes")
+
+
+# ------------------------------------------------------------------------------------------------ duplicates
+
+
+@regra("DQ-DUP-01")
+def linha_repetida(ctx: Contexto) -> pd.DataFrame:
+    partes = []
+    for tipo, spec in FICHEIROS.items():
+        df = ctx.df(tipo)
+        if len(df) < 2:
+            continue
+        cols = list(spec.nomes)
+        chave = df[cols].astype(str).agg("\x1f".join, axis=1) if len(df) < 50 else pd.util.hash_pandas_object(df[cols].astype(str), index=False)
+        dup = chave.duplicated(keep="first")
+        if dup.any():
+            primeira = df["_linha"].groupby(chave).transform("min")
+            partes.append(_achados(df, dup, None, None, primeira=primeira))
+    return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+def _dup_chave(ctx: Contexto, tipo: str, chave: list[str], excluir_identicas: bool) -> pd.DataFrame:
+    if not ctx.tem(tipo, *chave):
+        return _vazio()
+    df = ctx.df(tipo)
+    k = df[chave].astype(str).agg("\x1f".join, axis=1)
+    mask = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
+    if excluir_identicas:
+        inteira = df[list(FICHEIROS[tipo].nomes)].astype(str).agg("\x1f".join, axis=1)
+        mask &= ~inteira.duplicated(keep=False) | (k.groupby(k).transform("size") > inteira.groupby(inteira).transform("size"))
+    linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
+    return mask, df, linhas
+
+
+@regra("DQ-DUP-02")
+def trabalhador_repetido(ctx: Contexto) -> pd.DataFrame:
+    r = _dup_chave(ctx, "trabalhadores", ["niss_trabalhador"], False)
+    if isinstance(r, pd.DataFrame):
+        return r
+    mask, df, linhas = r
+    return _achados(df, mask, "niss_trabalhador", "niss_trabalhador", linhas=linhas)
+
+
+@regra("DQ-DUP-03")
+def contrato_repetido(ctx: Contexto) -> pd.DataFrame:
+    r = _dup_chave(ctx, "contratos", ["niss_trabalhador", "inicio_contrato"], False)
+    if isinstance(r, pd.DataFrame):
+        return r
+    mask, df, linhas = r
+    return _achados(df, mask, "inicio_contrato", df["inicio_contrato"].map(_fmt), linhas=linhas)
+
+
+@regra("DQ-DUP-04")
+def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
+    if not ctx.tem("remuneracoes", "niss_trabalhador", "natureza", "data_inicio", "data_fim"):
+        return _vazio()
+    df = ctx.df("remuneracoes")
+    chave = ["niss_trabalhador", "natureza", "data_inicio", "data_fim"]
+    k = df[chave].astype(str).agg("\x1f".join, axis=1) if len(df) else pd.Series(dtype=str)
+    cand = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
+    if not cand.any():
+        return _vazio()
+    sub = df[cand]
+    # Different values under one key (identical lines are DQ-DUP-01).
+    distintos = sub.groupby(k[cand])["valor"].transform(lambda s: s.astype(str).nunique())
+    mask = pd.Series(False, index=df.index)
+    mask[distintos[distintos > 1].index] = True
+    linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
+    return _achados(df, mask, "natureza", _periodo(df), natureza=df["natureza"], linhas=linhas)
+
+
+# ------------------------------------------------------------------------------------------------ contributions
+
+
+@regra("DQ-CONTRIB-01")
+def contribuicoes_da_folha(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("contribuicoes", "enquadramento", "base_incidencia"):
+        return _vazio()
+    df = ctx.df("contribuicoes")
+    linhas = []
+    for r in df[["_ficheiro", "_linha", "niss_trabalhador", "enquadramento", "base_incidencia", "valor_cotizacao",
+                 "valor_contribuicao"]].itertuples(index=False):
+        if r.base_incidencia is None or r.enquadramento is None:
+            continue
+        try:
+            t = taxa(r.enquadramento, ctx.ref.primeiro_dia)
+        except EnquadramentoDesconhecido:
+            continue  # DQ-ENQ-01
+        for col, pct, v in (("valor_cotizacao", t.cotizacao, r.valor_cotizacao),
+                            ("valor_contribuicao", t.contribuicao, r.valor_contribuicao)):
+            e = percentagem(r.base_incidencia, pct)
+            if v is not None and abs(v - e) > Decimal("0.01"):
+                linhas.append({"ficheiro": r._0, "linha": r._1, "niss": r.niss_trabalhador, "coluna": col,
+                               "valor": str(v), "esperado": str(e), "taxa": str(pct), "base": str(r.base_incidencia)})
+    return pd.DataFrame(linhas) if linhas else _vazio()
+
+
+# ------------------------------------------------------------------------------------------------ contract fields
+
+# Each message of validar_campos → rule id; None: the same condition is a GX row rule (not reported twice).
+_MAPA_CONTRATO: dict[str, str | None] = {
+    K.NISS_TRABALHADOR_NAO_IDENTIFICADO: "DQ-CTR-30", K.MODALIDADE_NAO_IDENTIFICADA: "DQ-CTR-30",
+    K.INICIO_NAO_IDENTIFICADO: "DQ-CTR-30", K.PROFISSAO_NAO_IDENTIFICADA: "DQ-CTR-30",
+    K.REMUNERACAO_BASE_NAO_IDENTIFICADA: "DQ-CTR-30",
+    K.FIM_NAO_IDENTIFICADO: "DQ-CTR-31", K.MOTIVO_NAO_IDENTIFICADO: "DQ-CTR-32", K.MOTIVO_INVALIDO: "DQ-CTR-33",
+    K.PERCENTAGEM_NAO_IDENTIFICADA: "DQ-CTR-34", K.HORAS_NAO_IDENTIFICADA: "DQ-CTR-34",
+    K.DIAS_NAO_IDENTIFICADO: "DQ-CTR-34", K.PRESTACAO_INVALIDA_PARA_MODALIDADE: "DQ-CTR-35",
+    K.NISS_SUBSTITUIR_NAO_IDENTIFICADO: "DQ-CTR-36", K.NISS_SUBSTITUIR_IGUAL: "DQ-CTR-36",
+    K.INICIO_MAIS_30_DIAS: "DQ-CTR-37", K.FIM_ANTES_INICIO: "DQ-CTR-38", K.INTERMITENTE_SEM_HORAS_NEM_DIAS: "DQ-CTR-39",
+    K.NISS_TRABALHADOR_INVALIDO: None, K.MODALIDADE_INVALIDA: None, K.PRESTACAO_INVALIDA: None,
+    K.INICIO_ANTES_1940: None, K.FIM_APOS_2999: None, K.PROFISSAO_INVALIDA: None,
+    K.REMUNERACAO_BASE_NAO_POSITIVA: None, K.DIUTURNIDADES_NAO_POSITIVAS: None, K.PERCENTAGEM_FORA_INTERVALO: None,
+    K.HORAS_NAO_POSITIVAS: None, K.DIAS_NAO_POSITIVOS: None,
+}
+REGRAS_CONTRATO = sorted({v for v in _MAPA_CONTRATO.values() if v} | {"DQ-CTR-40"})
+
+
+def verificar_contratos(ctx: Contexto) -> pd.DataFrame:
+    """Every contract row through ``ciclo.domain.contrato.validar_campos`` (what alterarContratoTrabalho checks
+    without the Segurança Social's records). Columns: rule_id + ACHADO + message fields."""
+    if not ctx.tem("contratos", "niss_trabalhador", "modalidade_contrato"):
+        return pd.DataFrame(columns=["rule_id", *ACHADO])
+    df = ctx.df("contratos")
+    cols = [c for c in K.CAMPOS if c in df.columns]
+    out = []
+    cache: dict[tuple, K.ResultadoValidacao] = {}
+    for meta, valores in zip(df[["_ficheiro", "_linha"]].itertuples(index=False), df[cols].itertuples(index=False)):
+        campos = dict(zip(cols, valores))
+        chave = tuple(valores)
+        res = cache.get(chave)
+        if res is None:
+            res = cache[chave] = K.validar_campos(campos, ctx.hoje)
+        if res.ok:
+            continue
+        mod = campos.get("modalidade_contrato")
+        for campo, msg in res.pares():
+            rid = "DQ-CTR-40" if msg.startswith("Formato inválido") else _MAPA_CONTRATO.get(msg, "DQ-CTR-30")
+            if rid is None:
+                continue
+            v = campos.get(campo)
+            out.append({"rule_id": rid, "ficheiro": meta[0], "linha": meta[1], "niss": campos.get("niss_trabalhador"),
+                        "coluna": campo, "valor": _fmt(v) if v is not None else None, "detalhe": msg,
+                        "modalidade": mod or ""})
+    return pd.DataFrame(out) if out else pd.DataFrame(columns=["rule_id", *ACHADO])
