@@ -89,9 +89,10 @@ def _load(employer: dict, ano_mes: str):
                         employer["niss_ee"], mapping=employer.get("mapping"))
 
 
-def carregar_folha(employer: dict, ano_mes: str) -> dict:
+def carregar_folha(employer: dict, ano_mes: str | None = None) -> dict:
     from ciclo.payroll import PayrollLoadError
 
+    ano_mes = ano_mes or employer["ano_mes"]
     try:
         p = _load(employer, ano_mes)
     except PayrollLoadError as exc:
@@ -100,9 +101,10 @@ def carregar_folha(employer: dict, ano_mes: str) -> dict:
             "linhas_remuneracao": int(len(p.remuneracoes))}
 
 
-def verificar_qualidade(employer: dict, ano_mes: str) -> dict:
+def verificar_qualidade(employer: dict, ano_mes: str | None = None) -> dict:
     from ciclo.quality import check_payroll, write_report
 
+    ano_mes = ano_mes or employer["ano_mes"]
     p = _load(employer, ano_mes)
     res = check_payroll(p)
     paths = write_report(res, report_dir(employer["niss_ee"], ano_mes))
@@ -193,8 +195,9 @@ def enviar_valores(employer: dict, ano_mes: str, dry_run, allow_correction) -> d
 
 
 # ------------------------------------------------------------------------------------------------ fetch
-def planear_obtencao(employer: dict, ano_mes: str, lote: int = LOTE_PADRAO) -> list[dict]:
+def planear_obtencao(employer: dict, ano_mes: str | None = None, lote: int = LOTE_PADRAO) -> list[dict]:
     """Batches of workers whose valores apurados are not yet in the ledger (a re-run fetches only the rest)."""
+    ano_mes = ano_mes or employer["ano_mes"]
     lg = ledger()
     try:
         with psi_hook(employer).get_client() as client:

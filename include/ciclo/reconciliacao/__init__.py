@@ -158,3 +158,39 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
             "reconciliado_em": now(),
         }], keys=["niss_ee", "ano_mes"])
     return Resultado(niss_ee, ano_mes, {k: int(v) for k, v in totais.items()}, diferencas)
+
+
+def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
+    """The internal side from a loaded payroll: remuneration by natureza, days of work (P lines, capped at 30 —
+    Art. 16 DR 1-A/2011), inactivity days, enquadramento, and the payroll's own contributions when exported."""
+    from ciclo.domain.periodo import dias_no_periodo
+
+    rem: dict[str, dict[str, Decimal]] = {}
+    dias: dict[str, Decimal] = {}
+    for r in payroll.remuneracoes.to_dict("records"):
+        n = r["niss_trabalhador"]
+        por = rem.setdefault(n, {})
+        por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + Decimal(str(r["valor"]))
+        if r["natureza"] == "P" and r.get("dias") is not None and str(r["dias"]) != "nan":
+            dias[n] = dias.get(n, Decimal(0)) + Decimal(str(r["dias"]))
+    inativ: dict[str, Decimal] = {}
+    ina = getattr(payroll, "inatividades", None)
+    if ina is not None and len(ina):
+        for r in ina.to_dict("records"):
+            try:
+                inativ[r["niss_trabalhador"]] = inativ.get(r["niss_trabalhador"], Decimal(0)) + dias_no_periodo(r["data_inicio"], r["data_fim"])
+            except (TypeError, ValueError):
+                continue
+    contrib: dict[str, tuple[Decimal, Decimal]] = {}
+    ct = getattr(payroll, "contribuicoes", None)
+    if ct is not None and len(ct):
+        for r in ct.to_dict("records"):
+            contrib[r["niss_trabalhador"]] = (Decimal(str(r["valor_cotizacao"])), Decimal(str(r["valor_contribuicao"])))
+    out = []
+    for t in payroll.trabalhadores.to_dict("records"):
+        n = t["niss_trabalhador"]
+        cot, con = contrib.get(n, (None, None))
+        out.append(TrabalhadorInterno(n, t["enquadramento"], rem.get(n, {}),
+                                      dias_trabalho=min(dias[n], Decimal(30)) if n in dias else None,
+                                      dias_inatividade=inativ.get(n), folha_cotizacao=cot, folha_contribuicao=con))
+    return out
