@@ -51,7 +51,10 @@ class PsiHook(BaseHook):
         if not c.login:
             raise ValueError(f"connection {self.psi_conn_id!r} has no login (the NISS that authenticates)")
         token = extra.get("token") or (c.password if str(extra.get("auth", "")).lower() == "bearer" else None)
-        cred = Credenciais(str(c.login), password=None if token else c.password, token=token)
+        # mask first (even the password a token makes unused), so no later error text can carry them
+        for segredo in {c.password, extra.get("token")} - {None, ""}:
+            mask_secret(segredo)
+        cred = Credenciais(str(c.login).strip(), password=None if token else c.password, token=token)
         for segredo in cred.segredos():
             mask_secret(segredo)
         return cred

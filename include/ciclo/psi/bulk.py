@@ -5,11 +5,24 @@ number of workers), sharing one async client (one connection pool), optionally u
 limit (aiolimiter). Each document is handed to the sink as it arrives; per-worker failures (after the client's
 GET retries) are collected and reported at the end instead of failing the batch. Progress is logged every few
 seconds (done / total / rate / errors).
+
+A failure of the *sink* (the ledger cannot store a document) is not a per-worker failure: it stops the batch
+and is raised, since carrying on would fetch documents that cannot be kept.
+
+From a sync caller (an Airflow task)::
+
+    from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados_sync
+
+    with BatchingSink(write_batch) as sink:            # write_batch(list[(niss, doc)]) commits in a thread
+        res = fetch_valores_apurados_sync(hook.get_async_client, niss_ee, ano_mes, nisses, sink,
+                                          concurrency=hook.concurrency, rate_per_second=hook.rate_per_second)
+    if res.failed: ...                                  # {niss: reason}; fetched ones are already stored
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
 import queue
@@ -38,10 +51,22 @@ class BulkResult:
 async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabalhadores: Iterable[str], sink,
                                  *, concurrency: int = 32, rate_per_second: float | None = None,
                                  progress_every_s: float = 5.0) -> BulkResult:
-    """Fetch every worker's valores apurados (as received JSON, decimals exact) into ``sink(niss, doc)``."""
+    """Fetch every worker's valores apurados into ``sink(niss, doc)`` (sync or async callable), ``doc`` being the
+    JSON as received (a dict, amounts ``Decimal``, already checked against ``ValoresApuradosTrabalhador``).
+
+    Each distinct NISS is requested once (duplicates in the input are dropped). A worker the SS answers
+    ``200 []`` for (nothing apurado) and a worker whose GET still fails after the client's retries end up in
+    ``failed`` with the reason; the others are unaffected. ``client`` is an ``AsyncPsiClient`` (not closed here);
+    size its ``max_connections`` to ``concurrency``.
+    """
     fila: asyncio.Queue[str] = asyncio.Queue()
+    vistos: set[str] = set()
     for n in niss_trabalhadores:
-        fila.put_nowait(str(n).zfill(11))
+        niss = str(n).strip()  # an int NISS (as in the obrigação list) has its 11 digits; never pad
+        if niss not in vistos:
+            vistos.add(niss)
+            fila.put_nowait(niss)
+    del vistos
     res = BulkResult(total=fila.qsize())
     limiter = None
     if rate_per_second:
@@ -64,15 +89,21 @@ async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabal
                 return
             try:
                 doc = await um(niss)
-                if doc is None:
-                    res.failed[niss] = "sem valores apurados para este trabalhador"
-                    continue
-                r = sink(niss, doc)
-                if inspect.isawaitable(r):
-                    await r
-                res.done += 1
             except E.PsiError as exc:
                 res.failed[niss] = str(exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one worker's unexpected failure must not sink the batch
+                log.warning("valores apurados %s %s: unexpected %s for worker %s", niss_ee, ano_mes,
+                            type(exc).__name__, niss, exc_info=True)
+                res.failed[niss] = f"unexpected {type(exc).__name__}"
+                continue
+            if doc is None:
+                res.failed[niss] = "no valores apurados for this worker (the SS answered 200 [])"
+                continue
+            r = sink(niss, doc)  # a sink error stops the batch (see the module docstring)
+            if inspect.isawaitable(r):
+                await r
+            res.done += 1
 
     async def progresso():
         while True:
@@ -82,8 +113,14 @@ async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabal
                      res.done / dt if dt else 0.0, len(res.failed))
 
     prog = asyncio.create_task(progresso())
+    tarefas = [asyncio.create_task(trabalhador()) for _ in range(max(1, min(concurrency, res.total or 1)))]
     try:
-        await asyncio.gather(*(trabalhador() for _ in range(max(1, min(concurrency, res.total or 1)))))
+        await asyncio.gather(*tarefas)
+    except BaseException:
+        for t in tarefas:
+            t.cancel()
+        await asyncio.gather(*tarefas, return_exceptions=True)
+        raise
     finally:
         prog.cancel()
     res.seconds = time.monotonic() - t0
@@ -94,8 +131,9 @@ async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabal
 
 def fetch_valores_apurados_sync(client_factory: Callable[[], object], niss_ee: str, ano_mes: str,
                                 niss_trabalhadores: Iterable[str], sink, **kw) -> BulkResult:
-    """For a sync caller (an Airflow task): runs the bulk fetch in its own event loop. ``client_factory()``
-    builds an ``AsyncPsiClient`` inside that loop; it is closed afterwards."""
+    """For a sync caller (an Airflow task): runs the bulk fetch in its own event loop (in a helper thread if this
+    thread already runs one). ``client_factory()`` — e.g. ``PsiHook(...).get_async_client`` — builds an
+    ``AsyncPsiClient`` inside that loop; it is closed afterwards. Keyword arguments as ``fetch_valores_apurados``."""
 
     async def main():
         client = client_factory()
@@ -104,7 +142,12 @@ def fetch_valores_apurados_sync(client_factory: Callable[[], object], niss_ee: s
         finally:
             await client.aclose()
 
-    return asyncio.run(main())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="psi-bulk") as ex:
+        return ex.submit(asyncio.run, main()).result()
 
 
 class BatchingSink:
@@ -115,7 +158,9 @@ class BatchingSink:
     def __init__(self, write_batch: Callable[[list[tuple[str, dict]]], None], *, max_batch: int = 200,
                  max_delay: float = 0.2):
         self._write = write_batch
-        self._q: queue.Queue = queue.Queue()
+        # bounded: if the writer falls behind, handing over a document waits (back-pressure) instead of
+        # piling fetched documents up in memory
+        self._q: queue.Queue = queue.Queue(maxsize=max(1, max_batch) * 20)
         self._max_batch, self._max_delay = max_batch, max_delay
         self._erro: BaseException | None = None
         self.escritos = 0

@@ -46,6 +46,12 @@ class PsiRetryableError(PsiError):
         self.retry_after = retry_after
 
 
+class PsiContractError(PsiError):
+    """A 2xx answer that does not match the wire contract (docs/psi-contract.md): not JSON, or a shape the models
+    cannot read. Not retryable — the contract (or an ASSUMED model) needs updating. The text names the fields,
+    never their values."""
+
+
 class PsiOutcomeUnknown(PsiError):
     """A write (POST/DELETE) that may or may not have been processed: the request left, no complete answer came
     back (lost acknowledgement, read timeout, 5xx). Neither success nor failure: check what the Segurança Social

@@ -4,19 +4,23 @@ Each operation is defined once, on ``_Operacoes``, as a ``_Pedido`` (method, pat
 async clients differ only in ``_exec``. Behaviour:
 
 - GETs are retried with exponential backoff and jitter (stamina) on connection errors, timeouts, 429
-  (honouring ``Retry-After``), 500/502/503/504 — bounded in attempts and total time.
+  (honouring ``Retry-After``), 502/503/504 — bounded in attempts and total time. A 500 is retried at most
+  ``RetryPolicy.attempts_500 - 1`` times: the SS documents it as "contact suporte-psi", not as transient.
 - POSTs/DELETEs are never retried here. A connection that could not be opened means nothing was sent
   (``PsiRetryableError``); a request that left without a complete answer, or a 5xx, is ``PsiOutcomeUnknown``:
   the caller checks what the Segurança Social holds before sending again.
 - 400 → ``PsiValidationError`` (the SS's message and the parameter), 401 → ``PsiAuthError``,
-  403 → ``PsiForbiddenError`` (what to ask suporte-psi), 404 → ``PsiNotFound``.
+  403 → ``PsiForbiddenError`` (what to ask suporte-psi), 404 → ``PsiNotFound``; a 2xx answer the models cannot
+  read → ``PsiContractError`` (GET) or ``PsiOutcomeUnknown`` (POST/DELETE: it was processed, the answer is lost).
 - Request bodies are serialised with exact decimals; responses parsed with ``Decimal`` (never float).
 - Logs carry the operation, method, path template, status and duration — never headers, bodies or amounts.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pydantic
 import stamina
 
 from ciclo.domain import jsonexato
@@ -32,7 +37,7 @@ from ciclo.psi import models as M
 from ciclo.psi.ambientes import Ambiente
 from ciclo.psi.auth import Credenciais
 
-log = logging.getLogger("ciclo.psi")
+log = logging.getLogger(__name__)
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -47,6 +52,7 @@ class RetryPolicy:
     wait_max: float = 15.0
     wait_jitter: float = 0.5
     max_retry_after: float = 60.0
+    attempts_500: int = 3  # a 500 is tried at most this many times (within ``attempts``)
 
 
 @dataclass
@@ -89,7 +95,11 @@ class _Operacoes:
     credenciais: Credenciais
 
     # --------------------------------------------------------------------- eeaoc: valores de remuneração
-    def enviar_valores_remuneracao(self, niss_ee: str, payload: dict):
+    def enviar_valores_remuneracao(self, niss_ee: str, payload: "dict | M.ValoresRemuneracao"):
+        """Send valores de remuneração (a dict or ``ValoresRemuneracao``; Decimal amounts are sent exactly).
+        Never retried; ``PsiOutcomeUnknown`` when the answer was lost — look at ``comprovativos`` before resending."""
+        if isinstance(payload, pydantic.BaseModel):
+            payload = payload.model_dump(exclude_none=True)
         return self._exec(_Pedido("enviarValoresRemuneracao", "POST",
                                   "/eeaoc/valores-remuneracao/entidade-empregadora/{niss-ee}",
                                   f"/eeaoc/valores-remuneracao/entidade-empregadora/{_seg(niss_ee)}",
@@ -226,10 +236,22 @@ class _Base(_Operacoes):
         return kw
 
     def _resultado(self, p: _Pedido, r: httpx.Response):
-        if 200 <= r.status_code < 300:
+        if not 200 <= r.status_code < 300:
+            raise self._erro_http(p, r)
+        try:
             data = jsonexato.loads(r.content) if r.content else None
             return p.parse(data)
-        raise self._erro_http(p, r)
+        except pydantic.ValidationError as exc:
+            # field locations and error types only: the input values may be amounts
+            campos = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['type']}" for e in exc.errors()[:5])
+            motivo = f"the answer does not match the model ({campos})"
+        except ValueError:
+            motivo = "the answer is not JSON"
+        ctx = {"servico": p.servico, "status": r.status_code}
+        if p.metodo != "GET":
+            raise E.PsiOutcomeUnknown(f"{p.servico}: the Segurança Social answered {r.status_code} but {motivo}; it was "
+                                      f"probably processed — check what it holds before sending again", **ctx)
+        raise E.PsiContractError(f"{p.servico}: {motivo} — see docs/psi-contract.md", **ctx)
 
     def _erro_http(self, p: _Pedido, r: httpx.Response) -> E.PsiError:
         msg = _mensagem(r)
@@ -238,7 +260,7 @@ class _Base(_Operacoes):
         if s == 400:
             parametro = next((nome for chave, nome in _PARAMETROS if msg and msg.startswith(chave)), None)
             return E.PsiValidationError(
-                f"{p.servico}: the Segurança Social refused the request (400): {msg}"
+                f"{p.servico}: the Segurança Social refused the request (400): {_sem_valores(msg)}"
                 + (f" [parameter: {parametro}]" if parametro else ""), ss_message=msg or "", parametro=parametro, **ctx)
         if s == 401:
             return E.PsiAuthError(f"credentials rejected for NISS {self.credenciais.niss} ({p.servico}, HTTP 401): "
@@ -254,6 +276,11 @@ class _Base(_Operacoes):
         if p.metodo != "GET" and s >= 500:
             return E.PsiOutcomeUnknown(f"{p.servico}: the Segurança Social answered {s} to a {p.metodo}; it may or may "
                                        f"not have been processed", **ctx)
+        if s == 500:
+            return E.PsiRetryableError(
+                f"{p.servico}: internal error of the Segurança Social (HTTP 500); if it persists, contact "
+                f"suporte-psi@seg-social.pt indicating NISS {self.credenciais.niss}, your IP and endpoint "
+                f"{self.ambiente.rest_base}{p.modelo}", retry_after=_retry_after(r), **ctx)
         if s in RETRY_STATUS:
             return E.PsiRetryableError(f"{p.servico}: temporarily unavailable (HTTP {s})", retry_after=_retry_after(r), **ctx)
         return E.PsiError(f"{p.servico}: unexpected HTTP {s}: {msg}", **ctx)
@@ -271,8 +298,12 @@ class _Base(_Operacoes):
     def _registar(self, p: _Pedido, status, t0: float, erro: Exception | None) -> None:
         ms = int((time.monotonic() - t0) * 1000)
         resultado = "ok" if erro is None else ("desconhecido" if isinstance(erro, E.PsiOutcomeUnknown) else "erro")
-        log.debug("PSI %s %s %s → %s in %d ms%s", p.servico, p.metodo, p.modelo, status, ms,
-                  f" ({type(erro).__name__})" if erro else "")
+        # reads that succeed (or will be retried) at DEBUG — a bulk fetch makes tens of thousands; writes and
+        # final errors at INFO. Path template only: no amounts, no headers.
+        nivel = logging.INFO if p.metodo != "GET" or (erro is not None and not getattr(erro, "retryable", False)) \
+            else logging.DEBUG
+        log.log(nivel, "PSI %s %s %s → %s in %d ms%s", p.servico, p.metodo, p.modelo, status, ms,
+                f" ({type(erro).__name__})" if erro else "")
         if self.on_call:
             try:
                 self.on_call(servico=p.servico, metodo=p.metodo, status=status, duracao_ms=ms, resultado=resultado,
@@ -280,12 +311,29 @@ class _Base(_Operacoes):
             except Exception:  # noqa: BLE001 - an audit sink must never break a call
                 log.exception("audit callback failed")
 
-    def _retry_hook(self, exc: Exception):
-        if isinstance(exc, E.PsiRetryableError):
+    def _retry_hook(self) -> Callable[[Exception], bool | float]:
+        """stamina backoff hook for one call: retry ``PsiRetryableError`` (waiting ``Retry-After`` when given),
+        a 500 at most ``attempts_500`` tries in all."""
+        vistos_500 = 0
+
+        def hook(exc: Exception) -> bool | float:
+            nonlocal vistos_500
+            if not isinstance(exc, E.PsiRetryableError):
+                return False
+            if exc.status == 500:
+                vistos_500 += 1
+                if vistos_500 >= self.retry.attempts_500:
+                    return False
             if exc.retry_after is not None:
                 return min(float(exc.retry_after), self.retry.max_retry_after)
             return True
-        return False
+
+        return hook
+
+    def _tentativas(self):
+        r = self.retry
+        return stamina.retry_context(on=self._retry_hook(), attempts=r.attempts, timeout=r.timeout,
+                                     wait_initial=r.wait_initial, wait_max=r.wait_max, wait_jitter=r.wait_jitter)
 
 
 def _mensagem(r: httpx.Response) -> str | None:
@@ -299,13 +347,30 @@ def _mensagem(r: httpx.Response) -> str | None:
 
 
 def _retry_after(r: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     v = r.headers.get("Retry-After")
     if not v:
         return None
     try:
         return max(0.0, float(v))
     except ValueError:
+        pass
+    try:
+        quando = email.utils.parsedate_to_datetime(v)
+    except (TypeError, ValueError):
         return None
+    return max(0.0, quando.timestamp() - time.time())
+
+
+_VALOR = re.compile(r"(Valor de remuneração inválido:).*")
+_DECIMAL = re.compile(r"-?\d+[.,]\d+")
+
+
+def _sem_valores(msg: str | None) -> str | None:
+    """The SS message for an error text, amounts masked (the exact text stays in ``ss_message``)."""
+    if not msg:
+        return msg
+    return _DECIMAL.sub("***", _VALOR.sub(r"\1 ***", msg))
 
 
 class PsiClient(_Base):
@@ -344,9 +409,7 @@ class PsiClient(_Base):
     def _exec(self, p: _Pedido):
         if p.metodo != "GET":
             return self._uma(p)
-        for attempt in stamina.retry_context(on=self._retry_hook, attempts=self.retry.attempts, timeout=self.retry.timeout,
-                                             wait_initial=self.retry.wait_initial, wait_max=self.retry.wait_max,
-                                             wait_jitter=self.retry.wait_jitter):
+        for attempt in self._tentativas():
             with attempt:
                 return self._uma(p)
 
@@ -409,8 +472,6 @@ class AsyncPsiClient(_Base):
     async def _exec(self, p: _Pedido):
         if p.metodo != "GET":
             return await self._uma(p)
-        async for attempt in stamina.retry_context(on=self._retry_hook, attempts=self.retry.attempts,
-                                                   timeout=self.retry.timeout, wait_initial=self.retry.wait_initial,
-                                                   wait_max=self.retry.wait_max, wait_jitter=self.retry.wait_jitter):
+        async for attempt in self._tentativas():
             with attempt:
                 return await self._uma(p)

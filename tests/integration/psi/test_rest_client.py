@@ -236,5 +236,5 @@ def test_bulk_reports_per_worker_failures_without_failing_the_batch(sandbox):
     res = asyncio.run(main())
     assert res.done == 1 and docs == [W]
     assert set(res.failed) == {"12345678910", "1234567890a"}
-    assert "sem valores apurados" in res.failed["12345678910"]
+    assert "no valores apurados for this worker" in res.failed["12345678910"]
     assert "NISS trabalhador com formato inválido." in res.failed["1234567890a"]
