@@ -16,6 +16,7 @@ import difflib
 import hashlib
 import io
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -148,8 +149,6 @@ def _ler_csv(texto: str, m: Mapeamento) -> tuple[list[str], list[tuple[int, list
 
 
 def _celula(v) -> str:
-    from datetime import date, datetime
-
     if v is None:
         return ""
     if isinstance(v, datetime):
@@ -197,17 +196,20 @@ def _ler_xlsx(dados: bytes, m: Mapeamento) -> tuple[list[str], list[tuple[int, l
 
 
 def _datas(s: pd.Series, formato_extra: str | None) -> tuple[pd.Series, pd.Series]:
-    """(dates as ``datetime.date`` or None, mask of non-empty values that are not dates)."""
-    txt = s.fillna("").astype(str)
-    res = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    for fmt in ((formato_extra,) if formato_extra else ()) + FORMATOS_DATA:
-        falta = res.isna() & (txt != "")
-        if not falta.any():
-            break
-        res.loc[falta] = pd.to_datetime(txt[falta], format=fmt, errors="coerce")
-    invalida = res.isna() & (txt != "")
-    datas = pd.Series(res.dt.date.astype(object), index=s.index).where(res.notna(), None)
-    return datas, invalida
+    """(dates as ``datetime.date`` or None, mask of non-empty values that are not dates). Each distinct text is
+    parsed once, with ``datetime.strptime`` (any year 1..9999: contract ends up to 2999-12-31 are valid)."""
+    formatos = ((formato_extra,) if formato_extra else ()) + FORMATOS_DATA
+    cache: dict[str, date] = {}
+    for u in pd.unique(s.dropna()):
+        for fmt in formatos:
+            try:
+                cache[u] = datetime.strptime(u, fmt).date()
+                break
+            except ValueError:
+                continue
+    valores = s.map(cache)
+    ok = valores.notna()
+    return valores.astype(object).where(ok, None), s.notna() & ~ok
 
 
 def _decimais(s: pd.Series, decimal_virgula: bool | None) -> tuple[pd.Series, pd.Series]:

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ciclo.domain import contrato as K
@@ -53,7 +54,11 @@ class Contexto:
     def datas(self, tipo: str, col: str) -> pd.Series:
         k = ("dt", tipo, col)
         if k not in self._cache:
-            self._cache[k] = pd.to_datetime(self.df(tipo)[col], errors="coerce")
+            vals = self.df(tipo)[col]
+            # seconds resolution: contract dates up to 2999-12-31 are valid (nanoseconds stop in 2262)
+            arr = np.array([np.datetime64("NaT") if d is None else np.datetime64(d, "D") for d in vals],
+                           dtype="datetime64[s]")
+            self._cache[k] = pd.Series(arr, index=vals.index)
         return self._cache[k]
 
     def num(self, tipo: str, col: str) -> pd.Series:
@@ -370,7 +375,7 @@ def linha_repetida(ctx: Contexto) -> pd.DataFrame:
         if len(df) < 2:
             continue
         cols = list(spec.nomes)
-        chave = df[cols].astype(str).agg("\x1f".join, axis=1) if len(df) < 50 else pd.util.hash_pandas_object(df[cols].astype(str), index=False)
+        chave = _chave(df, cols)
         dup = chave.duplicated(keep="first")
         if dup.any():
             primeira = df["_linha"].groupby(chave).transform("min")
@@ -378,22 +383,25 @@ def linha_repetida(ctx: Contexto) -> pd.DataFrame:
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
 
 
-def _dup_chave(ctx: Contexto, tipo: str, chave: list[str], excluir_identicas: bool) -> pd.DataFrame:
+def _chave(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """A hash per row over ``cols`` (None distinct from any text), for duplicate detection."""
+    txt = pd.DataFrame({c: df[c].map(lambda v: "\x00" if v is None else str(v)) for c in cols}, index=df.index)
+    return pd.util.hash_pandas_object(txt, index=False)
+
+
+def _dup_chave(ctx: Contexto, tipo: str, chave: list[str]) -> pd.DataFrame:
     if not ctx.tem(tipo, *chave):
         return _vazio()
     df = ctx.df(tipo)
-    k = df[chave].astype(str).agg("\x1f".join, axis=1)
+    k = _chave(df, chave)
     mask = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
-    if excluir_identicas:
-        inteira = df[list(FICHEIROS[tipo].nomes)].astype(str).agg("\x1f".join, axis=1)
-        mask &= ~inteira.duplicated(keep=False) | (k.groupby(k).transform("size") > inteira.groupby(inteira).transform("size"))
     linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
     return mask, df, linhas
 
 
 @regra("DQ-DUP-02")
 def trabalhador_repetido(ctx: Contexto) -> pd.DataFrame:
-    r = _dup_chave(ctx, "trabalhadores", ["niss_trabalhador"], False)
+    r = _dup_chave(ctx, "trabalhadores", ["niss_trabalhador"])
     if isinstance(r, pd.DataFrame):
         return r
     mask, df, linhas = r
@@ -402,7 +410,7 @@ def trabalhador_repetido(ctx: Contexto) -> pd.DataFrame:
 
 @regra("DQ-DUP-03")
 def contrato_repetido(ctx: Contexto) -> pd.DataFrame:
-    r = _dup_chave(ctx, "contratos", ["niss_trabalhador", "inicio_contrato"], False)
+    r = _dup_chave(ctx, "contratos", ["niss_trabalhador", "inicio_contrato"])
     if isinstance(r, pd.DataFrame):
         return r
     mask, df, linhas = r
@@ -415,13 +423,13 @@ def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     df = ctx.df("remuneracoes")
     chave = ["niss_trabalhador", "natureza", "data_inicio", "data_fim"]
-    k = df[chave].astype(str).agg("\x1f".join, axis=1) if len(df) else pd.Series(dtype=str)
+    k = _chave(df, chave)
     cand = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
     if not cand.any():
         return _vazio()
     sub = df[cand]
     # Different values under one key (identical lines are DQ-DUP-01).
-    distintos = sub.groupby(k[cand])["valor"].transform(lambda s: s.astype(str).nunique())
+    distintos = sub.groupby(k[cand])["valor"].transform(lambda s: s.map(str).nunique())
     mask = pd.Series(False, index=df.index)
     mask[distintos[distintos > 1].index] = True
     linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
