@@ -44,3 +44,32 @@ def test_secrets_registered_with_the_masker(conn):
     h = conn("psi_mask", host="qualidade", login="20000003116", password="palavra-passe-muito-secreta")
     _ = h.credenciais
     assert "***" in _secrets_masker().redact("a palavra-passe-muito-secreta b")
+
+
+def test_token_in_extra_and_every_secret_masked(conn):
+    from airflow.sdk._shared.secrets_masker import _secrets_masker
+
+    h = conn("psi_tok", host="sandbox", login="20000003116", password="senha-que-nao-se-usa",
+             extra={"token": "eyJ0b2tlbi1uby1leHRyYQ.payload.assinatura"})
+    assert h.credenciais.authorization() == "Bearer eyJ0b2tlbi1uby1leHRyYQ.payload.assinatura"
+    linha = _secrets_masker().redact("pw=senha-que-nao-se-usa tok=eyJ0b2tlbi1uby1leHRyYQ.payload.assinatura")
+    assert "senha-que-nao-se-usa" not in linha and "eyJ0b2tlbi1uby1leHRyYQ" not in linha
+
+
+def test_clients_are_configured_from_the_connection(conn):
+    import asyncio
+
+    from ciclo.psi.rest import AsyncPsiClient, PsiClient
+    from ciclo.psi.soap import ContratoSoapClient
+
+    h = conn("psi_cfg", host="http://127.0.0.1", port=9911, login="20000003116", password="sandbox",
+             extra={"timeout": 7, "concurrency": 12, "soap_host": "http://127.0.0.1:9912"})
+    with h.get_client() as c:
+        assert isinstance(c, PsiClient) and str(c._http.base_url) == "http://127.0.0.1:9911/ptss/rest/"
+        assert c._http.timeout.read == 7.0
+    a = h.get_async_client()
+    assert isinstance(a, AsyncPsiClient) and sum(s._transport._pool._max_connections for s in a._shards) == 12
+    asyncio.run(a.aclose())
+    soap = h.get_soap_client()
+    assert isinstance(soap, ContratoSoapClient)
+    assert soap.endpoint == "http://127.0.0.1:9912/ws/contrato/v1/alterarContratoTrabalho" and soap.timeout == 7.0
