@@ -176,8 +176,10 @@ def debug_logs(caplog):
         logging.getLogger(lg).setLevel(nivel)
 
 
-def test_no_secret_in_logs_or_errors(sandbox, debug_logs):
+def test_no_secret_in_logs_or_errors(sandbox, debug_logs, capfd):
     caplog = debug_logs
+    sandbox.admin("PUT", "faults", json={"method": "GET", "path": "/trabalhador/", "mode": "error", "status": 503,
+                                          "retry_after": 0, "times": 1})  # a retry, so stamina logs too
     token = sandbox.admin("POST", "token", json={"niss": EE})["access_token"]
     basic = Credenciais(EE, password="sandbox").authorization().split()[1]
     erros = []
@@ -190,7 +192,9 @@ def test_no_secret_in_logs_or_errors(sandbox, debug_logs):
             erros.append(str(exc))
     with cliente(sandbox, token=token) as c:
         c.avisos(EE)
-    texto = caplog.text + "\n".join(erros) + repr(c) + repr(c.credenciais)
+    saida = capfd.readouterr()  # stamina/structlog write to stdout/stderr, not to caplog
+    texto = caplog.text + "\n".join(erros) + repr(c) + repr(c.credenciais) + saida.out + saida.err
+    assert "retry" in texto and "HTTP/1.1 503" in caplog.text
     assert "HTTP Request" in caplog.text or "PSI " in caplog.text  # logging really was captured
     for segredo in ("sandbox-errada", basic, token, "Authorization", "987.65"):
         assert segredo not in texto
@@ -238,3 +242,79 @@ def test_bulk_reports_per_worker_failures_without_failing_the_batch(sandbox):
     assert set(res.failed) == {"12345678910", "1234567890a"}
     assert "no valores apurados for this worker" in res.failed["12345678910"]
     assert "NISS trabalhador com formato inválido." in res.failed["1234567890a"]
+
+
+def test_payment_receipt_appears_after_payment(sandbox):
+    sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0})
+    with cliente(sandbox) as c:
+        p = c.pedido_emissao_documentos(EE, MES)
+        deadline = time.monotonic() + 10
+        while c.consultar_pedido_emissao(p.chave).estado == "processando" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [doc] = c.consultar_documentos(niss_ee=EE, ano_mes=MES)
+        sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": str(doc.numeroDocumentoPagamento),
+                                                  "dataPagamento": "2025-10-20"})
+        [recibo] = c.comprovativos_pagamento(EE, MES)
+    assert str(recibo.numeroDocumentoPagamento) == str(doc.numeroDocumentoPagamento)
+    assert recibo.valor == Decimal("556.00") and recibo.dataPagamento.startswith("2025-10-20")
+
+
+def test_not_found_and_cancel_of_unknown_document(sandbox):
+    with cliente(sandbox) as c:
+        with pytest.raises(E.PsiNotFound, match="Comprovativo de entrega não encontrado"):
+            c.comprovativo(EE, "00000000-0000-4000-8000-000000000000")
+        with pytest.raises(E.PsiNotFound):
+            c.cancelar_documento("999999999")
+
+
+def test_confirmar_errors_carry_the_ss_message(sandbox):
+    with cliente(sandbox) as c, pytest.raises(E.PsiValidationError) as ei:
+        c.confirmar(EE, "202412")
+    assert ei.value.ss_message == "Não existem valores apurados para o ano/mês indicado."
+
+
+def test_hang_on_a_post_is_outcome_unknown_and_not_resent(sandbox):
+    sandbox.admin("PUT", "faults", json={"method": "POST", "path": "/confirmar", "mode": "hang", "hang_seconds": 3})
+    with cliente(sandbox, timeout=0.5) as c, pytest.raises(E.PsiOutcomeUnknown, match="ReadTimeout"):
+        c.confirmar(EE, MES)
+    sandbox.admin("DELETE", "faults")
+    assert len(posts(sandbox, "/confirmar")) == 1
+
+
+def test_hang_that_never_clears_fails_within_the_bounds(sandbox):
+    sandbox.admin("PUT", "faults", json={"method": "GET", "path": "/avisos/", "mode": "hang", "hang_seconds": 30})
+    t0 = time.monotonic()
+    politica = RetryPolicy(attempts=3, timeout=5, wait_initial=0.05, wait_max=0.1, wait_jitter=0)
+    with cliente(sandbox, timeout=0.4, retry=politica) as c, pytest.raises(E.PsiRetryableError, match="ReadTimeout"):
+        c.avisos(EE)
+    assert time.monotonic() - t0 < 3  # 3 × 0.4 s + waits, not 30 s
+    sandbox.admin("DELETE", "faults")
+    assert len(sandbox.admin("GET", "requests", params={"path_contains": "/avisos/"})) == 3
+
+
+def test_delete_is_never_retried(sandbox):
+    sandbox.admin("PUT", "faults", json={"method": "DELETE", "path": "documento-pagamento", "mode": "error", "status": 503,
+                                          "retry_after": 0})
+    with cliente(sandbox) as c, pytest.raises(E.PsiOutcomeUnknown):
+        c.cancelar_documento("123")
+    assert len(sandbox.admin("GET", "requests", params={"method": "DELETE"})) == 1
+
+
+def test_hook_test_connection_against_the_sandbox(sandbox, monkeypatch):
+    import json as _json
+
+    from psi_hook import PsiHook
+
+    monkeypatch.setenv("AIRFLOW_CONN_PSI_SB_OK", _json.dumps({"conn_type": "psi", "host": sandbox.url, "login": EE,
+                                                              "password": "sandbox"}))
+    monkeypatch.setenv("AIRFLOW_CONN_PSI_SB_KO", _json.dumps({"conn_type": "psi", "host": sandbox.url, "login": EE,
+                                                              "password": "errada-123"}))
+    token = sandbox.admin("POST", "token", json={"niss": EE})["access_token"]
+    monkeypatch.setenv("AIRFLOW_CONN_PSI_SB_JWT", _json.dumps({"conn_type": "psi", "host": sandbox.url, "login": EE,
+                                                               "password": token, "extra": {"auth": "bearer"}}))
+    assert PsiHook("psi_sb_ok").test_connection() == (True, f"authenticated as NISS {EE} on personalizado")
+    ok, texto = PsiHook("psi_sb_ko").test_connection()
+    assert not ok and texto.startswith(f"credentials rejected for NISS {EE}") and "errada-123" not in texto
+    with PsiHook("psi_sb_jwt").get_client() as c:
+        assert c.valores_apurados_trabalhador(EE, MES, W).totalObrigacao == Decimal("556")
+    assert [r["niss"] for r in sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/"})] == [EE]
