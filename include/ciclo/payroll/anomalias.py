@@ -47,6 +47,14 @@ def parse_anomalias(spec: dict[str, int] | str | None) -> dict[str, int]:
     return dict(spec)
 
 
+class _Desconhecida:
+    termo, parcial, teletrabalho = "?", False, False
+
+
+def _mod(contrato: dict):
+    return MODALIDADES.get(contrato.get("modalidade_contrato") or "", _Desconhecida)
+
+
 def _nao_p(rem):
     return [r for r in rem if r["natureza"] != "P"]
 
@@ -58,11 +66,17 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
     ini, fim = ref.primeiro_dia, ref.ultimo_dia
     usados = {t["niss_trabalhador"] for t in T}
 
+    tocados: set[str] = set()  # workers already used by a planted anomaly: each anomaly gets its own worker
+
     def marca(rid, tipo, row=None):
         pl.marcas.append((rid, tipo, row))
+        if row is not None and row.get("niss_trabalhador"):
+            tocados.add(row["niss_trabalhador"])
 
     def escolher(lista, pred=lambda r: True, i=0):
-        cand = [r for r in lista if pred(r)]
+        cand = [r for r in lista if r.get("niss_trabalhador") not in tocados and pred(r)]
+        if not cand:
+            cand = [r for r in lista if pred(r)]
         if not cand:
             return None
         return cand[(i * 7919 + rng.randrange(len(cand))) % len(cand)]
@@ -180,7 +194,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
             elif rid == "DQ-CTR-03":
                 c = escolher(C, i=i); c["inicio_contrato"] = c["inicio_vinculo"] = date(1939, 12, 31); marca(rid, "contratos", c)
             elif rid == "DQ-CTR-04":
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].termo != "sem", i)
+                c = contrato(lambda r: _mod(r).termo != "sem", i)
                 c["fim_contrato"] = date(3000, 1, 1); marca(rid, "contratos", c)
             elif rid == "DQ-CTR-05":
                 c = escolher(C, i=i); c["profissao"] = "ABC"; marca(rid, "contratos", c)
@@ -192,7 +206,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 def parcial(c):
                     c.update(modalidade_contrato="B", percentagem_trabalho=Decimal(50), horas_trabalho=Decimal(20),
                              dias_trabalho=Decimal(5), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].parcial, i, parcial)
+                c = contrato(lambda r: _mod(r).parcial, i, parcial)
                 if rid == "DQ-CTR-08":
                     c["percentagem_trabalho"] = Decimal(120)
                 elif rid == "DQ-CTR-09":
@@ -281,7 +295,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                     c.update(modalidade_contrato="E", motivo_contrato="AEAT", fim_contrato=fim + timedelta(days=90),
                              percentagem_trabalho=None, horas_trabalho=None, dias_trabalho=None, prestacao_trabalho=None,
                              niss_trabalhador_substituir=None)
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].termo == "certo", i, certo)
+                c = contrato(lambda r: _mod(r).termo == "certo", i, certo)
                 if rid == "DQ-CTR-31":
                     c["fim_contrato"] = None
                 elif rid == "DQ-CTR-33":
@@ -290,7 +304,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                     c["fim_contrato"] = c["inicio_contrato"] - timedelta(days=1)
                 marca(rid, "contratos", c)
             elif rid == "DQ-CTR-32":
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].termo == "incerto", i,
+                c = contrato(lambda r: _mod(r).termo == "incerto", i,
                              lambda c: c.update(modalidade_contrato="G", fim_contrato=None, percentagem_trabalho=None,
                                                 horas_trabalho=None, dias_trabalho=None, prestacao_trabalho=None))
                 c["motivo_contrato"] = None; marca(rid, "contratos", c)
@@ -300,16 +314,16 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                                                 percentagem_trabalho=None, horas_trabalho=None, dias_trabalho=None))
                 c["prestacao_trabalho"] = "T"; marca(rid, "contratos", c)
             elif rid == "DQ-CTR-36":
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].termo == "certo" and r["fim_contrato"] and r["fim_contrato"] > fim, i,
+                c = contrato(lambda r: _mod(r).termo == "certo" and r["fim_contrato"] and r["fim_contrato"] > fim, i,
                              lambda c: c.update(modalidade_contrato="E", fim_contrato=fim + timedelta(days=90),
                                                 percentagem_trabalho=None, horas_trabalho=None, dias_trabalho=None,
                                                 prestacao_trabalho=None))
                 c["motivo_contrato"], c["niss_trabalhador_substituir"] = "STAT", None; marca(rid, "contratos", c)
             elif rid == "DQ-CTR-37":
-                c = contrato(lambda r: MODALIDADES[r["modalidade_contrato"]].termo == "sem", i)
+                c = contrato(lambda r: _mod(r).termo == "sem", i)
                 c["inicio_contrato"] = date(2990, 1, 1); marca(rid, "contratos", c)
             elif rid == "DQ-CTR-39":
-                c = escolher(C, lambda r: MODALIDADES[r["modalidade_contrato"]].termo == "sem", i) or escolher(C, i=i)
+                c = escolher(C, lambda r: _mod(r).termo == "sem", i) or escolher(C, i=i)
                 c.update(modalidade_contrato="C", horas_trabalho=None, dias_trabalho=None, percentagem_trabalho=None,
                          motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None, niss_trabalhador_substituir=None)
                 marca(rid, "contratos", c)
