@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+import pytest
+
+from ciclo.domain import jsonexato
+from ciclo.domain.niss import niss_valido
+from ciclo.payroll import load_payroll, to_valores_remuneracao
+from ciclo.payroll.generate import generate, main
+
+
+def _digest(raiz):
+    h = hashlib.sha256()
+    for f in sorted(p for p in raiz.rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(raiz)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-pt", "xlsx"])
+def test_gerador_deterministico(tmp_path, fmt):
+    a = generate(tmp_path / "a", employers=2, workers=20, ano_mes="202512", seed=4, format=fmt,
+                 anomalies="DQ-NISS-02:2,DQ-P-01")
+    b = generate(tmp_path / "b", employers=2, workers=20, ano_mes="202512", seed=4, format=fmt,
+                 anomalies="DQ-NISS-02:2,DQ-P-01")
+    assert _digest(a.out) == _digest(b.out)
+    assert a.anomalias == b.anomalias and len(a.anomalias) == 3
+    assert _digest(a.out) != _digest(generate(tmp_path / "c", employers=2, workers=20, ano_mes="202512", seed=5,
+                                              format=fmt).out)
+
+
+def test_gerador_realista(limpo):
+    g, p, _ = limpo
+    assert all(niss_valido(n) for n in list(g.pastas) + p.trabalhadores["niss_trabalhador"].tolist())
+    nat = set(p.remuneracoes["natureza"])
+    assert {"P", "R", "F"} <= nat  # June: subsídio de férias
+    assert p.remuneracoes["horas"].notna().any()  # hourly workers
+    assert len(p.inatividades) > 0
+    assert len(set(p.contratos["modalidade_contrato"])) >= 6
+    assert all(isinstance(v, Decimal) for v in p.remuneracoes["valor"])
+
+
+def test_cli_do_gerador(tmp_path, capsys):
+    assert main(["--employers", "2", "--workers", "5", "--ano-mes", "202511", "--out", str(tmp_path),
+                 "--anomalies", "DQ-DUP-01"]) == 0
+    out = capsys.readouterr().out
+    assert "planted DQ-DUP-01: remuneracoes line" in out
+    import yaml
+
+    ees = yaml.safe_load((tmp_path / "employers.yaml").read_text(encoding="utf-8"))["employers"]
+    assert len(ees) == 2 and {"niss_ee", "nome"} <= set(ees[0])
+    assert main(["--ano-mes", "202511", "--out", str(tmp_path), "--anomalies", "DQ-NOPE"]) == 2
+
+
+def test_to_valores_remuneracao(limpo):
+    _, p, _ = limpo
+    body = to_valores_remuneracao(p)
+    assert body["anoMes"] == "202506"
+    trab = body["trabalhadores"]
+    assert [t["nissTrabalhador"] for t in trab] == sorted(t["nissTrabalhador"] for t in trab)
+    for t in trab:
+        assert set(t) == {"nissTrabalhador", "remuneracoes", "inatividades"}
+        assert t["remuneracoes"] or t["inatividades"]
+        for r in t["remuneracoes"]:
+            assert set(r) == {"dataInicio", "dataFim", "natureza", "remuneracao", "diasTrabalho"}
+            assert r["natureza"] != "P" and isinstance(r["remuneracao"], Decimal)
+            assert r["remuneracao"] == r["remuneracao"].quantize(Decimal("0.01"))
+            assert r["dataInicio"].startswith("2025-06")
+        for i in t["inatividades"]:
+            assert set(i) == {"dataInicio", "dataFim", "motivo"}
+    enviados = sum(len(t["remuneracoes"]) for t in trab)
+    assert enviados == int((p.remuneracoes["natureza"] != "P").sum())
+    assert sum(len(t["inatividades"]) for t in trab) == len(p.inatividades)
+    # JSON-serialisable with exact decimals (what the REST client does)
+    again = jsonexato.loads(jsonexato.dumps(body))
+    assert again["trabalhadores"][0]["nissTrabalhador"] == trab[0]["nissTrabalhador"]
+    json.dumps(body, default=str)
