@@ -33,6 +33,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--error-rate", type=float, default=0.0, help="fraction of per-worker GETs answered 503")
     ap.add_argument("--rate-per-second", type=float, default=None)
+    ap.add_argument("--shard-size", type=int, default=4,
+                    help="connections per httpx pool inside AsyncPsiClient (= concurrency: one single pool)")
     a = ap.parse_args()
 
     from ciclo.psi.ambientes import resolver
@@ -63,7 +65,7 @@ def main() -> None:
         async def run():
             retry = RetryPolicy(attempts=8, timeout=120, wait_initial=0.05, wait_max=1.0, wait_jitter=0.05)
             async with AsyncPsiClient(resolver(sb.url), Credenciais(ee, password="sandbox"), retry=retry,
-                                      max_connections=a.concurrency) as c:
+                                      max_connections=a.concurrency, shard_size=a.shard_size) as c:
                 return await fetch_valores_apurados(c, ee, ANO_MES, trabs, sink, concurrency=a.concurrency,
                                                     rate_per_second=a.rate_per_second, progress_every_s=5)
 
@@ -76,6 +78,7 @@ def main() -> None:
     theoretical = a.workers * a.latency_ms / 1000 / a.concurrency
     out = {
         "workers": a.workers, "latency_ms": a.latency_ms, "concurrency": a.concurrency, "error_rate": a.error_rate,
+        "shard_size": a.shard_size,
         "seconds": round(secs, 3), "requests_per_second": round(a.workers / secs, 1),
         "theoretical_seconds": round(theoretical, 3), "efficiency": round(theoretical / secs, 3) if secs else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

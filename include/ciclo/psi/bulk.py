@@ -28,12 +28,19 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ciclo.psi import errors as E
 
-log = logging.getLogger("ciclo.psi.bulk")
+if TYPE_CHECKING:
+    from ciclo.psi.rest import AsyncPsiClient
+
+log = logging.getLogger(__name__)
+
+# sink(niss, doc): doc is the JSON as received (dict) or, with como_modelo=True, a ValoresApuradosTrabalhador
+Sink = Callable[[str, Any], Awaitable[None] | None]
 
 
 @dataclass
@@ -48,15 +55,17 @@ class BulkResult:
         return not self.failed
 
 
-async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabalhadores: Iterable[str], sink,
+async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: str, niss_trabalhadores: Iterable[str],
+                                 sink: Sink,
                                  *, concurrency: int = 32, rate_per_second: float | None = None,
-                                 progress_every_s: float = 5.0) -> BulkResult:
+                                 progress_every_s: float = 5.0, como_modelo: bool = False) -> BulkResult:
     """Fetch every worker's valores apurados into ``sink(niss, doc)`` (sync or async callable), ``doc`` being the
     JSON as received (a dict, amounts ``Decimal``, already checked against ``ValoresApuradosTrabalhador``).
 
     Each distinct NISS is requested once (duplicates in the input are dropped). A worker the SS answers
     ``200 []`` for (nothing apurado) and a worker whose GET still fails after the client's retries end up in
-    ``failed`` with the reason; the others are unaffected. ``client`` is an ``AsyncPsiClient`` (not closed here);
+    ``failed`` with the reason; the others are unaffected. ``como_modelo=True`` hands the sink a
+    ``ValoresApuradosTrabalhador`` instead of the dict. ``client`` is an ``AsyncPsiClient`` (not closed here);
     size its ``max_connections`` to ``concurrency``.
     """
     fila: asyncio.Queue[str] = asyncio.Queue()
@@ -75,11 +84,13 @@ async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabal
         limiter = AsyncLimiter(rate_per_second, 1.0)
     t0 = time.monotonic()
 
+    obter = client.valores_apurados_trabalhador if como_modelo else client.valores_apurados_trabalhador_json
+
     async def um(niss: str):
         if limiter:
             async with limiter:
-                return await client.valores_apurados_trabalhador_json(niss_ee, ano_mes, niss)
-        return await client.valores_apurados_trabalhador_json(niss_ee, ano_mes, niss)
+                return await obter(niss_ee, ano_mes, niss)
+        return await obter(niss_ee, ano_mes, niss)
 
     async def trabalhador():
         while True:
@@ -129,8 +140,8 @@ async def fetch_valores_apurados(client, niss_ee: str, ano_mes: str, niss_trabal
     return res
 
 
-def fetch_valores_apurados_sync(client_factory: Callable[[], object], niss_ee: str, ano_mes: str,
-                                niss_trabalhadores: Iterable[str], sink, **kw) -> BulkResult:
+def fetch_valores_apurados_sync(client_factory: Callable[[], AsyncPsiClient], niss_ee: str, ano_mes: str,
+                                niss_trabalhadores: Iterable[str], sink: Sink, **kw) -> BulkResult:
     """For a sync caller (an Airflow task): runs the bulk fetch in its own event loop (in a helper thread if this
     thread already runs one). ``client_factory()`` — e.g. ``PsiHook(...).get_async_client`` — builds an
     ``AsyncPsiClient`` inside that loop; it is closed afterwards. Keyword arguments as ``fetch_valores_apurados``."""

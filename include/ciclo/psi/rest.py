@@ -85,7 +85,7 @@ def _apurado(data):
 
 _PARAMETROS = (("Ano/mês", "ano-mes"), ("Ano não", "ano"), ("NISS entidade", "niss-ee"), ("NISS trabalhador", "niss-trabalhador"),
                ("Natureza", "natureza"), ("Valor de remuneração", "remuneracao"), ("Período", "dataInicio/dataFim"),
-               ("Dias", "diasTrabalho"), ("Motivo", "motivo"), ("Corpo", "corpo"), ("ambito", "ambito"))
+               ("Dias", "diasTrabalho"), ("Motivo", "motivo"), ("Corpo", "corpo"), ("Âmbito", "ambito"), ("ambito", "ambito"))
 
 
 class _Operacoes:
@@ -275,7 +275,7 @@ class _Base(_Operacoes):
             return E.PsiNotFound(f"{p.servico}: not found (404): {msg}", **ctx)
         if p.metodo != "GET" and s >= 500:
             return E.PsiOutcomeUnknown(f"{p.servico}: the Segurança Social answered {s} to a {p.metodo}; it may or may "
-                                       f"not have been processed", **ctx)
+                                       f"not have been processed — check what it holds before sending again", **ctx)
         if s == 500:
             return E.PsiRetryableError(
                 f"{p.servico}: internal error of the Segurança Social (HTTP 500); if it persists, contact "
@@ -285,7 +285,7 @@ class _Base(_Operacoes):
             return E.PsiRetryableError(f"{p.servico}: temporarily unavailable (HTTP {s})", retry_after=_retry_after(r), **ctx)
         return E.PsiError(f"{p.servico}: unexpected HTTP {s}: {msg}", **ctx)
 
-    def _erro_transporte(self, p: _Pedido, exc: httpx.TransportError) -> E.PsiError:
+    def _erro_transporte(self, p: _Pedido, exc: httpx.RequestError) -> E.PsiError:
         nome = type(exc).__name__
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             return E.PsiRetryableError(f"{p.servico}: could not connect to {self.ambiente.rest_host} ({nome}); nothing was sent",
@@ -396,7 +396,7 @@ class PsiClient(_Base):
             r = self._http.request(p.metodo, p.caminho, **self._request_kwargs(p))
             status = r.status_code
             out = self._resultado(p, r)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport, decoding, redirects
             err = self._erro_transporte(p, exc)
             self._registar(p, status, t0, err)
             raise err from None
@@ -459,7 +459,7 @@ class AsyncPsiClient(_Base):
             r = await self._pedir(p)
             status = r.status_code
             out = self._resultado(p, r)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport, decoding, redirects
             err = self._erro_transporte(p, exc)
             self._registar(p, status, t0, err)
             raise err from None

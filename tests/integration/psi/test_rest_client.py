@@ -318,3 +318,35 @@ def test_hook_test_connection_against_the_sandbox(sandbox, monkeypatch):
     with PsiHook("psi_sb_jwt").get_client() as c:
         assert c.valores_apurados_trabalhador(EE, MES, W).totalObrigacao == Decimal("556")
     assert [r["niss"] for r in sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/"})] == [EE]
+
+
+def test_bulk_async_sink_with_models_and_a_failing_sink_stops_the_batch(sandbox):
+    ee = "20000000205"
+    sandbox.admin("POST", f"apuramento/{ee}/202510")
+    with cliente(sandbox, niss=ee) as c:
+        lista = [o.nissTrabalhador for o in c.obrigacao_trabalhadores(ee, "202510")]  # ints, as the SS gives them
+    recebidos = {}
+
+    async def guardar(niss, v):
+        await asyncio.sleep(0)
+        recebidos[niss] = v
+
+    def cli():
+        return AsyncPsiClient(resolver(sandbox.url), Credenciais(ee, password="sandbox"), retry=RAPIDO, max_connections=8)
+
+    res = fetch_valores_apurados_sync(cli, ee, "202510", lista + lista[:5], guardar, concurrency=8, como_modelo=True)
+    assert res.ok and res.done == len(lista) == len(recebidos)  # duplicates fetched once
+    assert all(v.nissTrabalhador == int(n) and v.anoMes == "202510" for n, v in recebidos.items())
+
+    guardados = []
+
+    def disco_cheio(niss, doc):
+        if len(guardados) == 20:
+            raise OSError("No space left on device")
+        guardados.append(niss)
+
+    with pytest.raises(OSError, match="No space left"):
+        fetch_valores_apurados_sync(cli, ee, "202510", lista, disco_cheio, concurrency=8)
+    assert len(guardados) == 20
+    pedidos = sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/", "limit": 100000})
+    assert len(pedidos) < 2 * len(lista)  # the second batch stopped early instead of fetching everything
