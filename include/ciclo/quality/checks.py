@@ -395,7 +395,9 @@ def _dup_chave(ctx: Contexto, tipo: str, chave: list[str]) -> pd.DataFrame:
     df = ctx.df(tipo)
     k = _chave(df, chave)
     mask = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
-    linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
+    linhas = pd.Series("", index=df.index)
+    if mask.any():  # only the duplicated keys: a transform over every group is slow on 100k rows
+        linhas[mask] = df["_linha"][mask].groupby(k[mask]).transform(lambda s: ", ".join(map(str, s)))
     return mask, df, linhas
 
 
@@ -432,7 +434,8 @@ def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
     distintos = sub.groupby(k[cand])["valor"].transform(lambda s: s.map(str).nunique())
     mask = pd.Series(False, index=df.index)
     mask[distintos[distintos > 1].index] = True
-    linhas = df["_linha"].groupby(k).transform(lambda s: ", ".join(map(str, s)))
+    linhas = pd.Series("", index=df.index)
+    linhas[cand] = df["_linha"][cand].groupby(k[cand]).transform(lambda s: ", ".join(map(str, s)))
     return _achados(df, mask, "natureza", _periodo(df), natureza=df["natureza"], linhas=linhas)
 
 
