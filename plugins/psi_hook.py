@@ -106,11 +106,17 @@ class PsiHook(BaseHook):
                                   timeout=self.timeout)
 
     def test_connection(self) -> tuple[bool, str]:
-        from ciclo.psi.errors import PsiError
+        """Authenticate with one cheap read (the avisos of the login NISS)."""
+        from ciclo.psi.errors import PsiError, PsiForbiddenError
 
+        feito = f"authenticated as NISS {self.credenciais.niss} on {self.ambiente.nome}"
         try:
             with self.get_client() as c:
                 c.avisos(self.credenciais.niss)
-            return True, f"authenticated as NISS {self.credenciais.niss} on {self.ambiente.nome}"
+            return True, feito
+        except PsiForbiddenError as exc:
+            # 403 comes after the credentials were accepted (the SS checks 401 first): the connection works,
+            # the NISS just may not read its own avisos (e.g. a representative)
+            return True, f"{feito}; note: {exc}"
         except PsiError as exc:
             return False, str(exc)
