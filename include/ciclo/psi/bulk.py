@@ -77,6 +77,9 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
             fila.put_nowait(niss)
     del vistos
     res = BulkResult(total=fila.qsize())
+    if (conexoes := getattr(client, "max_connections", None)) and conexoes < concurrency:
+        log.warning("bulk fetch with concurrency %d over a client of %d connections: requests will queue for a "
+                    "connection; build the client with max_connections=%d", concurrency, conexoes, concurrency)
     limiter = None
     if rate_per_second:
         from aiolimiter import AsyncLimiter

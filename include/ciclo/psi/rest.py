@@ -214,6 +214,7 @@ class _Base(_Operacoes):
         self.ambiente = ambiente
         self.credenciais = credenciais
         self.retry = retry or RetryPolicy()
+        self.max_connections = max_connections
         self.on_call = on_call
         self._kw = dict(
             base_url=ambiente.rest_base, auth=credenciais.httpx_auth(),
