@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -69,9 +70,13 @@ def main() -> None:
                 return await fetch_valores_apurados(c, ee, ANO_MES, trabs, sink, concurrency=a.concurrency,
                                                     rate_per_second=a.rate_per_second, progress_every_s=5)
 
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         res = asyncio.run(run())
         secs = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        carga = os.getloadavg()[0]
         injected = sum(1 for r in sb.admin("GET", "requests", params={"path_contains": "/trabalhador/", "limit": 10 ** 7})
                        if r["status"] == 503)
 
@@ -83,6 +88,9 @@ def main() -> None:
         "theoretical_seconds": round(theoretical, 3), "efficiency": round(theoretical / secs, 3) if secs else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "errors": len(res.failed), "injected_503": injected,
+        # the fetching process's CPU per request, and the 1-min load average when it ended: on a shared 2-core
+        # machine the efficiency depends on what else runs; these two say whether it was the client or the box
+        "client_cpu_ms_per_request": round(cpu * 1000 / max(1, a.workers + injected), 3), "loadavg_1m": round(carga, 2),
         "fetched_exactly_once": sorted(vistos) == sorted(trabs) and set(vistos.values()) == {1},
     }
     print(json.dumps(out))
