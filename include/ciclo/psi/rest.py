@@ -418,8 +418,8 @@ class PsiClient(_Base):
 class AsyncPsiClient(_Base):
     """Asynchronous client; every operation is a coroutine.
 
-    Its ``max_connections`` keep-alive connections are held in small shards (``shard_size`` connections each,
-    requests spread round-robin) rather than in one httpcore pool: httpcore scans every connection of a pool for
+    Its ``max_connections`` keep-alive connections are held in small shards (``shard_size`` connections each; a
+    request goes to the shard with the fewest requests in flight) rather than in one httpcore pool: httpcore scans every connection of a pool for
     every queued request, which made a single 32-connection pool the bottleneck (≈340 requests/s measured on this
     2-core machine, see docs/BENCHMARKS.md). Same total number of connections, same client object.
     """
