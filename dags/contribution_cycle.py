@@ -9,7 +9,12 @@ For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYY
 3. **comunicar_contratos** — contract changes through SOAP `alterarContratoTrabalho`;
 4. **enviar_valores** — the *valores de remuneração* through REST, exactly once (ledger + check at the SS);
 5. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
-6. **planear_obtencao** → **obter_lote** — valores apurados per worker, fetched in batches into the ledger.
+6. **planear_obtencao** → **obter_lote** — valores apurados per worker, fetched in batches into the ledger;
+7. **reconciliar** — payroll vs valores apurados, every difference classified and explained;
+8. **confirmar_automaticamente** (within tolerance) or **aprovacao_operador** (Airflow's Required Actions:
+   approve → confirm, reject → this employer stops; no answer by day 20 → silence counts as acceptance);
+9. **documentos_pagamento** — emission (`ambito` 11), never twice; **relatorio_financas** — email to finance with
+   the XLSX workbook and the payment documents.
 
 Scheduled on day 2 of each month for the previous month. Manual runs: set `ano_mes`, optionally the
 `employers` (NISS list; empty = all configured), `dry_run` (check only, send nothing), `allow_correction`
@@ -23,7 +28,9 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.sdk.exceptions import AirflowFailException
 
+from ciclo_airflow.aprovacao import AprovacaoConfirmacao
 from ciclo_airflow.notifiers import OperatorNotifier
 from ciclo_airflow.sensors import ApuramentoSensor
 
@@ -132,16 +139,80 @@ def contribution_cycle():
 
         return steps.obter_lote(lote)
 
+    @task_group(group_id="fecho_ee")
+    def fecho_ee(employer: dict):
+        @task(trigger_rule="all_done", retries=0)
+        def reconciliar(employer: dict) -> dict:
+            """Reconcile the payroll with the valores apurados; explain every difference."""
+            from ciclo_airflow import steps
+
+            return steps.reconciliar(employer)
+
+        @task(retries=3)
+        def confirmar_automaticamente(employer: dict, rec: dict) -> dict:
+            """Confirm the valores apurados once when no difference exceeds the tolerance (skipped otherwise)."""
+            from ciclo_airflow import steps
+
+            return steps.confirmar_automaticamente(employer, rec, get_current_context()["params"]["dry_run"])
+
+        rec = reconciliar(employer)
+        # Asks only when differences remain beyond tolerance (it skips itself otherwise, and in a dry run).
+        aprovacao = AprovacaoConfirmacao(
+            task_id="aprovacao_operador", employer=employer, reconciliacao=rec, dry_run="{{ params.dry_run }}", retries=0,
+        )
+
+        @task(retries=3)
+        def confirmar_aprovado(employer: dict, resposta: dict | None) -> dict:
+            """Confirm after the operator's approval (or record acceptance by silence on day 20)."""
+            from ciclo_airflow import steps
+
+            return steps.confirmar_aprovado(employer, resposta)
+
+        @task(trigger_rule="all_done", retries=0)
+        def tratar_rejeicao(employer: dict, resposta: dict | None) -> None:
+            """If the operator rejected, record it and stop this employer with a notification."""
+            from ciclo_airflow import steps
+
+            if resposta and resposta.get("chosen_options") == ["Reject"]:
+                steps.registar_rejeicao(employer, resposta)
+                raise AirflowFailException(
+                    f"EE {employer['niss_ee']} {employer['ano_mes']}: the operator rejected confirming the valores "
+                    f"apurados; correct the payroll and send a correction (allow_correction).")
+
+        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=timedelta(seconds=30))
+        def documentos_pagamento(employer: dict) -> dict:
+            """Request (once) and fetch the payment documents."""
+            from ciclo_airflow import steps
+
+            return steps.documentos_pagamento(employer)
+
+        @task(trigger_rule="all_done", retries=2)
+        def relatorio_financas(employer: dict) -> dict:
+            """Email finance the report: totals, differences explained, decision, payment references, XLSX."""
+            from ciclo_airflow import steps
+
+            return steps.relatorio_financas(employer)
+
+        auto = confirmar_automaticamente(employer, rec)
+        aprovado = confirmar_aprovado(employer, aprovacao.output)
+        rejeicao = tratar_rejeicao(employer, aprovacao.output)
+        docs = documentos_pagamento(employer)
+        rel = relatorio_financas(employer)
+        aprovacao >> aprovado >> rejeicao
+        [auto, aprovado] >> docs >> rel
+        rejeicao >> rel
+
     @task(trigger_rule="all_done", retries=0)
     def resumo(execucao: list[dict]) -> dict:
         """Summarise each employer's state from the ledger; fail the run if any employer did not get through."""
         from ciclo_airflow import steps
 
-        return steps.resumo(execucao)
+        return steps.resumo(execucao, get_current_context()["params"]["dry_run"])
 
     lotes = juntar_lotes(planos)
     obtidos = obter_lote.expand(lote=lotes)
-    obtidos >> resumo(execucao)
+    fecho = fecho_ee.expand(employer=execucao)
+    obtidos >> fecho >> resumo(execucao)
 
 
 contribution_cycle()

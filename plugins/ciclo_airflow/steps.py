@@ -272,10 +272,12 @@ def _as_date(v):
 
 
 # ------------------------------------------------------------------------------------------------ summary
-def resumo(execucao: list[dict]) -> dict:
-    """Per employer: workers, submission state, apurados fetched. Writes ``$CICLO_HOME/summary-<ano_mes>.json``."""
+def resumo(execucao: list[dict], dry_run=False) -> dict:
+    """Per employer: workers, submission, apurados fetched, decision, payment documents. Writes
+    ``$CICLO_HOME/summary-<ano_mes>.json``; fails when any employer did not get through."""
     import json
 
+    dry_run = _truthy(dry_run)
     ano_mes = execucao[0]["ano_mes"]
     lg = ledger()
     linhas, incompletos = [], []
@@ -286,6 +288,10 @@ def resumo(execucao: list[dict]) -> dict:
             subs = lg.submissions(ee, ano_mes)
             apur = lg.apuramento(ee, ano_mes)
             obtidos = len(lg.apurados_obtidos(ee, ano_mes))
+            from ciclo.pipeline.fecho import confirmacao, documentos
+
+            conf = confirmacao(lg, ee, ano_mes)
+            docs = documentos(lg, ee, ano_mes)
             linha = {
                 "niss_ee": ee, "nome": emp.get("nome"),
                 "trabalhadores": snap["n_trabalhadores"] if snap else None,
@@ -296,9 +302,13 @@ def resumo(execucao: list[dict]) -> dict:
                 "apuramento": apur["estado"] if apur else None,
                 "apurados_esperados": apur["n_trabalhadores"] if apur else None,
                 "apurados_obtidos": obtidos,
+                "confirmacao": f"{conf['estado']} ({conf['modo']})" if conf else None,
+                "documentos_pagamento": [d["numero"] for d in docs],
+                "relatorio": str(report_dir(ee, ano_mes) / "relatorio.html")
+                if (report_dir(ee, ano_mes) / "relatorio.html").exists() else None,
             }
-            linha["estado"] = _estado_ee(linha)
-            if linha["estado"] != "APURADOS_OBTIDOS":
+            linha["estado"] = _estado_ee(linha, dry_run)
+            if linha["estado"] not in ("CONCLUIDO", "VERIFICADO_DRY_RUN"):
                 incompletos.append(linha)
             linhas.append(linha)
     finally:
@@ -316,15 +326,165 @@ def resumo(execucao: list[dict]) -> dict:
     return {"ano_mes": ano_mes, "summary": str(out), "employers": linhas}
 
 
-def _estado_ee(l: dict) -> str:
+def _estado_ee(l: dict, dry_run: bool = False) -> str:
     if l["qualidade"] is None:
         return "FOLHA_NAO_CARREGADA"
     if l["qualidade"] == "bloqueado":
         return "BLOQUEADO_QUALIDADE"
+    if dry_run:
+        return "VERIFICADO_DRY_RUN"
     if l["envio"] not in ("ACKNOWLEDGED",):
         return f"ENVIO_{l['envio'] or 'POR_FAZER'}"
     if l["apuramento"] not in ("APURADO", "CONFIRMADO"):
         return f"APURAMENTO_{l['apuramento'] or 'POR_VERIFICAR'}"
     if l["apurados_esperados"] is not None and l["apurados_obtidos"] < l["apurados_esperados"]:
         return "OBTENCAO_INCOMPLETA"
-    return "APURADOS_OBTIDOS"
+    if not l["confirmacao"] or not l["confirmacao"].startswith("CONFIRMADO"):
+        return f"CONFIRMACAO_{(l['confirmacao'] or 'POR_FAZER').split(' ')[0]}"
+    if not l["documentos_pagamento"]:
+        return "DOCUMENTOS_POR_EMITIR"
+    return "CONCLUIDO"
+
+
+# ------------------------------------------------------------------------------------------------ part 2: closing
+def tolerancia():
+    from decimal import Decimal
+
+    return Decimal(os.environ.get("CICLO_TOLERANCIA", "0.01"))
+
+
+def reconciliar(employer: dict) -> dict:
+    """Internal totals from the payroll vs the valores apurados in the ledger; every difference explained."""
+    from ciclo.domain.periodo import AnoMes
+    from ciclo.reconciliacao import gravar_interno, internos_da_folha, reconciliar as rec
+
+    ano_mes = employer["ano_mes"]
+    lg = ledger()
+    try:
+        apur = lg.apuramento(employer["niss_ee"], ano_mes)
+        obtidos = len(lg.apurados_obtidos(employer["niss_ee"], ano_mes))
+        if not apur or apur["estado"] not in ("APURADO", "CONFIRMADO"):
+            raise AirflowFailException(f"EE {employer['niss_ee']} {ano_mes}: no apuramento fetched yet; nothing to reconcile")
+        if apur["n_trabalhadores"] is not None and obtidos < apur["n_trabalhadores"]:
+            raise AirflowFailException(f"EE {employer['niss_ee']} {ano_mes}: only {obtidos} of {apur['n_trabalhadores']} "
+                                       f"workers' valores apurados fetched; re-run to fetch the rest before reconciling")
+        p = _load(employer, ano_mes)
+        gravar_interno(lg, employer["niss_ee"], ano_mes, internos_da_folha(p), AnoMes.parse(ano_mes).primeiro_dia)
+        r = rec(lg, employer["niss_ee"], ano_mes, tolerancia())
+    finally:
+        lg.dispose()
+    log.info("%s", r.resumo_texto())
+    return {"niss_ee": employer["niss_ee"], "dentro_tolerancia": r.dentro_tolerancia, "diferencas": len(r.diferencas),
+            "fora_tolerancia": len(r.fora_tolerancia), "resumo": r.resumo_texto(top=15)}
+
+
+
+
+def _confirmar(employer: dict, modo: str, decidido_por: str | None = None, nota: str | None = None) -> dict:
+    from ciclo.pipeline.fecho import confirmar
+
+    lg = ledger()
+    try:
+        with psi_hook(employer).get_client() as client:
+            r = confirmar(lg, client, employer["niss_ee"], employer["ano_mes"], modo, decidido_por, nota)
+    finally:
+        lg.dispose()
+    return {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v) for k, v in r.items()}
+
+
+def confirmar_automaticamente(employer: dict, rec: dict | None, dry_run=False) -> dict:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if _truthy(dry_run):
+        raise AirflowSkipException("dry run: not confirming")
+    if not (rec or {}).get("dentro_tolerancia"):
+        raise AirflowSkipException("differences beyond tolerance: an operator decides (aprovacao_operador)")
+    return _confirmar(employer, "automatica", None, "sem diferenças fora da tolerância")
+
+
+def confirmar_aprovado(employer: dict, resposta: dict | None) -> dict:
+    """After the operator's answer: Approve → confirm; no answer by day 20 → silence counts as acceptance."""
+    from ciclo.pipeline.fecho import registar_decisao
+
+    resposta = resposta or {}
+    if resposta.get("silencio"):
+        lg = ledger()
+        try:
+            registar_decisao(lg, employer["niss_ee"], employer["ano_mes"], "CONFIRMADO", "silencio", None,
+                             "sem resposta do operador até ao dia 20: o silêncio vale como aceitação")
+        finally:
+            lg.dispose()
+        log.warning("EE %s %s: no operator answer by day 20 — under the law, silence counts as acceptance of the "
+                    "valores apurados; not confirming explicitly", employer["niss_ee"], employer["ano_mes"])
+        return {"estado": "CONFIRMADO", "modo": "silencio"}
+    return _confirmar(employer, "aprovada", str(resposta.get("responded_by_user") or "operador"),
+                      "aprovado no Airflow apesar das diferenças")
+
+
+def registar_rejeicao(employer: dict, resposta: dict | None) -> None:
+    from ciclo.pipeline.fecho import registar_decisao
+
+    lg = ledger()
+    try:
+        registar_decisao(lg, employer["niss_ee"], employer["ano_mes"], "REJEITADO", "rejeitada",
+                         str((resposta or {}).get("responded_by_user") or "operador"),
+                         "rejeitado no Airflow: corrigir e reenviar")
+    finally:
+        lg.dispose()
+
+
+def documentos_pagamento(employer: dict) -> dict:
+    from ciclo.pipeline.fecho import emitir_documentos
+
+    lg = ledger()
+    try:
+        with psi_hook(employer).get_client() as client:
+            r = emitir_documentos(lg, client, employer["niss_ee"], employer["ano_mes"],
+                                  poll_seconds=float(os.environ.get("CICLO_EMISSAO_POLL", "2")))
+    finally:
+        lg.dispose()
+    return {"estado": r["estado"], "chave": r["chave"], "documentos": len(r["documentos"]), "ja_emitido": r["ja_emitido"]}
+
+
+def relatorio_financas(employer: dict) -> dict:
+    """Render the finance report (HTML, XLSX, one HTML page per payment document) and email it."""
+    from datetime import date as _date
+
+    from ciclo.domain.calendario import alertas_atraso
+    from ciclo.relatorio import recolher, render_documento, render_html, write_xlsx
+
+    ee, ano_mes = employer["niss_ee"], employer["ano_mes"]
+    pasta = report_dir(ee, ano_mes)
+    lg = ledger()
+    try:
+        subs = lg.submissions(ee, ano_mes)
+        dados = recolher(lg, ee, ano_mes, nome=employer.get("nome") or ee)
+        dados.alertas = alertas_atraso(
+            ano_mes, _date.today(), enviado=any(s["estado"] == "ACKNOWLEDGED" for s in subs),
+            confirmado=bool(dados.confirmacao and dados.confirmacao["estado"] == "CONFIRMADO"),
+            pago=False, data_limite_ss=dados.prazos["pagamento"].data)
+    finally:
+        lg.dispose()
+    html = render_html([dados])
+    (pasta / "relatorio.html").write_text(html, encoding="utf-8")
+    xlsx = write_xlsx(dados, pasta / f"reconciliacao-{ee}-{ano_mes}.xlsx")
+    anexos = [str(xlsx)]
+    for doc in dados.documentos:
+        p = pasta / f"documento-pagamento-{doc['numero']}.html"
+        p.write_text(render_documento(dados, doc), encoding="utf-8")
+        anexos.append(str(p))
+    destinatarios = list(employer.get("finance_recipients") or [])
+    enviado = False
+    if destinatarios:
+        from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+        with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:
+            smtp.send_email_smtp(to=destinatarios, subject=f"Segurança Social {ano_mes}: {dados.nome} ({ee}) — "
+                                 f"a pagar {dados.totais['a_pagar']} € até {dados.prazos['pagamento'].data.isoformat()}",
+                                 html_content=html, files=anexos,
+                                 from_email=os.environ.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"))
+        enviado = True
+    else:
+        log.warning("EE %s has no finance recipients configured: report written to %s, not emailed", ee, pasta)
+    return {"html": str(pasta / "relatorio.html"), "xlsx": str(xlsx), "anexos": anexos, "email": enviado,
+            "destinatarios": destinatarios}

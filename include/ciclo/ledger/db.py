@@ -300,8 +300,8 @@ class Ledger:
                 "total_contribuicao_cent": to_cent(d.get("totalContribuicao") or 0),
                 "total_reducao_cent": to_cent(d.get("totalReducao") or 0),
                 "total_obrigacao_cent": to_cent(d.get("totalObrigacao") or 0),
-                "dias_trabalho": _max_dias(remuneracoes, "diasTrabalho"),
-                "dias_inatividade": _max_dias(remuneracoes, "diasInatividade"),
+                "dias_trabalho": _soma_dias_p(remuneracoes, "diasTrabalho"),
+                "dias_inatividade": _soma_dias_p(remuneracoes, "diasInatividade"),
                 "raw_json": jsonexato.dumps(d), "obtido_em": t,
             })
             por_natureza: dict[str, dict] = {}
@@ -358,6 +358,8 @@ def _dec(v) -> Decimal | None:
     return None if v is None else Decimal(str(v))
 
 
-def _max_dias(remuneracoes: list[dict], campo: str) -> Decimal | None:
-    vals = [Decimal(str(r.get(campo))) for r in remuneracoes if r.get(campo) is not None]
-    return max(vals) if vals else None
+def _soma_dias_p(remuneracoes: list[dict], campo: str) -> Decimal | None:
+    """Days of work (or inactivity) of the month: the sum over the permanent-remuneration (P) periods — other
+    naturezas carry their own day counts (e.g. meal allowance days) that are not days of work."""
+    vals = [Decimal(str(r.get(campo))) for r in remuneracoes if r.get("natureza") == "P" and r.get(campo) is not None]
+    return sum(vals, Decimal(0)) if vals else None

@@ -37,7 +37,11 @@ def to_valores_remuneracao(payroll) -> dict:
 
     rem = payroll.remuneracoes
     if len(rem):
-        envio = rem[rem["natureza"] != NATUREZA_NAO_ENVIADA].sort_values(["niss_trabalhador", "data_inicio", "natureza", "_linha"],
+        # P is computed by the SS from the contract, except for hourly work (a P line with hours, Art. 16 n.º 5),
+        # whose permanent remuneration the employer declares.
+        horas = rem["horas"] if "horas" in rem.columns else None
+        com_horas = horas.notna() & horas.astype(str).str.strip().ne("") if horas is not None else False
+        envio = rem[(rem["natureza"] != NATUREZA_NAO_ENVIADA) | com_horas].sort_values(["niss_trabalhador", "data_inicio", "natureza", "_linha"],
                                                                           na_position="last", kind="stable")
         for r in envio[["niss_trabalhador", "data_inicio", "data_fim", "natureza", "valor", "dias"]].itertuples(index=False):
             if r.niss_trabalhador is None:

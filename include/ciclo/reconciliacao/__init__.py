@@ -33,6 +33,8 @@ EXPLICACOES = {
     "FOLHA_CONTRIBUICAO_DIFERENTE": "As contribuições calculadas pelo software de salários ({interno}) diferem das da tabela de taxas ({ss}).",
     "ARREDONDAMENTO": "Diferença de arredondamento dentro da tolerância ({delta}).",
 }
+# Reported, but not a difference with the Segurança Social: does not call for an operator's approval.
+CLASSES_INFORMATIVAS = {"FOLHA_CONTRIBUICAO_DIFERENTE"}
 CLASSES_MONETARIAS = {"REMUNERACAO_PERMANENTE_DIFERENTE", "NATUREZA_VALOR_DIFERENTE", "OBRIGACAO_DIFERENTE",
                       "FOLHA_CONTRIBUICAO_DIFERENTE"}
 
@@ -57,7 +59,8 @@ class Resultado:
 
     @property
     def fora_tolerancia(self) -> list[dict]:
-        return [d for d in self.diferencas if not d["dentro_tolerancia"]]
+        """Differences with the Segurança Social beyond tolerance (informational classes excluded)."""
+        return [d for d in self.diferencas if not d["dentro_tolerancia"] and d["classe"] not in CLASSES_INFORMATIVAS]
 
     @property
     def dentro_tolerancia(self) -> bool:
@@ -146,7 +149,7 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
     # the biggest money first, then the non-monetary classes
     diferencas.sort(key=lambda d: (d["dentro_tolerancia"], -abs(d["delta_cent"] or d["interno_cent"] or d["ss_cent"] or 0),
                                    d["niss_trabalhador"], d["classe"]))
-    fora = sum(1 for d in diferencas if not d["dentro_tolerancia"])
+    fora = sum(1 for d in diferencas if not d["dentro_tolerancia"] and d["classe"] not in CLASSES_INFORMATIVAS)
     with ledger.begin() as conn:
         t = ledger.t["diferenca"]
         conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))

@@ -36,7 +36,9 @@ class DadosRelatorio:
 
     @property
     def fora_tolerancia(self) -> list[dict]:
-        return [d for d in self.diferencas if not d["dentro_tolerancia"]]
+        from ciclo.reconciliacao import CLASSES_INFORMATIVAS
+
+        return [d for d in self.diferencas if not d["dentro_tolerancia"] and d["classe"] not in CLASSES_INFORMATIVAS]
 
 
 def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico: int = 6,

@@ -95,6 +95,9 @@ def apurar_trabalhador(
     por_enq: dict[str, dict[str, Decimal]] = {}
     enq_vinc: dict[str, Vinculo] = {}
     dias_total = 0
+    # Hourly work (Art. 16 n.º 5 DR 1-A/2011): the permanent remuneration cannot be derived from a monthly base, so
+    # the employer declares it; a P line communicated for the worker replaces the contract-derived one.
+    p_declarado = any(ln["natureza"] == "P" for ln in linhas_ee)
     for v in vincs:
         desc = taxa(v.enquadramento, dia_taxas).descricao
         enq_vinc.setdefault(desc, v)
@@ -120,6 +123,8 @@ def apurar_trabalhador(
             dias_ina = min(dias_ina, dias_seg)
             dias_trab = max(0, min(dias_seg - dias_ina, TRINTA - dias_total))
             dias_total += dias_trab
+            if p_declarado:
+                continue
             base = Decimal(c.remuneracao_base) + Decimal(c.diuturnidades or 0)
             valor = cent(base) if dias_trab == TRINTA else cent(base * dias_trab / TRINTA)
             remuneracoes.append({
@@ -137,8 +142,8 @@ def apurar_trabalhador(
     alertas: list[tuple[str, str]] = []
     dias_nat: dict[str, Decimal] = {}
     for ln in linhas_ee:
-        if ln["natureza"] == "P":
-            continue  # P is computed from the contract (alert raised at submission)
+        if ln["natureza"] == "P" and not p_declarado:
+            continue
         d0 = date.fromisoformat(ln["dataInicio"])
         alvo = next((v for v in vincs if v.inicio <= d0 and (v.fim is None or v.fim >= d0)), vincs[0])
         desc = taxa(alvo.enquadramento, dia_taxas).descricao

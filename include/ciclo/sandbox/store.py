@@ -392,8 +392,6 @@ class Store:
             vs = engine.vinculos_no_mes([engine.Vinculo(_d(a), _d(b), "REGIME_GERAL") for a, b in self.vinculos(niss_ee, nt)], ref)
             if not vs:
                 alertas.append((nt, "SEM_VINCULO", "Trabalhador sem vínculo com a entidade empregadora no período."))
-            if any(r["natureza"] == "P" for r in t["remuneracoes"]):
-                alertas.append((nt, "NATUREZA_P", "Remuneração permanente é apurada a partir do contrato."))
             por_nat: dict[str, Decimal] = defaultdict(Decimal)
             for r in t["remuneracoes"]:
                 por_nat[r["natureza"]] += r["diasTrabalho"]

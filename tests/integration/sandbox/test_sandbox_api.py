@@ -289,7 +289,7 @@ def test_partial_month_inactivity_and_rates(sandbox):
         assert oct_["detalhesContribuicao"][0]["valoresDataLimitePagamento"][0]["dataLimitePagamento"] == "2025-11-25"
 
 
-def test_days_exceeded_alert_and_p_line_alert(sandbox):
+def test_days_exceeded_alert_and_declared_p_for_hourly_work(sandbox):
     with client(sandbox) as c:
         r = c.post(f"/ptss/rest/eeaoc/valores-remuneracao/entidade-empregadora/{EE}", json={"anoMes": "202510", "trabalhadores": [
             {"nissTrabalhador": TRAB, "remuneracoes": [
@@ -298,12 +298,15 @@ def test_days_exceeded_alert_and_p_line_alert(sandbox):
                 {"dataInicio": "2025-10-01", "dataFim": "2025-10-31", "natureza": "P", "remuneracao": 1600, "diasTrabalho": 30}]}]})
         assert r.status_code == 200
         codes = {a["codigo"] for a in c.get(f"/ptss/rest/eeaoc/valores-comunicados/entidade-empregadora/{EE}/alertas").json()}
-        assert codes == {"DIAS_EXCEDIDOS", "NATUREZA_P"}
+        assert codes == {"DIAS_EXCEDIDOS"}
         sandbox.admin("POST", f"apuramento/{EE}/202510")
         w = D(c.get(f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{EE}/ano-mes/202510/trabalhador/{TRAB}"))
         s_days = [x["diasTrabalho"] for x in w["remuneracoes"] if x["natureza"] == "S"]
         assert s_days == [Decimal("20.0"), Decimal("10.0")]  # capped at 30
-        assert w["totalRemuneracao"] == Decimal("1800.00")  # P from the contract, not the communicated P
+        # a declared P (hourly work, Art. 16 n.º 5) replaces the contract-derived one
+        p_lines = [x for x in w["remuneracoes"] if x["natureza"] == "P"]
+        assert [(x["remuneracao"], x["origem"]) for x in p_lines] == [(Decimal("1600"), "ENTIDADE_EMPREGADORA")]
+        assert w["totalRemuneracao"] == Decimal("1800.00")  # the declared P (1600) plus S (200): no double P
 
 
 def test_later_submission_replaces_worker_values(sandbox):

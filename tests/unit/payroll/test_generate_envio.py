@@ -60,18 +60,23 @@ def test_to_valores_remuneracao(limpo):
     assert body["anoMes"] == "202506"
     trab = body["trabalhadores"]
     assert [t["nissTrabalhador"] for t in trab] == sorted(t["nissTrabalhador"] for t in trab)
+    rem = p.remuneracoes
+    horista = rem["horas"].notna() & rem["horas"].astype(str).str.strip().ne("")
+    horistas = set(rem.loc[horista, "niss_trabalhador"])
+    assert horistas, "the clean dataset has hourly workers"
     for t in trab:
         assert set(t) == {"nissTrabalhador", "remuneracoes", "inatividades"}
         assert t["remuneracoes"] or t["inatividades"]
         for r in t["remuneracoes"]:
             assert set(r) == {"dataInicio", "dataFim", "natureza", "remuneracao", "diasTrabalho"}
-            assert r["natureza"] != "P" and isinstance(r["remuneracao"], Decimal)
+            # P is computed by the SS from the contract; only hourly work declares it (Art. 16 n.º 5)
+            assert (r["natureza"] != "P" or t["nissTrabalhador"] in horistas) and isinstance(r["remuneracao"], Decimal)
             assert r["remuneracao"] == r["remuneracao"].quantize(Decimal("0.01"))
             assert r["dataInicio"].startswith("2025-06")
         for i in t["inatividades"]:
             assert set(i) == {"dataInicio", "dataFim", "motivo"}
     enviados = sum(len(t["remuneracoes"]) for t in trab)
-    assert enviados == int((p.remuneracoes["natureza"] != "P").sum())
+    assert enviados == int(((rem["natureza"] != "P") | horista).sum())
     assert sum(len(t["inatividades"]) for t in trab) == len(p.inatividades)
     # JSON-serialisable with exact decimals (what the REST client does)
     again = jsonexato.loads(jsonexato.dumps(body))
