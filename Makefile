@@ -37,7 +37,7 @@ sandbox: setup
 	$(PY) -m ciclo.sandbox --host 127.0.0.1 --port 8765 --state var/sandbox.sqlite3
 
 demo: setup
-	$(PY) -m ciclo.demo
+	$(PY) scripts/demo.py
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py

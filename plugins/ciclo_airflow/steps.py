@@ -296,6 +296,8 @@ def resumo(execucao: list[dict], dry_run=False) -> dict:
                 "niss_ee": ee, "nome": emp.get("nome"),
                 "trabalhadores": snap["n_trabalhadores"] if snap else None,
                 "qualidade": None if not snap else ("ok" if snap["quality_ok"] else "bloqueado"),
+                "erros_qualidade": snap["n_erros"] if snap else None,
+                "avisos_qualidade": snap["n_avisos"] if snap else None,
                 "relatorio_qualidade": snap["report_path"] if snap else None,
                 "envio": subs[-1]["estado"] if subs else None,
                 "comprovativo": subs[-1]["comprovativo_entrega"] if subs else None,

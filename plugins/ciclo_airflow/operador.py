@@ -1,0 +1,73 @@
+"""Answering the confirmation approvals without the UI, as Airflow's HITL REST endpoint does
+(``PATCH /api/v2/dags/{dag}/dagRuns/{run}/taskInstances/{task}/{map_index}/hitlDetails``): record the operator's
+choice on the HITL detail and resume the parked task. Used by ``make demo`` (which plays the operator, and says
+so) and by tests; production operators answer in the Airflow UI (Required Actions) or through that endpoint."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+DAG_ID = "contribution_cycle"
+TASK_ID = "fecho_ee.aprovacao_operador"
+
+
+def pendentes(dag_id: str = DAG_ID) -> list[tuple[str, int]]:
+    from sqlalchemy import select
+
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    with create_session() as s:
+        return [(r.run_id, r.map_index) for r in s.execute(
+            select(TI.run_id, TI.map_index).where(TI.dag_id == dag_id, TI.task_id == TASK_ID,
+                                                  TI.state == TaskInstanceState.AWAITING_INPUT)).all()]
+
+
+def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: str = "operador",
+              dag_id: str = DAG_ID) -> None:
+    from sqlalchemy import select
+
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.models.trigger import handle_event_submit
+    from airflow.sdk.execution_time.hitl import HITLUser
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils import timezone
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    with create_session() as s:
+        ti = s.execute(select(TI).where(TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == TASK_ID,
+                                        TI.map_index == map_index).with_for_update()).scalar_one()
+        det = s.execute(select(HITLDetail).where(HITLDetail.ti_id == ti.id)).scalar_one()
+        if det.response_received:
+            return
+        det.responded_by = HITLUser(id=utilizador, name=utilizador)
+        det.responded_at = timezone.utcnow()
+        det.chosen_options = [opcao]
+        det.params_input = {}
+        s.add(det)
+        if ti.state in (TaskInstanceState.AWAITING_INPUT, TaskInstanceState.DEFERRED):
+            handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
+
+
+def operador_automatico(opcao: str = "Approve", utilizador: str = "operador-demo", intervalo: float = 0.5,
+                        ao_responder=None) -> threading.Event:
+    """A background thread answering every pending approval with ``opcao``; set the returned event to stop it."""
+    parar = threading.Event()
+
+    def ciclo():
+        while not parar.is_set():
+            try:
+                for run_id, mi in pendentes():
+                    responder(run_id, mi, opcao, utilizador)
+                    if ao_responder:
+                        ao_responder(run_id, mi, opcao)
+            except Exception:  # noqa: BLE001 - the schema may not exist yet; keep polling
+                pass
+            time.sleep(intervalo)
+
+    threading.Thread(target=ciclo, name="operador", daemon=True).start()
+    return parar
