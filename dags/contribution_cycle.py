@@ -24,6 +24,7 @@ one Airflow Connection per employer (`conn_id`), the ledger in the `ciclo_ledger
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -34,10 +35,13 @@ from ciclo_airflow.aprovacao import AprovacaoConfirmacao
 from ciclo_airflow.notifiers import OperatorNotifier
 from ciclo_airflow.sensors import ApuramentoSensor
 
+# Retry pacing (seconds) may be tightened for tests/demos through the environment; no I/O at parse time.
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
+
 default_args = {
     "owner": "ciclo",
     "retries": 2,
-    "retry_delay": timedelta(seconds=30),
+    "retry_delay": RETRY_DELAY,
     "retry_exponential_backoff": True,
     "on_failure_callback": OperatorNotifier(),
 }
@@ -125,13 +129,15 @@ def contribution_cycle():
     planos = ciclo_ee.expand(employer=execucao)
 
     @task(trigger_rule="all_done", retries=0)
-    def juntar_lotes(planos) -> list[dict]:
-        """Gather the fetch batches of every employer that reached this point."""
+    def juntar_lotes(execucao: list[dict]) -> list[dict]:
+        """Gather the fetch batches of every employer that reached this point (a failed one adds none)."""
         from ciclo_airflow import steps
 
+        ti = get_current_context()["ti"]
+        planos = [steps.xcom_ou_nada(ti, "ciclo_ee.planear_obtencao", i) for i in range(len(execucao))]
         return steps.juntar_lotes(planos)
 
-    @task(retries=4, retry_delay=timedelta(seconds=20), execution_timeout=timedelta(minutes=60),
+    @task(retries=4, retry_delay=RETRY_DELAY, execution_timeout=timedelta(minutes=60),
           max_active_tis_per_dag=4)
     def obter_lote(lote: dict) -> dict:
         """Fetch one batch (hundreds) of workers' valores apurados into the ledger."""
@@ -179,7 +185,7 @@ def contribution_cycle():
                     f"EE {employer['niss_ee']} {employer['ano_mes']}: the operator rejected confirming the valores "
                     f"apurados; correct the payroll and send a correction (allow_correction).")
 
-        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=timedelta(seconds=30))
+        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=RETRY_DELAY)
         def documentos_pagamento(employer: dict) -> dict:
             """Request (once) and fetch the payment documents."""
             from ciclo_airflow import steps
@@ -209,7 +215,8 @@ def contribution_cycle():
 
         return steps.resumo(execucao, get_current_context()["params"]["dry_run"])
 
-    lotes = juntar_lotes(planos)
+    lotes = juntar_lotes(execucao)
+    planos >> lotes
     obtidos = obter_lote.expand(lote=lotes)
     fecho = fecho_ee.expand(employer=execucao)
     obtidos >> fecho >> resumo(execucao)

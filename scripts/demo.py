@@ -44,7 +44,7 @@ def main() -> int:
     try:
         print(f"  PSI sandbox on {sb.url} (admin API {sb.url}/_sandbox/), SMTP catcher on 127.0.0.1:{smtp.port}")
         cen = preparar(RAIZ, sb.url, ano_mes=ano_mes, employers=2, workers=150, seed=2027, smtp_port=smtp.port,
-                       anomalias={"0": "DQ-FICH-08:1"}, planted_differences=True)
+                       anomalias="DQ-FICH-08:1", planted_differences=True)
         os.environ.update(cen.env)
         sb.admin("PUT", "config", json={"apuramento_delay_seconds": 3, "emissao_delay_seconds": 1})
         for ee, pl in cen.plantado.items():

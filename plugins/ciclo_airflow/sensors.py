@@ -38,7 +38,9 @@ class ApuramentoSensor(BaseSensorOperator):
 
         emp = self._emp()
         ano_mes = str(self.ano_mes)
-        with PsiHook(emp["conn_id"]).get_client() as client:
+        from ciclo_airflow.steps import falha_definitiva
+
+        with falha_definitiva(), PsiHook(emp["conn_id"]).get_client() as client:
             estado = estado_mensal_sync(client, emp["niss_ee"], ano_mes)
         if estado["estado"] in ESTADOS_PRONTOS:
             self.log.info("apuramento of %s %s already available (%s)", emp["niss_ee"], ano_mes, estado["estado"])

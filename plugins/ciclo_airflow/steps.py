@@ -58,6 +58,21 @@ def _truthy(v) -> bool:
     return v is True or str(v).strip().lower() in ("true", "1", "yes")
 
 
+class falha_definitiva:
+    """Errors no retry can fix (credentials, authorisation, the Segurança Social refusing a parameter) fail the
+    task at once, with their own clear message, instead of being retried."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, tipo, exc, tb):
+        from ciclo.psi.errors import PsiAuthError, PsiForbiddenError, PsiValidationError
+
+        if exc is not None and isinstance(exc, (PsiAuthError, PsiForbiddenError, PsiValidationError)):
+            raise AirflowFailException(str(exc)) from None
+        return False
+
+
 # ------------------------------------------------------------------------------------------------ run set-up
 def resolver_execucao(params: dict, run_after) -> list[dict]:
     """Month and employers of this run. Scheduled runs take the month before ``run_after``; manual runs the param."""
@@ -144,8 +159,9 @@ def comunicar_contratos(employer: dict, ano_mes: str, dry_run) -> dict:
 
             pend = alteracoes_a_comunicar(p, ano_mes, lg)
             return {"dry_run": True, "a_comunicar": len(pend)}
-        soap = psi_hook(employer).get_soap_client()
-        res = comunicar(p, ano_mes, lg, soap, auditar=_auditor(lg, employer["niss_ee"], ano_mes))
+        with falha_definitiva():
+            soap = psi_hook(employer).get_soap_client()
+            res = comunicar(p, ano_mes, lg, soap, auditar=_auditor(lg, employer["niss_ee"], ano_mes))
     finally:
         lg.dispose()
     if res["recusados"]:
@@ -200,7 +216,7 @@ def planear_obtencao(employer: dict, ano_mes: str | None = None, lote: int = LOT
     ano_mes = ano_mes or employer["ano_mes"]
     lg = ledger()
     try:
-        with psi_hook(employer).get_client() as client:
+        with falha_definitiva(), psi_hook(employer).get_client() as client:
             mensal = client.valores_apurados_mensal(employer["niss_ee"], ano_mes)
             lista = client.obrigacao_trabalhadores(employer["niss_ee"], ano_mes)
         nisses = [str(_get(w, "nissTrabalhador", "niss_trabalhador")).zfill(11) for w in lista]
@@ -213,6 +229,14 @@ def planear_obtencao(employer: dict, ano_mes: str | None = None, lote: int = LOT
         lg.dispose()
     log.info("EE %s %s: %d workers apurados, %d still to fetch", employer["niss_ee"], ano_mes, len(nisses), len(falta))
     return [{"employer": employer, "ano_mes": ano_mes, "nisses": falta[i:i + lote]} for i in range(0, len(falta), lote)]
+
+
+def xcom_ou_nada(ti, task_id: str, map_index: int):
+    """The XCom of one map index, or None when that employer's task did not run or failed."""
+    try:
+        return ti.xcom_pull(task_ids=task_id, map_indexes=map_index)
+    except Exception:  # noqa: BLE001 - a failed upstream simply has no XCom
+        return None
 
 
 def juntar_lotes(planos) -> list[dict]:
@@ -366,7 +390,12 @@ def reconciliar(employer: dict) -> dict:
         apur = lg.apuramento(employer["niss_ee"], ano_mes)
         obtidos = len(lg.apurados_obtidos(employer["niss_ee"], ano_mes))
         if not apur or apur["estado"] not in ("APURADO", "CONFIRMADO"):
-            raise AirflowFailException(f"EE {employer['niss_ee']} {ano_mes}: no apuramento fetched yet; nothing to reconcile")
+            # This employer stopped earlier (its failure is reported there and in the summary): skip its closing
+            # steps. Skipping rather than failing keeps the other employers' closing steps running — Airflow
+            # evaluates a not-yet-expanded mapped task's trigger rule over every employer's upstream.
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(f"EE {employer['niss_ee']} {ano_mes}: no apuramento fetched; nothing to reconcile")
         if apur["n_trabalhadores"] is not None and obtidos < apur["n_trabalhadores"]:
             raise AirflowFailException(f"EE {employer['niss_ee']} {ano_mes}: only {obtidos} of {apur['n_trabalhadores']} "
                                        f"workers' valores apurados fetched; re-run to fetch the rest before reconciling")
@@ -387,7 +416,7 @@ def _confirmar(employer: dict, modo: str, decidido_por: str | None = None, nota:
 
     lg = ledger()
     try:
-        with psi_hook(employer).get_client() as client:
+        with falha_definitiva(), psi_hook(employer).get_client() as client:
             r = confirmar(lg, client, employer["niss_ee"], employer["ano_mes"], modo, decidido_por, nota)
     finally:
         lg.dispose()
@@ -436,11 +465,18 @@ def registar_rejeicao(employer: dict, resposta: dict | None) -> None:
 
 
 def documentos_pagamento(employer: dict) -> dict:
-    from ciclo.pipeline.fecho import emitir_documentos
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from ciclo.pipeline.fecho import confirmacao, emitir_documentos
 
     lg = ledger()
     try:
-        with psi_hook(employer).get_client() as client:
+        conf = confirmacao(lg, employer["niss_ee"], employer["ano_mes"])
+        if not conf or conf["estado"] != "CONFIRMADO":
+            # Never ask for payment documents of a month this pipeline has not confirmed (or recorded as accepted).
+            raise AirflowSkipException(f"EE {employer['niss_ee']} {employer['ano_mes']}: not confirmed "
+                                       f"({(conf or {}).get('estado', 'no decision')}); no payment documents requested")
+        with falha_definitiva(), psi_hook(employer).get_client() as client:
             r = emitir_documentos(lg, client, employer["niss_ee"], employer["ano_mes"],
                                   poll_seconds=float(os.environ.get("CICLO_EMISSAO_POLL", "2")))
     finally:

@@ -21,6 +21,7 @@ class Cenario:
     employers: list[dict] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     plantado: dict[str, dict] = field(default_factory=dict)
+    anomalias_ee: str | None = None  # the employer whose payroll carries the planted rule violations
 
 
 def _admin(url: str, method: str, path: str, **kw):
@@ -30,7 +31,7 @@ def _admin(url: str, method: str, path: str, **kw):
 
 
 def preparar(pasta: Path, sandbox_url: str, *, ano_mes: str, employers: int = 2, workers: int = 150, seed: int = 7,
-             smtp_port: int | None = None, anomalias: dict[str, str] | None = None, planted_differences: bool = False,
+             smtp_port: int | None = None, anomalias: str | None = None, planted_differences: bool = False,
              ledger_url: str | None = None, recipients: tuple[str, ...] = ("financas@empresa.example",)) -> Cenario:
     """Generate, seed and configure. ``anomalias``: {employer index: "RULE:COUNT,..."} planted in the payroll.
     ``planted_differences``: in the first employer, one worker unknown to the SS and one with an old base salary."""
@@ -41,16 +42,12 @@ def preparar(pasta: Path, sandbox_url: str, *, ano_mes: str, employers: int = 2,
     pasta = Path(pasta)
     pasta.mkdir(parents=True, exist_ok=True)
     cen = Cenario(pasta, ano_mes, sandbox_url)
-    g = generate(pasta / "payroll", employers=employers, workers=workers, ano_mes=ano_mes, seed=seed)
+    g = generate(pasta / "payroll", employers=employers, workers=workers, ano_mes=ano_mes, seed=seed,
+                 anomalies=anomalias or None)
+    if anomalias:
+        cen.anomalias_ee = g.anomalias[0]["niss_ee"] if g.anomalias else None
     nomes = {e["niss_ee"]: e.get("nome", "") for e in yaml.safe_load(g.employers_yaml.read_text())["employers"]}
     for i, (ee, sub) in enumerate(sorted(g.pastas.items())):
-        if anomalias and str(i) in anomalias:  # re-generate this employer's folder with planted rule violations
-            g2 = generate(pasta / f"payroll-anomalias-{i}", employers=employers, workers=workers, ano_mes=ano_mes,
-                          seed=seed, anomalies=anomalias[str(i)])
-            import shutil
-
-            shutil.rmtree(sub)
-            shutil.copytree(g2.pastas[ee], sub)
         p = load_payroll(str(sub), ano_mes, ee)
         sem_vinculo, base_antiga = (), {}
         if planted_differences and i == 0:

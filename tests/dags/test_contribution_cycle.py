@@ -1,0 +1,187 @@
+"""``contribution_cycle`` end to end with ``dag.test()``: the real sandbox over HTTP, a real SMTP server, the ledger.
+
+Each run generates payroll for two employers, seeds the sandbox with what the Segurança Social already knows and
+runs the whole DAG in-process. Outcomes are checked where a user would look: the ledger, the sandbox's request
+log, the mailbox, the summary.
+"""
+
+from __future__ import annotations
+
+import json
+from email import policy
+from email.parser import BytesParser
+
+import openpyxl
+import pytest
+
+from ciclo.devtools.cenario import preparar
+from ciclo.devtools.smtp_catcher import SmtpCatcher
+
+MES = "202610"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def ciclo(tmp_path, sandbox, airflow_db, monkeypatch):
+    """Prepare a scenario and return ``run(**conf)`` → (dag_run, summary dict)."""
+    smtp = SmtpCatcher(tmp_path / "mail").start()
+    monkeypatch.setenv("CICLO_RETRY_DELAY_SECONDS", "1")
+    sandbox.admin("PUT", "config", json={"apuramento_delay_seconds": 2, "emissao_delay_seconds": 0.3})
+    estado = {"cenario": None}
+
+    def preparar_cenario(**kw):
+        kw.setdefault("workers", 40)
+        cen = preparar(tmp_path / "cen", sandbox.url, ano_mes=MES, employers=2, seed=11, smtp_port=smtp.port, **kw)
+        for k, v in cen.env.items():
+            monkeypatch.setenv(k, v)
+        estado["cenario"] = cen
+        return cen
+
+    def run(**conf):
+        from airflow.dag_processing.dagbag import DagBag
+
+        dag = DagBag(dag_folder=str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dags")).get_dag(
+            "contribution_cycle")
+        dr = dag.test(run_conf={"ano_mes": MES, **conf})
+        cen = estado["cenario"]
+        resumo = json.loads((cen.pasta / "home" / f"summary-{MES}.json").read_text())
+        return dr, {e["niss_ee"]: e for e in resumo["employers"]}
+
+    yield preparar_cenario, run, smtp
+    smtp.stop()
+
+
+def _posts(sandbox, path):
+    return sandbox.admin("GET", "requests", params={"method": "POST", "path_contains": path, "limit": 100000})
+
+
+def test_happy_path_two_employers_then_a_second_run_sends_nothing(ciclo, sandbox):
+    preparar_cenario, run, smtp = ciclo
+    cen = preparar_cenario()
+    dr, res = run()
+    assert str(dr.state).endswith("success")
+    ees = [e["niss_ee"] for e in cen.employers]
+    for ee in ees:
+        e = res[ee]
+        assert e["estado"] == "CONCLUIDO", e
+        assert e["envio"] == "ACKNOWLEDGED" and e["apurados_obtidos"] == e["apurados_esperados"] > 0
+        assert e["confirmacao"] == "CONFIRMADO (automatica)" and len(e["documentos_pagamento"]) == 1
+    for path in ("valores-remuneracao", "/confirmar", "pedido-emissao"):
+        assert len(_posts(sandbox, path)) == 2, path  # one per employer
+    # the apuramento delay made the sensor defer: the monthly state was polled until APURADO
+    mensal = sandbox.admin("GET", "requests", params={"method": "GET", "path_contains": "/mensal/", "limit": 1000})
+    assert len(mensal) >= 2 * 2
+    # finance got an email per employer, with the workbook and the payment document
+    mails = smtp.wait_for(2)
+    assert len(mails) == 2
+    msg = BytesParser(policy=policy.default).parsebytes(mails[0].read_bytes())
+    nomes = [p.get_filename() for p in msg.iter_attachments()]
+    assert any(n.endswith(".xlsx") for n in nomes) and any(n.startswith("documento-pagamento-") for n in nomes)
+    xlsx = next(p for p in msg.iter_attachments() if p.get_filename().endswith(".xlsx"))
+    (cen.pasta / "a.xlsx").write_bytes(xlsx.get_content())
+    wb = openpyxl.load_workbook(cen.pasta / "a.xlsx")
+    assert wb.sheetnames == ["Resumo", "Trabalhadores", "Diferenças", "Documentos de pagamento"]
+    assert wb["Trabalhadores"].max_row == 41  # header + 40 workers
+
+    # a second run of the same month sends, confirms and issues nothing again
+    dr2, res2 = run()
+    assert str(dr2.state).endswith("success")
+    for path in ("valores-remuneracao", "/confirmar", "pedido-emissao"):
+        assert len(_posts(sandbox, path)) == 2, path
+    assert all(res2[ee]["estado"] == "CONCLUIDO" for ee in ees)
+
+
+def test_quality_error_stops_only_that_employer_and_nothing_of_it_reaches_the_sandbox(ciclo, sandbox):
+    preparar_cenario, run, _ = ciclo
+    cen = preparar_cenario(anomalias="DQ-NISS-02:1")
+    mau = cen.anomalias_ee
+    bom = next(e["niss_ee"] for e in cen.employers if e["niss_ee"] != mau)
+    antes = {r["id"] for r in sandbox.admin("GET", "requests", params={"limit": 100000})}
+    dr, res = run()
+    assert str(dr.state).endswith("failed")  # the run says an employer did not get through
+    assert res[mau]["estado"] == "BLOQUEADO_QUALIDADE" and res[mau]["erros_qualidade"] >= 1
+    assert res[bom]["estado"] == "CONCLUIDO"
+    novos = [r for r in sandbox.admin("GET", "requests", params={"limit": 100000}) if r["id"] not in antes]
+    assert novos and not [r for r in novos if mau in r["path"] or r["niss"] == mau]
+    assert (cen.pasta / "home" / "reports" / mau / MES / "quality-report.html").exists()
+    notas = (cen.pasta / "home" / "notifications.jsonl").read_text()
+    assert "data-quality error(s) block sending" in notas
+
+
+def test_lost_acknowledgement_leaves_exactly_one_submission(ciclo, sandbox):
+    preparar_cenario, run, _ = ciclo
+    cen = preparar_cenario()
+    sandbox.admin("PUT", "faults", json={"method": "POST", "path": "valores-remuneracao", "mode": "lost_ack", "times": 2})
+    dr, res = run()
+    assert str(dr.state).endswith("success")
+    for e in cen.employers:
+        subs = sandbox.admin("GET", "submissions", params={"niss_ee": e["niss_ee"], "ano_mes": MES})
+        assert len(subs) == 1, subs
+        assert res[e["niss_ee"]]["comprovativo"] == subs[0]["comprovativoEntrega"]
+    assert len(_posts(sandbox, "valores-remuneracao")) == 2
+
+
+def test_failed_fetch_then_rerun_fetches_only_the_rest(ciclo, sandbox):
+    preparar_cenario, run, _ = ciclo
+    cen = preparar_cenario()
+    ee = cen.employers[0]["niss_ee"]
+    # a few workers' valores apurados keep failing (500) during the first run
+    alvo = "|".join(t["niss_trabalhador"] for t in _trabalhadores(cen, ee)[:3])
+    sandbox.admin("PUT", "faults", json={"method": "GET", "path": f"/{ee}/ano-mes/{MES}/trabalhador/({alvo})$",
+                                          "mode": "error", "status": 500})
+    dr, res = run()
+    assert str(dr.state).endswith("failed")
+    assert res[ee]["apurados_obtidos"] == res[ee]["apurados_esperados"] - 3
+    sandbox.admin("DELETE", "faults")
+    antes = {r["id"] for r in sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/", "limit": 100000})}
+    dr2, res2 = run()
+    assert str(dr2.state).endswith("success"), res2
+    novos = [r for r in sandbox.admin("GET", "requests", params={"method": "GET", "path_contains": f"/{ee}/ano-mes/{MES}/trabalhador/",
+                                                                 "limit": 100000}) if r["id"] not in antes]
+    assert sorted(r["path"].rsplit("/", 1)[1] for r in novos) == sorted(alvo.split("|"))
+    assert res2[ee]["apurados_obtidos"] == res2[ee]["apurados_esperados"]
+
+
+def _trabalhadores(cen, ee):
+    import csv
+
+    with open(cen.pasta / "payroll" / ee / MES / "trabalhadores.csv", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_bad_credentials_fail_the_employer_fast_with_a_clear_message(ciclo, sandbox, monkeypatch):
+    preparar_cenario, run, _ = ciclo
+    cen = preparar_cenario()
+    mau = cen.employers[0]
+    monkeypatch.setenv(f"AIRFLOW_CONN_{mau['conn_id'].upper()}", json.dumps(
+        {"conn_type": "psi", "host": sandbox.url, "login": mau["niss_ee"], "password": "palavra-errada"}))
+    dr, res = run()
+    assert str(dr.state).endswith("failed")
+    assert res[cen.employers[1]["niss_ee"]]["estado"] == "CONCLUIDO"
+    assert res[mau["niss_ee"]]["envio"] == "FAILED" and res[mau["niss_ee"]]["estado"] == "ENVIO_FAILED"
+    notas = (cen.pasta / "home" / "notifications.jsonl").read_text()
+    assert f"credentials rejected for NISS {mau['niss_ee']}" in notas
+    assert "palavra-errada" not in notas
+    # failed fast: one rejected SOAP call, not a retry storm
+    rejeitados = [r for r in sandbox.admin("GET", "requests", params={"limit": 100000}) if r["status"] == 401]
+    assert len(rejeitados) == 1
+
+
+def test_differences_wait_for_the_operator_and_confirm_after_approval(ciclo, sandbox):
+    from ciclo_airflow.operador import operador_automatico
+
+    preparar_cenario, run, _ = ciclo
+    cen = preparar_cenario(planted_differences=True)
+    ee = cen.employers[0]["niss_ee"]
+    respostas = []
+    parar = operador_automatico("Approve", "ana.operadora", intervalo=0.3,
+                                ao_responder=lambda *a: respostas.append(a))
+    try:
+        dr, res = run()
+    finally:
+        parar.set()
+    assert str(dr.state).endswith("success")
+    assert len(respostas) == 1  # only the employer with differences asked
+    assert res[ee]["confirmacao"] == "CONFIRMADO (aprovada)"
+    assert res[cen.employers[1]["niss_ee"]]["confirmacao"] == "CONFIRMADO (automatica)"
+    assert len(_posts(sandbox, "/confirmar")) == 2
