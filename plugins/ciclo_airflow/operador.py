@@ -34,7 +34,7 @@ def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: s
     from airflow.models.trigger import handle_event_submit
     from airflow.sdk.execution_time.hitl import HITLUser
     from airflow.triggers.base import TriggerEvent
-    from airflow.utils import timezone
+    from airflow.sdk import timezone
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
 

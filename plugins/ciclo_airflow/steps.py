@@ -277,12 +277,9 @@ def _doc_dict(doc) -> dict:
 
 
 def _get(obj, *names):
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return None
+    from ciclo.pipeline.campos import campo
+
+    return campo(obj, *names)
 
 
 def _enum(v):
@@ -437,7 +434,15 @@ def confirmar_aprovado(employer: dict, resposta: dict | None) -> dict:
     """After the operator's answer: Approve → confirm; no answer by day 20 → silence counts as acceptance."""
     from ciclo.pipeline.fecho import registar_decisao
 
+    from airflow.sdk.exceptions import AirflowSkipException
+
     resposta = resposta or {}
+    escolha = list(resposta.get("chosen_options") or [])
+    if not resposta.get("silencio") and escolha != ["Approve"]:
+        # Never confirm without an explicit approval: a rejection (or no approval step at all) is not one, whatever
+        # scheduled this task.
+        raise AirflowSkipException(f"EE {employer['niss_ee']} {employer['ano_mes']}: no approval "
+                                   f"({escolha or 'no answer'}); not confirming")
     if resposta.get("silencio"):
         lg = ledger()
         try:

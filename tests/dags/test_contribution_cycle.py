@@ -185,3 +185,24 @@ def test_differences_wait_for_the_operator_and_confirm_after_approval(ciclo, san
     assert res[ee]["confirmacao"] == "CONFIRMADO (aprovada)"
     assert res[cen.employers[1]["niss_ee"]]["confirmacao"] == "CONFIRMADO (automatica)"
     assert len(_posts(sandbox, "/confirmar")) == 2
+
+
+def test_operator_rejection_stops_that_employer_and_notifies(ciclo, sandbox):
+    from ciclo_airflow.operador import operador_automatico
+
+    preparar_cenario, run, smtp = ciclo
+    cen = preparar_cenario(planted_differences=True)
+    ee = next(iter(cen.plantado))
+    parar = operador_automatico("Reject", "rui.operador", intervalo=0.3)
+    try:
+        dr, res = run()
+    finally:
+        parar.set()
+    assert str(dr.state).endswith("failed")
+    assert res[ee]["confirmacao"] == "REJEITADO (rejeitada)" and not res[ee]["documentos_pagamento"]
+    outro = next(e["niss_ee"] for e in cen.employers if e["niss_ee"] != ee)
+    assert res[outro]["estado"] == "CONCLUIDO"
+    assert len(_posts(sandbox, "/confirmar")) == 1 and len(_posts(sandbox, "pedido-emissao")) == 1
+    notas = (cen.pasta / "home" / "notifications.jsonl").read_text()
+    assert "the operator rejected confirming" in notas
+    assert len(smtp.wait_for(2)) == 2  # finance still hears about both, with the decision

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ciclo.domain import jsonexato
+from ciclo.pipeline.campos import campo as _g
 from ciclo.domain.dinheiro import cent
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,6 @@ class ResultadoEnvio:
         return self.__dict__.copy()
 
 
-def _g(obj, *names, default=None):
-    """Read a field from a dict or a model (camelCase alias or snake_case attribute)."""
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
 
 
 def _dec(v) -> str:

@@ -19,6 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ciclo.domain import jsonexato
+from ciclo.pipeline.campos import campo as _g
 from ciclo.ledger.db import now, to_cent
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,6 @@ log = logging.getLogger(__name__)
 AMBITO_CONTRIBUICOES_EE = 11
 
 
-def _g(obj, *names, default=None):
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
 
 
 # ------------------------------------------------------------------------------------------------ confirmation
