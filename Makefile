@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit sandbox demo bench clean
+.PHONY: setup test unit sandbox demo airflow bench clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ sandbox: setup
 
 demo: setup
 	$(PY) scripts/demo.py
+
+# The Airflow UI on embedded defaults (airflow standalone on SQLite + the sandbox + an SMTP catcher); prints URL and login
+airflow: setup
+	$(PY) scripts/airflow_local.py
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py
