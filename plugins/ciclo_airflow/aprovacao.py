@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
@@ -36,8 +37,20 @@ class AprovacaoConfirmacao(ApprovalOperator):
                      "Aprovar confirma os valores apurados na Segurança Social; rejeitar pára esta entidade. "
                      "Sem resposta até ao dia 20, o silêncio vale como aceitação.")
         emp = self.employer if isinstance(self.employer, dict) else dict(self.employer)
+        from ciclo.pipeline.fecho import confirmacao
+        from ciclo_airflow.steps import ledger
+
+        lg = ledger()
+        try:
+            atual = confirmacao(lg, emp["niss_ee"], emp["ano_mes"])
+        finally:
+            lg.dispose()
+        if atual and atual["estado"] in ("CONFIRMADO", "REJEITADO"):
+            raise AirflowSkipException(f"already decided for this month: {atual['estado']} ({atual['modo']})")
         dia20 = datetime.combine(data_limite_confirmacao(AnoMes.parse(emp["ano_mes"])), datetime.max.time(), tzinfo=LISBOA)
-        self.response_timeout = max(dia20.astimezone(timezone.utc) - datetime.now(timezone.utc), timedelta(minutes=1))
+        # After day 20 the law already deems the values accepted; the operator still gets a window to look.
+        minimo = timedelta(minutes=float(os.environ.get("CICLO_APROVACAO_MIN_MINUTOS", "60")))
+        self.response_timeout = max(dia20.astimezone(timezone.utc) - datetime.now(timezone.utc), minimo)
         self.subject = f"Confirmar os valores apurados de {emp.get('nome') or emp['niss_ee']} ({emp['niss_ee']}) {emp['ano_mes']}?"
         return super().execute(context)
 
