@@ -206,3 +206,32 @@ def test_operator_rejection_stops_that_employer_and_notifies(ciclo, sandbox):
     notas = (cen.pasta / "home" / "notifications.jsonl").read_text()
     assert "the operator rejected confirming" in notas
     assert len(smtp.wait_for(2)) == 2  # finance still hears about both, with the decision
+
+
+@pytest.mark.postgres
+def test_happy_path_with_the_ledger_on_postgresql(ciclo, sandbox):
+    from tests.ledger_fixtures import PG_URL, _pg_ledger_url
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL not started (CICLO_TEST_PG_URL unset); make test starts one")
+    preparar_cenario, run, smtp = ciclo
+    url = _pg_ledger_url()
+    cen = preparar_cenario(ledger_url=url, planted_differences=True)
+    from ciclo_airflow.operador import operador_automatico
+
+    parar = operador_automatico("Approve", "ana.operadora", intervalo=0.3)
+    try:
+        dr, res = run()
+    finally:
+        parar.set()
+    assert str(dr.state).endswith("success")
+    assert {e["estado"] for e in res.values()} == {"CONCLUIDO"}
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    with eng.connect() as c:
+        assert c.execute(sa.text("SELECT COUNT(*) FROM submissao WHERE estado = 'ACKNOWLEDGED'")).scalar() == 2
+        assert c.execute(sa.text("SELECT COUNT(*) FROM diferenca WHERE classe = 'REMUNERACAO_PERMANENTE_DIFERENTE'")).scalar() == 1
+        assert c.execute(sa.text("SELECT COUNT(DISTINCT niss_ee) FROM documento_pagamento")).scalar() == 2
+    eng.dispose()
+    assert len(smtp.wait_for(2)) == 2
