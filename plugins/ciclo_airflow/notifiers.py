@@ -16,6 +16,23 @@ from pathlib import Path
 from airflow.sdk import BaseNotifier
 
 
+def notificar_operador(registo: dict, assunto: str) -> None:
+    """Append ``registo`` to ``$CICLO_HOME/notifications.jsonl`` and, with ``CICLO_OPERATOR_EMAIL``, email it."""
+    import html as _html
+
+    home = Path(os.environ.get("CICLO_HOME", "var"))
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "notifications.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(registo, ensure_ascii=False, default=str) + "\n")
+    destino = os.environ.get("CICLO_OPERATOR_EMAIL")
+    if destino:
+        from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+        with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:
+            smtp.send_email_smtp(to=destino, subject=assunto, from_email=os.environ.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"),
+                                 html_content=f"<pre>{_html.escape(json.dumps(registo, ensure_ascii=False, indent=2, default=str))}</pre>")
+
+
 class OperatorNotifier(BaseNotifier):
     template_fields = ()
 
@@ -33,14 +50,4 @@ class OperatorNotifier(BaseNotifier):
             "map_index": getattr(ti, "map_index", None), "run_id": getattr(ti, "run_id", None),
             "ano_mes": params.get("ano_mes"), "erro": f"{type(exc).__name__}: {exc}" if exc else None,
         }
-        home = Path(os.environ.get("CICLO_HOME", "var"))
-        home.mkdir(parents=True, exist_ok=True)
-        with open(home / "notifications.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(registo, ensure_ascii=False) + "\n")
-        destino = os.environ.get("CICLO_OPERATOR_EMAIL")
-        if destino:
-            from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-            with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:
-                smtp.send_email_smtp(to=destino, subject=f"{self.titulo}: {registo['task_id']}",
-                                     html_content=f"<pre>{json.dumps(registo, ensure_ascii=False, indent=2)}</pre>")
+        notificar_operador(registo, f"{self.titulo}: {registo['task_id']}")

@@ -336,8 +336,10 @@ def resumo(execucao: list[dict], dry_run=False) -> dict:
             linhas.append(linha)
     finally:
         lg.dispose()
+    email_execucao = email_da_execucao(execucao)
     out = ciclo_home() / f"summary-{ano_mes}.json"
-    out.write_text(json.dumps({"ano_mes": ano_mes, "employers": linhas}, ensure_ascii=False, indent=2), encoding="utf-8")
+    out.write_text(json.dumps({"ano_mes": ano_mes, "employers": linhas, "email_execucao": email_execucao},
+                              ensure_ascii=False, indent=2), encoding="utf-8")
     for l in linhas:
         log.info("%s %s: %s (workers %s, envio %s, apurados %s/%s)", l["niss_ee"], ano_mes, l["estado"], l["trabalhadores"],
                  l["envio"], l["apurados_obtidos"], l["apurados_esperados"])
@@ -489,6 +491,46 @@ def documentos_pagamento(employer: dict) -> dict:
     return {"estado": r["estado"], "chave": r["chave"], "documentos": len(r["documentos"]), "ja_emitido": r["ja_emitido"]}
 
 
+def modo_email() -> str:
+    """``ee`` (default): one email per employer; ``execucao``: one email per run with every employer."""
+    modo = os.environ.get("CICLO_EMAIL_POR", "ee").strip().lower()
+    if modo not in ("ee", "execucao"):
+        raise AirflowFailException(f"CICLO_EMAIL_POR={modo!r}: use 'ee' or 'execucao'")
+    return modo
+
+
+def email_da_execucao(execucao: list[dict]) -> dict | None:
+    """With ``CICLO_EMAIL_POR=execucao``: one finance email for the whole run (every employer that got a report)."""
+    if modo_email() != "execucao":
+        return None
+    from ciclo.relatorio import recolher, render_html
+
+    ano_mes = execucao[0]["ano_mes"]
+    lg = ledger()
+    try:
+        relatorios, anexos, destinatarios = [], [], []
+        for emp in execucao:
+            pasta = report_dir(emp["niss_ee"], ano_mes)
+            if not (pasta / "relatorio.html").exists():
+                continue
+            relatorios.append(recolher(lg, emp["niss_ee"], ano_mes, nome=emp.get("nome") or emp["niss_ee"]))
+            anexos += [str(p) for p in sorted(pasta.glob("reconciliacao-*.xlsx")) + sorted(pasta.glob("documento-pagamento-*.html"))]
+            destinatarios += [d for d in emp.get("finance_recipients") or [] if d not in destinatarios]
+    finally:
+        lg.dispose()
+    if not relatorios or not destinatarios:
+        return None
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    html = render_html(relatorios)
+    (ciclo_home() / f"relatorio-{ano_mes}.html").write_text(html, encoding="utf-8")
+    with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:
+        smtp.send_email_smtp(to=destinatarios, subject=f"Segurança Social {ano_mes}: {len(relatorios)} entidade(s)",
+                             html_content=html, files=anexos,
+                             from_email=os.environ.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"))
+    return {"destinatarios": destinatarios, "entidades": len(relatorios), "anexos": anexos}
+
+
 def relatorio_financas(employer: dict) -> dict:
     """Render the finance report (HTML, XLSX, one HTML page per payment document) and email it."""
     from datetime import date as _date
@@ -516,9 +558,16 @@ def relatorio_financas(employer: dict) -> dict:
         p = pasta / f"documento-pagamento-{doc['numero']}.html"
         p.write_text(render_documento(dados, doc), encoding="utf-8")
         anexos.append(str(p))
+    prazo_alertas = [a for a in dados.alertas if a.startswith(("ATRASADO", "PRAZO PRÓXIMO"))]
+    if prazo_alertas:
+        from ciclo_airflow.notifiers import notificar_operador
+
+        log.warning("EE %s %s deadlines: %s", ee, ano_mes, "; ".join(prazo_alertas))
+        notificar_operador({"tipo": "prazo", "niss_ee": ee, "ano_mes": ano_mes, "alertas": prazo_alertas},
+                           f"Ciclo contributivo: prazos de {ee} {ano_mes}")
     destinatarios = list(employer.get("finance_recipients") or [])
     enviado = False
-    if destinatarios:
+    if destinatarios and modo_email() == "ee":
         from airflow.providers.smtp.hooks.smtp import SmtpHook
 
         with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:

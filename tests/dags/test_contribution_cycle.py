@@ -235,3 +235,22 @@ def test_happy_path_with_the_ledger_on_postgresql(ciclo, sandbox):
         assert c.execute(sa.text("SELECT COUNT(DISTINCT niss_ee) FROM documento_pagamento")).scalar() == 2
     eng.dispose()
     assert len(smtp.wait_for(2)) == 2
+
+
+def test_one_email_per_run_when_configured_and_deadline_warnings_reach_the_operator(ciclo, sandbox, monkeypatch):
+    preparar_cenario, run, smtp = ciclo
+    monkeypatch.setenv("CICLO_EMAIL_POR", "execucao")
+    cen = preparar_cenario()
+    dr, res = run()
+    assert str(dr.state).endswith("success")
+    [mail] = smtp.wait_for(1)
+    msg = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
+    xlsx = [p.get_filename() for p in msg.iter_attachments() if p.get_filename().endswith(".xlsx")]
+    assert sorted(xlsx) == sorted(f"reconciliacao-{e['niss_ee']}-{MES}.xlsx" for e in cen.employers)
+    corpo = msg.get_body(("html",)).get_content()
+    assert all(e["niss_ee"] in corpo for e in cen.employers)
+    # the payment deadline of 202610 (2026-11-25) is near or past, and nothing marks it paid: the operator is warned
+    avisos = [json.loads(l) for l in (cen.pasta / "home" / "notifications.jsonl").read_text().splitlines()]
+    prazos = [a for a in avisos if a.get("tipo") == "prazo"]
+    assert {a["niss_ee"] for a in prazos} == {e["niss_ee"] for e in cen.employers}
+    assert all(any(x.startswith(("ATRASADO: pagar", "PRAZO PRÓXIMO: pagar")) for x in a["alertas"]) for a in prazos)
