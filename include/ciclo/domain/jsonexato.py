@@ -11,14 +11,17 @@ from typing import Any
 _enc = json.encoder.encode_basestring  # keeps non-ASCII text as UTF-8
 
 
-def dumps(obj: Any) -> str:
-    """Compact, key-sorted JSON; Decimal as number (``Decimal('1600.00')`` → ``1600.00``)."""
+def dumps(obj: Any, *, sort_keys: bool = True, allow_float: bool = False) -> str:
+    """Compact JSON; Decimal as number (``Decimal('1600.00')`` → ``1600.00``).
+
+    ``sort_keys`` (default) gives a canonical text for hashes and the ledger; ``False`` keeps insertion order (the
+    sandbox mirrors the spec's field order). Floats are refused unless ``allow_float`` (written with ``repr``)."""
     parts: list[str] = []
-    _write(obj, parts)
+    _write(obj, parts, sort_keys, allow_float)
     return "".join(parts)
 
 
-def _write(o: Any, out: list[str]) -> None:
+def _write(o: Any, out: list[str], sort_keys: bool = True, allow_float: bool = False) -> None:
     if o is None:
         out.append("null")
     elif o is True:
@@ -34,24 +37,26 @@ def _write(o: Any, out: list[str]) -> None:
     elif isinstance(o, int):
         out.append(str(int(o)))
     elif isinstance(o, float):
-        raise TypeError("floats are not written by this encoder; use Decimal")
+        if not allow_float:
+            raise TypeError("floats are not written by this encoder; use Decimal")
+        out.append(repr(o))
     elif isinstance(o, (datetime, date)):
         out.append(_enc(o.isoformat()))
     elif isinstance(o, dict):
         out.append("{")
-        for i, k in enumerate(sorted(o, key=str)):
+        for i, k in enumerate(sorted(o, key=str) if sort_keys else o):
             if i:
                 out.append(",")
             out.append(_enc(str(k)))
             out.append(":")
-            _write(o[k], out)
+            _write(o[k], out, sort_keys, allow_float)
         out.append("}")
     elif isinstance(o, (list, tuple)):
         out.append("[")
         for i, v in enumerate(o):
             if i:
                 out.append(",")
-            _write(v, out)
+            _write(v, out, sort_keys, allow_float)
         out.append("]")
     else:
         raise TypeError(f"cannot encode {type(o).__name__} as JSON")
