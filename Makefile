@@ -11,16 +11,18 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 ifdef UV
 	test -x $(PY) || uv venv $(VENV) --python $(PY_SYS) -q
-	uv pip install --python $(PY) -q -r requirements.txt -c constraints.txt
+	uv pip install --python $(PY) -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	uv pip install --python $(PY) -q --no-deps -e .
 else
 	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e . || $(PY) -m pip install -q --no-deps -e .
 endif
+	# development tooling (devtools/ciclo_dev) on the venv's path only: the production image does not ship it
+	$(PY) -c 'import site,sys; open(site.getsitepackages()[0]+"/ciclo_dev.pth","w").write(sys.argv[1]+"\n")' $(CURDIR)/devtools
 	touch $(STAMP)
 
 # The whole suite. Services a test needs (the PSI sandbox, an SMTP server, PostgreSQL) are started by the

@@ -30,7 +30,7 @@ def main() -> int:
     a = ap.parse_args()
 
     from ciclo.payroll import load_payroll
-    from ciclo.payroll.generate import generate
+    from ciclo_dev.generate import generate
 
     raiz = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench-quality-"))
     t = time.perf_counter()

@@ -32,9 +32,9 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=240.0)
     a = ap.parse_args(argv)
 
-    from ciclo.devtools.cenario import preparar
-    from ciclo.devtools.processo import SandboxProcess
-    from ciclo.devtools.smtp_catcher import SmtpCatcher
+    from ciclo_dev.cenario import preparar
+    from ciclo_dev.processo import SandboxProcess
+    from ciclo_dev.smtp_catcher import SmtpCatcher
     from ciclo.domain.periodo import AnoMes
 
     home = Path(a.home).resolve()

@@ -32,9 +32,9 @@ def main() -> int:
     })
     sys.path.insert(0, str(REPO / "plugins"))
 
-    from ciclo.devtools.cenario import preparar
-    from ciclo.devtools.processo import SandboxProcess
-    from ciclo.devtools.smtp_catcher import SmtpCatcher
+    from ciclo_dev.cenario import preparar
+    from ciclo_dev.processo import SandboxProcess
+    from ciclo_dev.smtp_catcher import SmtpCatcher
     from ciclo.domain.periodo import AnoMes
 
     ano_mes = os.environ.get("CICLO_DEMO_ANO_MES") or str(AnoMes.de_data(date.today()).anterior())
@@ -54,7 +54,7 @@ def main() -> int:
         from airflow.dag_processing.dagbag import DagBag
         from airflow.utils import db
 
-        from ciclo_airflow.operador import operador_automatico
+        from ciclo_dev.operador import operador_automatico
 
         print("  creating Airflow's metadata database (SQLite) ...", flush=True)
         db.resetdb()

@@ -43,7 +43,7 @@ def airflow_db(airflow_home):
     yield
 
 
-from ciclo.devtools.processo import SandboxProcess, free_port  # noqa: E402,F401
+from ciclo_dev.processo import SandboxProcess, free_port  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from email.parser import BytesParser
 import openpyxl
 import pytest
 
-from ciclo.devtools.cenario import preparar
-from ciclo.devtools.smtp_catcher import SmtpCatcher
+from ciclo_dev.cenario import preparar
+from ciclo_dev.smtp_catcher import SmtpCatcher
 
 MES = "202610"
 pytestmark = pytest.mark.slow
@@ -168,7 +168,7 @@ def test_bad_credentials_fail_the_employer_fast_with_a_clear_message(ciclo, sand
 
 
 def test_differences_wait_for_the_operator_and_confirm_after_approval(ciclo, sandbox):
-    from ciclo_airflow.operador import operador_automatico
+    from ciclo_dev.operador import operador_automatico
 
     preparar_cenario, run, _ = ciclo
     cen = preparar_cenario(planted_differences=True)
@@ -188,7 +188,7 @@ def test_differences_wait_for_the_operator_and_confirm_after_approval(ciclo, san
 
 
 def test_operator_rejection_stops_that_employer_and_notifies(ciclo, sandbox):
-    from ciclo_airflow.operador import operador_automatico
+    from ciclo_dev.operador import operador_automatico
 
     preparar_cenario, run, smtp = ciclo
     cen = preparar_cenario(planted_differences=True)
@@ -217,7 +217,7 @@ def test_happy_path_with_the_ledger_on_postgresql(ciclo, sandbox):
     preparar_cenario, run, smtp = ciclo
     url = _pg_ledger_url()
     cen = preparar_cenario(ledger_url=url, planted_differences=True)
-    from ciclo_airflow.operador import operador_automatico
+    from ciclo_dev.operador import operador_automatico
 
     parar = operador_automatico("Approve", "ana.operadora", intervalo=0.3)
     try:

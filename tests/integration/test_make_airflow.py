@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ciclo.devtools.processo import free_port
+from ciclo_dev.processo import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

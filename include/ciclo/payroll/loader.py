@@ -27,7 +27,7 @@ from ciclo.domain.dinheiro import MontanteInvalido, parse_montante
 from ciclo.domain.periodo import AnoMes, AnoMesInvalido
 from ciclo.payroll.formato import EXTENSOES, FICHEIROS, META, Ficheiro
 from ciclo.payroll.mapping import Mapeamento, carregar_mapeamento, normalizar_cabecalho
-from ciclo.quality.violacao import Violation, violacao
+from ciclo.domain.violacao import Violation, violacao
 
 FORMATOS_DATA = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 

@@ -6,7 +6,7 @@ Great Expectations is imported only when the checks run, never at import time of
 
 from __future__ import annotations
 
-from ciclo.quality.violacao import Violation
+from ciclo.domain.violacao import Violation
 
 __all__ = ["Violation", "QualityResult", "check_payroll", "write_report"]
 

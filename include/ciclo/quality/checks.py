@@ -1,7 +1,7 @@
 """The rules Great Expectations cannot express row by row, as vectorised pandas predicates (camada ``pandas``),
 plus the contract-field rules of ``ciclo.domain.contrato`` (camada ``contrato``).
 
-Each predicate is registered against a rule id of ``ciclo.quality.rules`` with ``@regra(...)`` and returns a
+Each predicate is registered against a rule id of ``ciclo.domain.regras`` with ``@regra(...)`` and returns a
 DataFrame of findings: ``ficheiro, linha, niss, coluna, valor`` plus the fields its message template uses. The
 runner turns findings into ``Violation`` rows. A predicate never raises on bad data: values that did not load are
 ``None`` (the loader already reported them) and are skipped here.

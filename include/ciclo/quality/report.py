@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jinja2
 
-from ciclo.quality.rules import REGRAS
-from ciclo.quality.violacao import COLUNAS
+from ciclo.domain.regras import REGRAS
+from ciclo.domain.violacao import COLUNAS
 
 MAX_LINHAS_HTML = 5000
 

@@ -9,8 +9,8 @@ from datetime import date
 import pandas as pd
 
 from ciclo.domain.periodo import AnoMes, AnoMesInvalido
-from ciclo.quality.rules import REGRAS, Regra
-from ciclo.quality.violacao import COLUNAS, Violation
+from ciclo.domain.regras import REGRAS, Regra
+from ciclo.domain.violacao import COLUNAS, Violation
 
 _ORDEM_SEV = {"error": 0, "warning": 1}
 
@@ -19,7 +19,7 @@ _ORDEM_SEV = {"error": 0, "warning": 1}
 class QualityResult:
     niss_ee: str
     ano_mes: str
-    violations: pd.DataFrame  # columns: ciclo.quality.violacao.COLUNAS, errors first, by file and line
+    violations: pd.DataFrame  # columns: ciclo.domain.violacao.COLUNAS, errors first, by file and line
     content_hash: str = ""
     seconds: float = 0.0
     linhas: int = 0  # data lines checked

@@ -1,7 +1,7 @@
 import smtplib
 from email.message import EmailMessage
 
-from ciclo.devtools.smtp_catcher import SmtpCatcher
+from ciclo_dev.smtp_catcher import SmtpCatcher
 
 
 def test_catcher_stores_a_real_smtp_message_with_attachment(tmp_path):

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import openpyxl
 
-from ciclo.devtools.smtp_catcher import SmtpCatcher
+from ciclo_dev.smtp_catcher import SmtpCatcher
 from ciclo.pipeline.fecho import _gravar_documentos, registar_decisao
 from ciclo.reconciliacao import gravar_interno, reconciliar
 from ciclo.relatorio import construir_email, recolher, render_documento, render_html, write_xlsx

@@ -9,7 +9,7 @@ import pytest
 from ciclo.domain import jsonexato
 from ciclo.domain.niss import niss_valido
 from ciclo.payroll import load_payroll, to_valores_remuneracao
-from ciclo.payroll.generate import generate, main
+from ciclo_dev.generate import generate, main
 
 
 def _digest(raiz):

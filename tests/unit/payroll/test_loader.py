@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from ciclo.payroll import PayrollLoadError, load_payroll
-from ciclo.payroll.generate import generate
+from ciclo_dev.generate import generate
 
 ANO_MES = "202509"
 T_CAB = "niss_trabalhador,nome,enquadramento\n"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from ciclo.payroll.anomalias import NAO_PLANTAVEIS
-from ciclo.quality.rules import REGRAS
+from ciclo_dev.anomalias import NAO_PLANTAVEIS
+from ciclo.domain.regras import REGRAS
 
 ANO_MES = "202506"
 HOJE = date(2025, 7, 5)
@@ -27,7 +27,7 @@ def carregar_e_verificar(pasta, niss_ee, ano_mes=ANO_MES, mapping=None):
 @pytest.fixture(scope="session")
 def limpo(tmp_path_factory):
     """A clean export (2 EEs, 60 workers each, June: subsidies F) and the result for its first EE."""
-    from ciclo.payroll.generate import generate
+    from ciclo_dev.generate import generate
 
     g = generate(tmp_path_factory.mktemp("limpo"), employers=2, workers=60, ano_mes=ANO_MES, seed=42)
     ee, pasta = next(iter(g.pastas.items()))
@@ -38,7 +38,7 @@ def limpo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def plantado(tmp_path_factory):
     """One export with one violation of every row rule planted (each on its own worker)."""
-    from ciclo.payroll.generate import generate
+    from ciclo_dev.generate import generate
 
     g = generate(tmp_path_factory.mktemp("plantado"), workers=150, ano_mes=ANO_MES, seed=7,
                  anomalies={r: 1 for r in REGRAS_LINHA})
@@ -50,7 +50,7 @@ def plantado(tmp_path_factory):
 @pytest.fixture(scope="session")
 def plantado_ficheiro(tmp_path_factory):
     """rule id → (generated, payroll, result), one small export per file-level rule (computed on first use)."""
-    from ciclo.payroll.generate import generate
+    from ciclo_dev.generate import generate
 
     cache: dict = {}
 

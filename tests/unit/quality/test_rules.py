@@ -9,7 +9,7 @@ import pytest
 
 from ciclo.quality import checks
 from ciclo.quality.gx_runner import pasta_expectations
-from ciclo.quality.rules import REGRAS, por_camada
+from ciclo.domain.regras import REGRAS, por_camada
 from tests.unit.quality.conftest import REGRAS_FICHEIRO, REGRAS_LINHA, carregar_e_verificar
 
 
@@ -94,7 +94,7 @@ def test_relatorio_escapa_html(limpo, tmp_path):
     import pandas as pd
 
     from ciclo.quality import write_report
-    from ciclo.quality.violacao import violacao
+    from ciclo.domain.violacao import violacao
 
     _, _, r = limpo
     v = violacao("DQ-FMT-01", ficheiro="remuneracoes.csv", linha=3, coluna="valor", valor="<script>alert(1)</script>")

@@ -1,6 +1,6 @@
 """Synthetic payroll exports in the canonical format, realistic and deterministic (same seed → same bytes).
 
-    python -m ciclo.payroll.generate --employers 3 --workers 200 --ano-mes 202506 --out var/payroll \
+    python -m ciclo_dev.generate --employers 3 --workers 200 --ano-mes 202506 --out var/payroll \
         [--seed 7] [--anomalies DQ-NISS-02:3,DQ-DIAS-02] [--format csv|csv-pt|xlsx]
 
 Writes ``OUT/<niss_ee>/<ano_mes>/{trabalhadores,contratos,remuneracoes,inatividades,contribuicoes}.<ext>`` and
@@ -15,8 +15,6 @@ employer); ``Gerado.anomalias`` says where.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 import random
 import sys
@@ -34,6 +32,7 @@ from ciclo.domain.niss import completar
 from ciclo.domain.periodo import AnoMes, dias_no_periodo
 from ciclo.domain.taxas import tabela_em
 from ciclo.payroll.formato import FICHEIROS
+from ciclo_dev.escrita import escrever
 
 NOMES = ("Ana", "João", "Maria", "José", "Inês", "Luís", "Sofia", "Tiago", "Beatriz", "Gonçalo", "Leonor", "Rui",
          "Margarida", "André", "Catarina", "Nuno", "Marta", "Pedro", "Joana", "Vítor", "Conceição", "Sérgio")
@@ -186,71 +185,10 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             "contribuicoes": contrib}
 
 
-# ------------------------------------------------------------------------------------------------ writing
-
-
-def _texto(v, fmt: str) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, date):
-        return v.strftime("%d/%m/%Y") if fmt == "csv-pt" else v.isoformat()
-    if isinstance(v, Decimal):
-        s = format(v, "f")
-        if fmt == "csv-pt":
-            inteiro, _, dec = s.partition(".")
-            neg = inteiro.startswith("-")
-            inteiro = inteiro.lstrip("-")
-            grupos = []
-            while len(inteiro) > 3:
-                grupos.insert(0, inteiro[-3:])
-                inteiro = inteiro[:-3]
-            grupos.insert(0, inteiro)
-            s = ("-" if neg else "") + ".".join(grupos) + ("," + dec if dec else "")
-        return s
-    return str(v)
-
-
-def escrever(pasta: Path, tipo: str, linhas: list[dict], fmt: str, colunas: tuple[str, ...] | None = None) -> Path:
-    """Write one file of the canonical format (``fmt``: csv, csv-pt, xlsx). Returns its path."""
-    colunas = colunas or FICHEIROS[tipo].nomes
-    if fmt == "xlsx":
-        import xlsxwriter
-
-        p = pasta / f"{tipo}.xlsx"
-        wb = xlsxwriter.Workbook(str(p), {"in_memory": True})
-        wb.set_properties({"created": datetime(2025, 1, 1)})  # fixed: byte-identical output for a seed
-        ws = wb.add_worksheet(tipo)
-        fdata = wb.add_format({"num_format": "yyyy-mm-dd"})
-        fnum = wb.add_format({"num_format": "0.00"})
-        ws.write_row(0, 0, colunas)
-        for i, ln in enumerate(linhas, start=1):
-            for j, c in enumerate(colunas):
-                v = ln.get(c)
-                if v is None:
-                    continue
-                if isinstance(v, date):
-                    ws.write_datetime(i, j, datetime(v.year, v.month, v.day), fdata)
-                elif isinstance(v, Decimal):
-                    ws.write_number(i, j, float(v), fnum)  # what a spreadsheet holds; read back exactly via repr
-                else:
-                    ws.write_string(i, j, str(v))
-        wb.close()
-        return p
-    p = pasta / f"{tipo}.csv"
-    buf = io.StringIO(newline="")
-    pt = fmt == "csv-pt"
-    w = csv.writer(buf, delimiter=";" if pt else ",", lineterminator="\r\n" if pt else "\n")
-    w.writerow(colunas)
-    for ln in linhas:
-        w.writerow([_texto(ln.get(c), fmt) for c in colunas])
-    p.write_bytes(buf.getvalue().encode("cp1252" if pt else "utf-8"))
-    return p
-
-
 def generate(out: str | Path, *, employers: int = 1, workers: int = 100, ano_mes: str = "202509", seed: int = 0,
              anomalies: dict[str, int] | str | None = None, format: str = "csv") -> Gerado:
     """Generate ``employers`` EEs of ``workers`` workers each for ``ano_mes`` under ``out``. See the module doc."""
-    from ciclo.payroll.anomalias import plantar, parse_anomalias
+    from ciclo_dev.anomalias import plantar, parse_anomalias
 
     if format not in ("csv", "csv-pt", "xlsx"):
         raise ValueError(f"format must be csv, csv-pt or xlsx, not {format!r}")
@@ -287,7 +225,7 @@ def generate(out: str | Path, *, employers: int = 1, workers: int = 100, ano_mes
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ciclo.payroll.generate", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ciclo_dev.generate", description=__doc__.split("\n\n")[0])
     p.add_argument("--employers", type=int, default=1)
     p.add_argument("--workers", type=int, default=100)
     p.add_argument("--ano-mes", required=True)

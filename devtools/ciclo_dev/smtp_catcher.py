@@ -1,6 +1,6 @@
 """A local SMTP server that stores every message it receives as an ``.eml`` file.
 
-``python -m ciclo.devtools.smtp_catcher --host 127.0.0.1 --port 8025 --out var/mail``
+``python -m ciclo_dev.smtp_catcher --host 127.0.0.1 --port 8025 --out var/mail``
 
 Used by ``make demo`` / ``make airflow`` (finance reports land here instead of real inboxes) and by the tests
 (a real SMTP conversation, then the ``.eml`` parsed back).

@@ -27,7 +27,7 @@ class Violation:
 def violacao(rule_id: str, *, ficheiro: str | None = None, linha: int | None = None, niss: str | None = None,
              coluna: str | None = None, valor: object = None, **params) -> Violation:
     """A violation of a registered rule, its message filled from the rule's template."""
-    from ciclo.quality.rules import REGRAS
+    from ciclo.domain.regras import REGRAS
 
     r = REGRAS[rule_id]
     texto_valor = None if valor is None else str(valor)

@@ -29,7 +29,7 @@ class Plantio:
 
 
 def parse_anomalias(spec: dict[str, int] | str | None) -> dict[str, int]:
-    from ciclo.quality.rules import REGRAS
+    from ciclo.domain.regras import REGRAS
 
     if not spec:
         return {}
@@ -116,11 +116,11 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 escrever_especial("inatividades", lambda pasta, fmt: (pasta / f"inatividades.{'xlsx' if fmt == 'xlsx' else 'csv'}").write_bytes(b""))
                 marca(rid, "inatividades")
             elif rid == "DQ-FICH-03":
-                from ciclo.payroll.generate import escrever
+                from ciclo_dev.escrita import escrever
                 escrever_especial("remuneracoes", lambda pasta, fmt: escrever(pasta, "remuneracoes", [], fmt)); marca(rid, "remuneracoes")
             elif rid == "DQ-FICH-04":
                 def utf16(pasta, fmt, linhas=list(X)):
-                    from ciclo.payroll.generate import escrever
+                    from ciclo_dev.escrita import escrever
                     p = escrever(pasta, "contribuicoes", linhas, "csv")
                     p.write_bytes(p.read_text(encoding="utf-8").encode("utf-16-le"))
                 escrever_especial("contribuicoes", utf16); marca(rid, "contribuicoes")
@@ -136,7 +136,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 marca(rid, "contratos")
             elif rid in ("DQ-FICH-07", "DQ-FICH-08"):
                 def extra(pasta, fmt, linhas=I if I else [], rid=rid):
-                    from ciclo.payroll.generate import escrever
+                    from ciclo_dev.escrita import escrever
                     p = escrever(pasta, "inatividades", linhas, "csv-pt" if fmt == "csv-pt" else "csv")
                     sep = ";" if fmt == "csv-pt" else ","
                     enc = "cp1252" if fmt == "csv-pt" else "utf-8"
@@ -158,7 +158,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 marca(rid, "contribuicoes")
             elif rid == "DQ-FICH-11":
                 def dois(pasta, fmt, linhas=list(X)):
-                    from ciclo.payroll.generate import escrever
+                    from ciclo_dev.escrita import escrever
                     p = escrever(pasta, "contribuicoes", linhas, "csv")
                     (pasta / "contribuicoes.txt").write_bytes(p.read_bytes())
                 escrever_especial("contribuicoes", dois); marca(rid, "contribuicoes")

@@ -35,9 +35,9 @@ def preparar(pasta: Path, sandbox_url: str, *, ano_mes: str, employers: int = 2,
              ledger_url: str | None = None, recipients: tuple[str, ...] = ("financas@empresa.example",)) -> Cenario:
     """Generate, seed and configure. ``anomalias``: {employer index: "RULE:COUNT,..."} planted in the payroll.
     ``planted_differences``: in the first employer, one worker unknown to the SS and one with an old base salary."""
-    from ciclo.devtools.semear import seed_from_payroll
+    from ciclo_dev.semear import seed_from_payroll
     from ciclo.payroll import load_payroll
-    from ciclo.payroll.generate import generate
+    from ciclo_dev.generate import generate
 
     pasta = Path(pasta)
     pasta.mkdir(parents=True, exist_ok=True)

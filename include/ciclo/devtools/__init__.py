@@ -1,1 +1,0 @@
-"""Local stand-ins used by the demo and the tests (no Airflow imports)."""
