@@ -1,25 +1,27 @@
 """
 ### contribution_cycle — the monthly Segurança Social contribution cycle
 
-For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYYMM):
+For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYYMM), one mapped group per employer
+(labelled "Name (NISS)"), each going on at its own pace:
 
-1. **carregar_folha** — read the payroll export from the employer's payroll location;
-2. **verificar_qualidade** — data-quality checks against the documented rules; errors stop *this employer*
-   before any call to the Segurança Social, and the report's path is in the task log;
-3. **comunicar_contratos** — contract changes through SOAP `alterarContratoTrabalho`;
-4. **enviar_valores** — the *valores de remuneração* through REST, exactly once (ledger + check at the SS);
-5. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
-6. **planear_obtencao** → **obter_lote** — valores apurados per worker, fetched in batches into the ledger;
-7. **reconciliar** — payroll vs valores apurados, every difference classified and explained;
-8. **confirmar_automaticamente** (within tolerance) or **aprovacao_operador** (Airflow's Required Actions:
-   approve → confirm, reject → this employer stops; no answer by day 20 → silence counts as acceptance);
-9. **documentos_pagamento** — emission (`ambito` 11), never twice; **relatorio_financas** — email to finance with
-   the XLSX workbook and the payment documents.
+1. **preparar_folha** — read the payroll export once, keep it in the ledger by content hash, run the data-quality
+   rules; errors stop *this employer* before any call to the Segurança Social (the report's path is in the log);
+2. **comunicar_contratos** — contract changes through SOAP `alterarContratoTrabalho`;
+3. **enviar_valores** — the *valores de remuneração* that passed the quality gate, exactly once;
+4. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
+5. **obter_apurados** — valores apurados per worker into the ledger (a re-run fetches only the rest);
+6. **reconciliar** — payroll vs valores apurados, every difference classified and explained;
+7. **confirmar_automaticamente** (within tolerance) or **aprovacao_operador** → **aplicar_decisao** (Required
+   Actions: Approve → confirm, Reject → this employer stops; no answer by day 20 → silence counts as acceptance);
+8. **documentos_pagamento** — emission (`ambito` 11), never twice; **relatorio_financas** — email to finance
+   with the XLSX workbook and the payment documents, once per content;
 
-Scheduled on day 2 of each month for the previous month. Manual runs: set `ano_mes`, optionally the
-`employers` (NISS list; empty = all configured), `dry_run` (check only, send nothing), `allow_correction`
-(send a changed payroll for a month the SS already acknowledged). Configuration: `CICLO_EMPLOYERS` (YAML),
-one Airflow Connection per employer (`conn_id`), the ledger in the `ciclo_ledger` connection or `CICLO_LEDGER_URL`.
+then **resumo**: the verdict per employer; the run fails naming each employer that did not get through.
+
+Scheduled on day 2 of each month for the previous month. Manual runs: `ano_mes`, optionally `employers` (NISS list;
+empty = all configured), `dry_run` (check and reconcile; send nothing), `allow_correction` (send a changed payroll
+for a month the SS already holds). Configuration: `CICLO_EMPLOYERS` (YAML), one Airflow Connection per employer
+(`conn_id`), the ledger in the `ciclo_ledger` Connection or `CICLO_LEDGER_URL`. The steps are `ciclo.app`.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
-from airflow.sdk.exceptions import AirflowFailException
 
 from ciclo_airflow.aprovacao import AprovacaoConfirmacao
 from ciclo_airflow.notifiers import OperatorNotifier
 from ciclo_airflow.sensors import ApuramentoSensor
 
-# Retry pacing (seconds) may be tightened for tests/demos through the environment; no I/O at parse time.
+# Plain settings read at parse time (no I/O): retry pacing for tests/demos, Celery queues for PSI calls and for
+# heavy local work (both "default" unless a deployment separates them).
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
+FILA_PSI = os.environ.get("CICLO_QUEUE_PSI", "default")
+FILA_LOCAL = os.environ.get("CICLO_QUEUE_LOCAL", "default")
 
 default_args = {
     "owner": "ciclo",
@@ -44,6 +48,7 @@ default_args = {
     "retry_delay": RETRY_DELAY,
     "retry_exponential_backoff": True,
     "on_failure_callback": OperatorNotifier(),
+    "queue": FILA_PSI,
 }
 
 
@@ -56,6 +61,7 @@ default_args = {
     tags=["seguranca-social", "payroll", "monthly"],
     doc_md=__doc__,
     default_args=default_args,
+    render_template_as_native_obj=True,
     params={
         "ano_mes": Param(None, type=["null", "string"], pattern=r"^[0-9]{4}(0[1-9]|1[0-2])$",
                          description="Reference month YYYYMM (empty: the month before the run)"),
@@ -67,159 +73,117 @@ default_args = {
     },
 )
 def contribution_cycle():
-    @task(retries=0)
+    @task(retries=0, queue=FILA_LOCAL)
     def preparar() -> list[dict]:
-        """Resolve the reference month and the employers of this run (one entry per employer)."""
-        from ciclo_airflow import steps
+        """Resolve the reference month and the employers of this run (one context per employer)."""
+        from ciclo.app.execucao import resolver
+        from ciclo_airflow.resultado import correr
 
         ctx = get_current_context()
-        return steps.resolver_execucao(ctx["params"], ctx["dag_run"].run_after)
+        prm = ctx["params"]
+        return correr(lambda p: resolver(p.definicoes, ano_mes=prm["ano_mes"], employers=prm["employers"],
+                                         dry_run=prm["dry_run"], permitir_correcao=prm["allow_correction"],
+                                         hoje=ctx["dag_run"].run_after.date()), None)
 
-    execucao = preparar()
+    # each mapped instance shows its employer, e.g. "Padaria Marques (21163218588)" (set by every step)
+    @task_group(group_id="ciclo_ee", default_args={"map_index_template": "{{ rotulo }}"})
+    def ciclo_ee(execucao: dict):
+        @task(retries=0, execution_timeout=timedelta(minutes=30), queue=FILA_LOCAL)
+        def preparar_folha(execucao: dict) -> dict:
+            """Snapshot the payroll export and run the data-quality gate; errors stop this employer."""
+            from ciclo.app.folha import preparar_folha as passo
+            from ciclo_airflow.resultado import correr
 
-    @task_group(group_id="ciclo_ee")
-    def ciclo_ee(employer: dict):
-        @task(retries=0, execution_timeout=timedelta(minutes=20))
-        def carregar_folha(employer: dict) -> dict:
-            """Load the employer's payroll export for the month (workers, contracts, remuneration, absences)."""
-            from ciclo_airflow import steps
-
-            return steps.carregar_folha(employer)
-
-        @task(retries=0, execution_timeout=timedelta(minutes=20))
-        def verificar_qualidade(employer: dict) -> dict:
-            """Run the data-quality rules; errors stop this employer before anything is sent."""
-            from ciclo_airflow import steps
-
-            return steps.verificar_qualidade(employer)
+            return correr(passo, execucao)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
-        def comunicar_contratos(employer: dict) -> dict:
-            """Communicate contract changes of the month through SOAP alterarContratoTrabalho."""
-            from ciclo_airflow import steps
+        def comunicar_contratos(execucao: dict) -> dict:
+            """Communicate the month's contract changes through SOAP alterarContratoTrabalho."""
+            from ciclo.app.contratos import comunicar_contratos as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.comunicar_contratos(employer, employer["ano_mes"], get_current_context()["params"]["dry_run"])
+            return correr(passo, execucao)
 
         @task(retries=3, execution_timeout=timedelta(minutes=15))
-        def enviar_valores(employer: dict) -> dict:
-            """Send the valores de remuneração exactly once (a retry checks the SS before resending)."""
-            from ciclo_airflow import steps
+        def enviar_valores(execucao: dict) -> dict:
+            """Send the verified valores de remuneração exactly once (a retry asks the SS before resending)."""
+            from ciclo.app.envio import enviar_valores as passo
+            from ciclo_airflow.resultado import correr
 
-            p = get_current_context()["params"]
-            return steps.enviar_valores(employer, employer["ano_mes"], p["dry_run"], p["allow_correction"])
+            return correr(passo, execucao)
 
-        esperar = ApuramentoSensor(
-            task_id="esperar_apuramento", employer=employer, dry_run="{{ params.dry_run }}",
-            retries=1, poll_initial=2.0, poll_max=600.0,
-        )
+        esperar = ApuramentoSensor(task_id="esperar_apuramento", execucao=execucao, retries=1,
+                                   poll_initial=2.0, poll_max=600.0)
 
-        @task(retries=3, execution_timeout=timedelta(minutes=10))
-        def planear_obtencao(employer: dict) -> list[dict]:
-            """List the workers with valores apurados and plan batches of those not yet in the ledger."""
-            from ciclo_airflow import steps
+        @task(retries=4, execution_timeout=timedelta(minutes=90))
+        def obter_apurados(execucao: dict) -> dict:
+            """Fetch every worker's valores apurados not yet in the ledger (bulk, bounded concurrency)."""
+            from ciclo.app.obtencao import obter_todos as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.planear_obtencao(employer)
+            return correr(passo, execucao)
 
-        (carregar_folha(employer) >> verificar_qualidade(employer)
-         >> comunicar_contratos(employer) >> enviar_valores(employer) >> esperar)
-        plano = planear_obtencao(employer)
-        esperar >> plano
-        return plano
-
-    planos = ciclo_ee.expand(employer=execucao)
-
-    @task(trigger_rule="all_done", retries=0)
-    def juntar_lotes(execucao: list[dict]) -> list[dict]:
-        """Gather the fetch batches of every employer that reached this point (a failed one adds none)."""
-        from ciclo_airflow import steps
-
-        ti = get_current_context()["ti"]
-        planos = [steps.xcom_ou_nada(ti, "ciclo_ee.planear_obtencao", i) for i in range(len(execucao))]
-        return steps.juntar_lotes(planos)
-
-    @task(retries=4, retry_delay=RETRY_DELAY, execution_timeout=timedelta(minutes=60),
-          max_active_tis_per_dag=4)
-    def obter_lote(lote: dict) -> dict:
-        """Fetch one batch (hundreds) of workers' valores apurados into the ledger."""
-        from ciclo_airflow import steps
-
-        return steps.obter_lote(lote)
-
-    @task_group(group_id="fecho_ee")
-    def fecho_ee(employer: dict):
-        @task(trigger_rule="all_done", retries=0)
-        def reconciliar(employer: dict) -> dict:
+        @task(retries=1, queue=FILA_LOCAL)
+        def reconciliar(execucao: dict) -> dict:
             """Reconcile the payroll with the valores apurados; explain every difference."""
-            from ciclo_airflow import steps
+            from ciclo.app.decisao import reconciliar as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.reconciliar(employer)
-
-        @task(retries=3)
-        def confirmar_automaticamente(employer: dict, rec: dict) -> dict:
-            """Confirm the valores apurados once when no difference exceeds the tolerance (skipped otherwise)."""
-            from ciclo_airflow import steps
-
-            return steps.confirmar_automaticamente(employer, rec, get_current_context()["params"]["dry_run"])
-
-        rec = reconciliar(employer)
-        # Asks only when differences remain beyond tolerance (it skips itself otherwise, and in a dry run).
-        aprovacao = AprovacaoConfirmacao(
-            task_id="aprovacao_operador", employer=employer, reconciliacao=rec, dry_run="{{ params.dry_run }}", retries=0,
-        )
+            return correr(passo, execucao)
 
         @task(retries=3)
-        def confirmar_aprovado(employer: dict, resposta: dict | None) -> dict:
-            """Confirm after the operator's approval (or record acceptance by silence on day 20)."""
-            from ciclo_airflow import steps
+        def confirmar_automaticamente(execucao: dict, rec: dict) -> dict:
+            """Confirm once when no difference exceeds the tolerance (skipped otherwise)."""
+            from ciclo.app.decisao import confirmar_automaticamente as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.confirmar_aprovado(employer, resposta)
+            return correr(passo, execucao, rec)
 
-        @task(trigger_rule="all_done", retries=0)
-        def tratar_rejeicao(employer: dict, resposta: dict | None) -> None:
-            """If the operator rejected, record it and stop this employer with a notification."""
-            from ciclo_airflow import steps
+        @task(retries=3)
+        def aplicar_decisao(execucao: dict, resposta: dict | None) -> dict:
+            """Apply the operator's answer: confirm, record silence as acceptance, or record a rejection and stop."""
+            from ciclo.app.decisao import aplicar_resposta as passo
+            from ciclo_airflow.resultado import correr
 
-            if resposta and resposta.get("chosen_options") == ["Reject"]:
-                steps.registar_rejeicao(employer, resposta)
-                raise AirflowFailException(
-                    f"EE {employer['niss_ee']} {employer['ano_mes']}: the operator rejected confirming the valores "
-                    f"apurados; correct the payroll and send a correction (allow_correction).")
+            return correr(passo, execucao, resposta)
 
         @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=RETRY_DELAY)
-        def documentos_pagamento(employer: dict) -> dict:
-            """Request (once) and fetch the payment documents."""
-            from ciclo_airflow import steps
+        def documentos_pagamento(execucao: dict) -> dict:
+            """Request (once) and fetch the payment documents of the confirmed month."""
+            from ciclo.app.documentos import emitir_documentos as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.documentos_pagamento(employer)
+            return correr(passo, execucao)
 
-        @task(trigger_rule="all_done", retries=2)
-        def relatorio_financas(employer: dict) -> dict:
-            """Email finance the report: totals, differences explained, decision, payment references, XLSX."""
-            from ciclo_airflow import steps
+        @task(trigger_rule="all_done", retries=2, queue=FILA_LOCAL)
+        def relatorio_financas(execucao: dict) -> dict:
+            """Write the finance report and email it (once per content) for a month that reached a decision."""
+            from ciclo.app.relatorio import relatorio_financas as passo
+            from ciclo_airflow.resultado import correr
 
-            return steps.relatorio_financas(employer)
+            return correr(passo, execucao)
 
-        auto = confirmar_automaticamente(employer, rec)
-        aprovado = confirmar_aprovado(employer, aprovacao.output)
-        rejeicao = tratar_rejeicao(employer, aprovacao.output)
-        docs = documentos_pagamento(employer)
-        rel = relatorio_financas(employer)
-        aprovacao >> aprovado >> rejeicao
-        [auto, aprovado] >> docs >> rel
-        rejeicao >> rel
+        rec = reconciliar(execucao)
+        aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", execucao=execucao, reconciliacao=rec,
+                                         retries=0)
+        auto = confirmar_automaticamente(execucao, rec)
+        decidido = aplicar_decisao(execucao, aprovacao.output)
+        docs = documentos_pagamento(execucao)
+        (preparar_folha(execucao) >> comunicar_contratos(execucao) >> enviar_valores(execucao) >> esperar
+         >> obter_apurados(execucao) >> rec)
+        [auto, decidido] >> docs >> relatorio_financas(execucao)
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(trigger_rule="all_done", retries=0, queue=FILA_LOCAL)
     def resumo(execucao: list[dict]) -> dict:
-        """Summarise each employer's state from the ledger; fail the run if any employer did not get through."""
-        from ciclo_airflow import steps
+        """The verdict per employer; fails the run naming every employer that did not get through."""
+        from ciclo.app.contexto import Execucao
+        from ciclo.app.resumo import resumir
+        from ciclo_airflow.resultado import correr
 
-        return steps.resumo(execucao, get_current_context()["params"]["dry_run"])
+        return correr(lambda p: resumir([Execucao.de_xcom(e) for e in execucao], p), None)
 
-    lotes = juntar_lotes(execucao)
-    planos >> lotes
-    obtidos = obter_lote.expand(lote=lotes)
-    fecho = fecho_ee.expand(employer=execucao)
-    obtidos >> fecho >> resumo(execucao)
+    execucao = preparar()
+    ciclo_ee.expand(execucao=execucao) >> resumo(execucao)
 
 
 contribution_cycle()

@@ -38,3 +38,10 @@ def ledger(ledger_url):
     lg = Ledger(ledger_url)
     yield lg
     lg.dispose()
+
+
+def gravar_interno(ledger, niss_ee: str, ano_mes: str, trabalhadores, dia_ref) -> None:
+    """Store internal totals the way the quality step does (``linhas_internas`` → the reconciliation repository)."""
+    from ciclo.reconciliacao import linhas_internas
+
+    ledger.reconciliacoes.gravar_internos(niss_ee, ano_mes, *linhas_internas(trabalhadores, dia_ref))

@@ -9,7 +9,7 @@ import threading
 import time
 
 DAG_ID = "contribution_cycle"
-TASK_ID = "fecho_ee.aprovacao_operador"
+TASK_ID = "ciclo_ee.aprovacao_operador"
 
 
 def pendentes(dag_id: str = DAG_ID) -> list[tuple[str, int]]:
@@ -65,7 +65,7 @@ def operador_automatico(opcao: str = "Approve", utilizador: str = "operador-demo
                     responder(run_id, mi, opcao, utilizador)
                     if ao_responder:
                         ao_responder(run_id, mi, opcao)
-            except Exception:  # noqa: BLE001 - the schema may not exist yet; keep polling
+            except Exception:  # noqa: BLE001 - dev tool: the schema may not exist yet; keep polling
                 pass
             time.sleep(intervalo)
 

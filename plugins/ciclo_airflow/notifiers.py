@@ -26,11 +26,17 @@ def notificar_operador(registo: dict, assunto: str) -> None:
         fh.write(json.dumps(registo, ensure_ascii=False, default=str) + "\n")
     destino = os.environ.get("CICLO_OPERATOR_EMAIL")
     if destino:
-        from airflow.providers.smtp.hooks.smtp import SmtpHook
+        from email.message import EmailMessage
 
-        with SmtpHook(smtp_conn_id=os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")) as smtp:
-            smtp.send_email_smtp(to=destino, subject=assunto, from_email=os.environ.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"),
-                                 html_content=f"<pre>{_html.escape(json.dumps(registo, ensure_ascii=False, indent=2, default=str))}</pre>")
+        from ciclo_airflow.resultado import _MailerSmtp
+
+        msg = EmailMessage()
+        msg["Subject"], msg["To"] = assunto, destino
+        msg["From"] = os.environ.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost")
+        texto = json.dumps(registo, ensure_ascii=False, indent=2, default=str)
+        msg.set_content(texto)
+        msg.add_alternative(f"<pre>{_html.escape(texto)}</pre>", subtype="html")
+        _MailerSmtp(os.environ.get("CICLO_SMTP_CONN_ID", "smtp_default")).enviar(msg)
 
 
 class OperatorNotifier(BaseNotifier):

@@ -1,8 +1,8 @@
 """``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of an EE's month.
 
 Runs on async httpx (the PSI async client) and holds no worker slot. Polls the monthly valores apurados with
-exponential backoff (``poll_initial`` doubling up to ``poll_max`` seconds) until the month is APURADO or
-CONFIRMADO, or the deadline passes.
+exponential backoff (``poll_initial`` doubling up to ``poll_max`` seconds: a floor and a ceiling) until the month
+is APURADO or CONFIRMADO, or the deadline passes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 log = logging.getLogger(__name__)
 
-ESTADOS_PRONTOS = ("APURADO", "CONFIRMADO")
 
 
 class ApuramentoTrigger(BaseTrigger):
@@ -37,8 +36,8 @@ class ApuramentoTrigger(BaseTrigger):
         })
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from ciclo.app.apuramento import estado_async, proxima_espera
         from ciclo.psi import errors as E
-        from ciclo_airflow.apuramento import estado_mensal
 
         client = await _async_client(self.conn_id)
         deadline = datetime.fromisoformat(self.deadline)
@@ -46,14 +45,14 @@ class ApuramentoTrigger(BaseTrigger):
         try:
             while True:
                 try:
-                    estado = await estado_mensal(client, self.niss_ee, self.ano_mes)
+                    estado = (await estado_async(client, self.niss_ee, self.ano_mes)).as_dict()
                 except (E.PsiAuthError, E.PsiForbiddenError, E.PsiValidationError) as exc:
                     yield TriggerEvent({"status": "error", "message": str(exc)})
                     return
                 except E.PsiError as exc:  # retryable: keep waiting
                     log.warning("apuramento poll for %s %s failed (%s); will retry", self.niss_ee, self.ano_mes, type(exc).__name__)
                     estado = {"estado": None}
-                if estado.get("estado") in ESTADOS_PRONTOS:
+                if estado.get("estado") in ("APURADO", "CONFIRMADO"):
                     yield TriggerEvent({"status": "apurado", **estado})
                     return
                 now = datetime.now(timezone.utc)
@@ -63,7 +62,7 @@ class ApuramentoTrigger(BaseTrigger):
                     return
                 log.info("apuramento %s %s: %s; next check in %.0f s", self.niss_ee, self.ano_mes, estado.get("estado"), min(delay, remaining))
                 await asyncio.sleep(min(delay, remaining))
-                delay = min(delay * 2, self.poll_max)
+                delay = proxima_espera(delay, self.poll_initial, self.poll_max)
         finally:
             await client.aclose()
 

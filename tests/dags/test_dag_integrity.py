@@ -42,12 +42,22 @@ def test_policy_tags_retries_docs(dagbag):
 def test_contribution_cycle_shape(dagbag):
     dag = dagbag.dags["contribution_cycle"]
     ids = {t.task_id for t in dag.tasks}
-    for expected in ["preparar", "ciclo_ee.carregar_folha", "ciclo_ee.verificar_qualidade", "ciclo_ee.comunicar_contratos",
-                     "ciclo_ee.enviar_valores", "ciclo_ee.esperar_apuramento", "ciclo_ee.planear_obtencao", "obter_lote"]:
+    for expected in ["preparar", "ciclo_ee.preparar_folha", "ciclo_ee.comunicar_contratos", "ciclo_ee.enviar_valores",
+                     "ciclo_ee.esperar_apuramento", "ciclo_ee.obter_apurados", "ciclo_ee.reconciliar",
+                     "ciclo_ee.aprovacao_operador", "ciclo_ee.aplicar_decisao", "ciclo_ee.documentos_pagamento",
+                     "ciclo_ee.relatorio_financas", "resumo"]:
         assert expected in ids
-    # quality gates every call to the Segurança Social
-    q = dag.get_task("ciclo_ee.verificar_qualidade")
-    assert "ciclo_ee.comunicar_contratos" in q.downstream_task_ids
+    # the quality gate comes before every call to the Segurança Social
+    q = dag.get_task("ciclo_ee.preparar_folha")
+    assert q.downstream_task_ids == {"ciclo_ee.comunicar_contratos"}
+    # no barrier across the portfolio: each employer's closing steps hang off its own fetch
+    assert dag.get_task("ciclo_ee.obter_apurados").downstream_task_ids == {"ciclo_ee.reconciliar"}
+    assert dag.get_task("ciclo_ee.reconciliar").upstream_task_ids - {"preparar"} == {"ciclo_ee.obter_apurados"}
+    # mapped instances are labelled with the employer
+    assert dag.get_task("ciclo_ee.enviar_valores").map_index_template == "{{ rotulo }}"
+    # the approval is declared: Approve/Reject, Approve on timeout (silence by day 20)
+    aprov = dag.get_task("ciclo_ee.aprovacao_operador")
+    assert aprov.options == ["Approve", "Reject"] and aprov.defaults == ["Approve"]
     assert dag.params["dry_run"] is False
     assert dag.params["employers"] == []
     assert "0 6 2 * *" in repr(dag.timetable)  # day 2 of M+1, 06:00

@@ -70,3 +70,13 @@ def formatar_eur(valor: Decimal) -> str:
         grupos.insert(0, inteiro[-3:])
         inteiro = inteiro[:-3]
     return f"{sinal}{' '.join(grupos)},{dec} €"
+
+
+def to_cent(valor) -> int:
+    """Decimal euros → integer cents (half-up): how the ledger stores money, exact on SQLite and PostgreSQL."""
+    return int(cent(Decimal(str(valor))) * 100)
+
+
+def from_cent(valor: int | None) -> Decimal | None:
+    """Integer cents → Decimal euros with two places (None stays None)."""
+    return None if valor is None else (Decimal(int(valor)) / 100).quantize(CENTIMO)

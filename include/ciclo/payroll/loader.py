@@ -66,17 +66,18 @@ class Payroll:
 # ------------------------------------------------------------------------------------------------ location
 
 
-def _pasta(location: str | Path):
-    """A ``Path`` for local folders and ``file://`` URLs; Airflow's ``ObjectStoragePath`` for other schemes."""
+def _pasta(location: str | Path) -> Path:
+    """A ``Path`` for local folders and ``file://`` URLs. Remote exports (s3://, gs://...) are read by the
+    pipeline's payroll source (``ciclo.app.portas.FontePayroll``; ObjectStoragePath under Airflow) into a snapshot
+    first, so the loader only ever reads local files."""
     if isinstance(location, Path):
         return location
     s = str(location)
     u = urlparse(s)
     if u.scheme in ("", "file") or (len(u.scheme) == 1 and s[1:3] in (":\\", ":/")):  # C:\ on Windows
         return Path(unquote(u.path) if u.scheme == "file" else s)
-    from airflow.sdk import ObjectStoragePath  # lazily: only remote exports need Airflow
-
-    return ObjectStoragePath(s)
+    raise PayrollLoadError(f"payroll location {location}: only local folders are read directly; remote storage is "
+                           f"read through the pipeline's payroll source")
 
 
 def _listar(pasta, location) -> dict[str, object]:

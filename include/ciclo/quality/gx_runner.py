@@ -65,12 +65,9 @@ def _gx():
     if _contexto is None:
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         ctx = gx.get_context(mode="ephemeral")
-        try:
-            from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-            ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        except Exception:  # pragma: no cover - cosmetic only
-            pass
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         _contexto = ctx
     return gx, _contexto
 

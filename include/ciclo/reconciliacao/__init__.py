@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
-
-from ciclo.domain.dinheiro import cent, formatar_eur
+from ciclo.domain.dinheiro import cent, formatar_eur, from_cent, to_cent
 from ciclo.domain.taxas import taxa as taxa_de
-from ciclo.ledger.db import from_cent, now, sql_dir, to_cent
+from ciclo.ledger import sql_dir
 
 TOLERANCIA_PADRAO = Decimal("0.01")
 
@@ -96,23 +94,15 @@ def calcular_interno(trabalhador: TrabalhadorInterno, dia_ref: date) -> dict:
     }
 
 
-def gravar_interno(ledger, niss_ee: str, ano_mes: str, trabalhadores: list[TrabalhadorInterno], dia_ref: date) -> None:
-    """Replace the internal totals of (EE, month) in the ledger."""
+def linhas_internas(trabalhadores: list[TrabalhadorInterno], dia_ref: date) -> tuple[list[dict], list[dict]]:
+    """The ledger rows of the internal totals (per worker, and per worker and natureza), amounts in cents."""
     linhas, rem = [], []
     for tr in trabalhadores:
-        linhas.append({"niss_ee": niss_ee, "ano_mes": ano_mes, **calcular_interno(tr, dia_ref)})
+        linhas.append(calcular_interno(tr, dia_ref))
         for natureza, valor in sorted(tr.remuneracoes.items()):
-            rem.append({"niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": tr.niss_trabalhador,
-                        "natureza": natureza, "remuneracao_cent": to_cent(valor),
+            rem.append({"niss_trabalhador": tr.niss_trabalhador, "natureza": natureza, "remuneracao_cent": to_cent(valor),
                         "dias_trabalho": tr.dias_trabalho if natureza == "P" else None})
-    with ledger.begin() as conn:
-        for nome in ("interno_remuneracao", "interno_trabalhador"):
-            t = ledger.t[nome]
-            conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
-        if linhas:
-            conn.execute(ledger.t["interno_trabalhador"].insert(), linhas)
-        if rem:
-            conn.execute(ledger.t["interno_remuneracao"].insert(), rem)
+    return linhas, rem
 
 
 def _sql(nome: str) -> str:
@@ -131,9 +121,9 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
     """Run the reconciliation SQL, classify and explain, store the results (replacing a previous run's)."""
     tol_cent = to_cent(tolerancia)
     params = {"niss_ee": niss_ee, "ano_mes": ano_mes}
-    with ledger.begin() as conn:
-        brutos = [dict(r) for r in conn.execute(sa.text(_sql("diferencas.sql")), params).mappings()]
-        totais = dict(conn.execute(sa.text(_sql("totais_ee.sql")), params).mappings().one())
+    repo = ledger.reconciliacoes
+    brutos = repo.consultar(_sql("diferencas.sql"), params)
+    totais = repo.consultar(_sql("totais_ee.sql"), params)[0]
     diferencas = []
     for b in brutos:
         classe = b["classe"]
@@ -150,17 +140,10 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
     diferencas.sort(key=lambda d: (d["dentro_tolerancia"], -abs(d["delta_cent"] or d["interno_cent"] or d["ss_cent"] or 0),
                                    d["niss_trabalhador"], d["classe"]))
     fora = sum(1 for d in diferencas if not d["dentro_tolerancia"] and d["classe"] not in CLASSES_INFORMATIVAS)
-    with ledger.begin() as conn:
-        t = ledger.t["diferenca"]
-        conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
-        if diferencas:
-            conn.execute(t.insert(), [{**d, "created_at": now()} for d in diferencas])
-        ledger._upsert(conn, "reconciliacao", [{
-            "niss_ee": niss_ee, "ano_mes": ano_mes, **{k: int(v) for k, v in totais.items()},
-            "diferencas": len(diferencas), "diferencas_fora_tolerancia": fora, "tolerancia_cent": tol_cent,
-            "reconciliado_em": now(),
-        }], keys=["niss_ee", "ano_mes"])
-    return Resultado(niss_ee, ano_mes, {k: int(v) for k, v in totais.items()}, diferencas)
+    totais = {k: int(v) for k, v in totais.items()}
+    repo.gravar_resultado(niss_ee, ano_mes, diferencas, {
+        **totais, "diferencas": len(diferencas), "diferencas_fora_tolerancia": fora, "tolerancia_cent": tol_cent})
+    return Resultado(niss_ee, ano_mes, totais, diferencas)
 
 
 def internos_da_folha(payroll) -> list[TrabalhadorInterno]:

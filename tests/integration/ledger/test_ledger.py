@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ciclo.domain import jsonexato
 from ciclo.ledger import Ledger
-from ciclo.ledger.db import from_cent
+from ciclo.domain.dinheiro import from_cent
 
 EXEMPLO = jsonexato.loads("""{
   "anoMes": "202509", "nissTrabalhador": 10000000001, "totalRemuneracao": 1600, "totalContribuicao": 556,
@@ -37,8 +37,8 @@ def test_schema_is_versioned_and_migrations_are_idempotent(ledger_url):
 
 
 def test_valores_apurados_stored_raw_and_normalised_exactly(ledger):
-    ledger.store_apurados("20000003116", "202509", [EXEMPLO])
-    [row] = ledger.valores_apurados("20000003116", "202509")
+    ledger.apurados.guardar("20000003116", "202509", [EXEMPLO])
+    [row] = ledger.apurados.do_mes("20000003116", "202509")
     assert row["niss_trabalhador"] == "10000000001"
     assert from_cent(row["total_obrigacao_cent"]) == Decimal("556.00")
     assert jsonexato.loads(row["raw_json"]) == EXEMPLO  # as received, decimals exact
@@ -49,33 +49,33 @@ def test_valores_apurados_stored_raw_and_normalised_exactly(ledger):
     assert rem == {"P": 160000, "R": 12055}
     assert tuple(con) == ("Regime geral", 17600, 38000)
     # storing again (a re-run) replaces instead of duplicating
-    ledger.store_apurados("20000003116", "202509", [EXEMPLO])
-    assert len(ledger.valores_apurados("20000003116", "202509")) == 1
-    assert ledger.apurados_em_falta("20000003116", "202509", ["10000000001", 12345678910]) == ["12345678910"]
+    ledger.apurados.guardar("20000003116", "202509", [EXEMPLO])
+    assert len(ledger.apurados.do_mes("20000003116", "202509")) == 1
+    assert ledger.apurados.em_falta("20000003116", "202509", ["10000000001", 12345678910]) == ["12345678910"]
 
 
 def test_submission_lifecycle_and_unique_key(ledger):
     import pytest
 
-    s = ledger.insert_submission("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
+    s = ledger.submissoes.inserir("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
     assert s["estado"] == "PENDING" and s["correcao"] in (False, 0)
     with pytest.raises(sa.exc.IntegrityError):
-        ledger.insert_submission("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
-    s = ledger.update_submission("k" * 64, estado="ACKNOWLEDGED", comprovativo_entrega="abc")
+        ledger.submissoes.inserir("k" * 64, "20000003116", "202509", "h" * 64, 3, correcao=False)
+    s = ledger.submissoes.atualizar("k" * 64, estado="ACKNOWLEDGED", comprovativo_entrega="abc")
     assert s["estado"] == "ACKNOWLEDGED"
-    assert ledger.comprovativos_conhecidos("20000003116", "202509") == {"abc"}
+    assert ledger.submissoes.comprovativos_conhecidos("20000003116", "202509") == {"abc"}
 
 
 def test_contract_and_apuramento_and_audit(ledger):
-    row = ledger.insert_contrato("20000003116", "10000000001", "202509", date(2025, 9, 1), "c" * 64,
+    row = ledger.contratos.inserir("20000003116", "10000000001", "202509", date(2025, 9, 1), "c" * 64,
                                  {"remuneracao_base": Decimal("1650.00"), "inicio_contrato": date(2025, 9, 1)})
-    assert ledger.ultimo_contrato_comunicado("20000003116", "10000000001") is None  # still PENDING
-    ledger.update_contrato(row["id"], estado="ACKNOWLEDGED", codigo_resultado=1)
-    assert ledger.ultimo_contrato_comunicado("20000003116", "10000000001")["campos_hash"] == "c" * 64
-    ledger.record_apuramento("20000003116", "202509", "APURADO", n_trabalhadores=1,
+    assert ledger.contratos.comunicados("20000003116").get("10000000001") is None  # still PENDING
+    ledger.contratos.atualizar(row["id"], estado="ACKNOWLEDGED", codigo_resultado=1)
+    assert ledger.contratos.comunicados("20000003116").get("10000000001")["campos_hash"] == "c" * 64
+    ledger.apuramentos.registar("20000003116", "202509", "APURADO", n_trabalhadores=1,
                              total_obrigacao=Decimal("556.00"), data_limite_pagamento=date(2025, 10, 25))
-    ledger.record_apuramento("20000003116", "202509", "CONFIRMADO")
-    assert ledger.apuramento("20000003116", "202509")["estado"] == "CONFIRMADO"
-    ledger.audit("valores-apurados-trabalhador", "GET", "ok", 12, status=200, niss_ee="20000003116", ano_mes="202509")
-    [a] = ledger.audit_rows("20000003116")
+    ledger.apuramentos.registar("20000003116", "202509", "CONFIRMADO")
+    assert ledger.apuramentos.obter("20000003116", "202509")["estado"] == "CONFIRMADO"
+    ledger.auditoria.registar("valores-apurados-trabalhador", "GET", "ok", 12, status=200, niss_ee="20000003116", ano_mes="202509")
+    [a] = ledger.auditoria.linhas("20000003116")
     assert a["servico"] == "valores-apurados-trabalhador" and a["status"] == 200

@@ -3,7 +3,8 @@
 from datetime import date
 from decimal import Decimal as D
 
-from ciclo.reconciliacao import TrabalhadorInterno, gravar_interno, reconciliar
+from ciclo.reconciliacao import TrabalhadorInterno, reconciliar
+from tests.ledger_fixtures import gravar_interno
 
 EE, MES = "20000003116", "202509"
 
@@ -29,7 +30,7 @@ def interno(niss, remuneracoes, enquadramento="REGIME_GERAL", dias="30"):
 
 
 def test_every_difference_class_is_found_classified_and_explained(ledger):
-    ledger.store_apurados(EE, MES, [
+    ledger.apurados.guardar(EE, MES, [
         ss_doc("10000000011", {"P": "1600.00"}),                     # identical
         ss_doc("10000000022", {"P": "1600.00"}),                     # contract not updated at the SS
         ss_doc("10000000044", {"P": "900.00"}),                      # unknown to payroll
@@ -83,7 +84,7 @@ def test_every_difference_class_is_found_classified_and_explained(ledger):
 
 
 def test_clean_month_has_no_difference_and_tolerance_is_configurable(ledger):
-    ledger.store_apurados(EE, MES, [ss_doc("10000000011", {"P": "1600.00"}, obrigacao="556.05")])
+    ledger.apurados.guardar(EE, MES, [ss_doc("10000000011", {"P": "1600.00"}, obrigacao="556.05")])
     gravar_interno(ledger, EE, MES, [interno("10000000011", {"P": "1600.00"})], date(2025, 9, 1))
     assert not reconciliar(ledger, EE, MES).dentro_tolerancia  # 5 cents > default 1 cent
     res = reconciliar(ledger, EE, MES, tolerancia=D("0.10"))

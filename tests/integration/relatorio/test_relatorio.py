@@ -7,22 +7,23 @@ from decimal import Decimal as D
 import openpyxl
 
 from ciclo_dev.smtp_catcher import SmtpCatcher
-from ciclo.pipeline.fecho import _gravar_documentos, registar_decisao
-from ciclo.reconciliacao import gravar_interno, reconciliar
+
+from ciclo.reconciliacao import reconciliar
+from tests.ledger_fixtures import gravar_interno
 from ciclo.relatorio import construir_email, recolher, render_documento, render_html, write_xlsx
 from tests.integration.reconciliacao.test_reconciliacao import EE, MES, interno, ss_doc
 
 
 def _mes_com_diferenca(ledger):
-    ledger.store_apurados(EE, MES, [ss_doc("10000000011", {"P": "1600.00"}), ss_doc("10000000022", {"P": "1600.00"})])
+    ledger.apurados.guardar(EE, MES, [ss_doc("10000000011", {"P": "1600.00"}), ss_doc("10000000022", {"P": "1600.00"})])
     gravar_interno(ledger, EE, MES, [interno("10000000011", {"P": "1600.00"}), interno("10000000022", {"P": "1650.00"})],
                    date(2025, 9, 1))
     reconciliar(ledger, EE, MES)
-    ledger.record_apuramento(EE, MES, "APURADO", n_trabalhadores=2, total_obrigacao=D("1112.00"),
+    ledger.apuramentos.registar(EE, MES, "APURADO", n_trabalhadores=2, total_obrigacao=D("1112.00"),
                              data_limite_pagamento=date(2025, 10, 25))
-    ledger.record_apuramento(EE, "202508", "CONFIRMADO", total_obrigacao=D("1000.00"))
-    registar_decisao(ledger, EE, MES, "CONFIRMADO", "aprovada", "operadora.ana", "diferença explicada pelo aumento")
-    _gravar_documentos(ledger, EE, MES, [
+    ledger.apuramentos.registar(EE, "202508", "CONFIRMADO", total_obrigacao=D("1000.00"))
+    ledger.decisoes.registar(EE, MES, "CONFIRMADO", "aprovada", "operadora.ana", "diferença explicada pelo aumento")
+    ledger.documentos.gravar(EE, MES, [
         {"tipo": "DP", "subtipo": "CONTRIB", "numeroDocumentoPagamento": "400012345678", "dataValidade": "2025-10-25",
          "valor": D("1112.00"), "referenciaDocumentoPagamento": {"pagamentoMultibanco": {"entidadeMultibanco": "20638",
          "referenciaMultibanco": "123456789"}, "pagamentoTransferenciaBancaria": {"iban": "PT50000000000000000000000"}}},

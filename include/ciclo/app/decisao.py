@@ -1,0 +1,156 @@
+"""Steps 7–8: reconcile, then decide — confirm automatically within tolerance, or ask the operator.
+
+Confirmation is recorded once (PENDING before the POST, CONFIRMADO after); the Segurança Social's own answer
+(``jaConfirmado``) covers a crash between its answer and our commit. No answer from the operator by day 20 of M+1:
+under the law silence counts as acceptance of the valores apurados (Decreto-Lei 127/2025, amending the Código dos
+Regimes Contributivos) — recorded as such, and no confirmation is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+from ciclo.app.contexto import Execucao
+from ciclo.app.erros import Definitivo, NadaAFazer
+from ciclo.app.portas import Portas
+from ciclo.domain.periodo import data_limite_confirmacao
+
+log = logging.getLogger(__name__)
+
+APROVAR, REJEITAR = "Approve", "Reject"
+DECIDIDOS = ("CONFIRMADO", "REJEITADO")
+
+
+@dataclass(frozen=True)
+class ResultadoReconciliacao:
+    niss_ee: str
+    dentro_tolerancia: bool
+    diferencas: int
+    fora_tolerancia: int
+    resumo: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ResultadoDecisao:
+    estado: str   # CONFIRMADO, REJEITADO
+    modo: str     # automatica, aprovada, silencio, rejeitada
+    decidido_por: str | None = None
+    ja_confirmado: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PedidoAprovacao:
+    assunto: str
+    corpo: str
+    prazo: timedelta   # how long the operator has before silence applies
+
+
+def reconciliar(ex: Execucao, p: Portas) -> ResultadoReconciliacao:
+    """Internal totals (stored by the quality step) vs the valores apurados in the ledger; every difference
+    classified and explained."""
+    from ciclo.reconciliacao import reconciliar as rec
+
+    apur = p.ledger.apuramentos.obter(ex.niss_ee, ex.mes)
+    if not apur or apur["estado"] not in ("APURADO", "CONFIRMADO"):
+        raise NadaAFazer(f"{ex.rotulo}: no apuramento fetched; nothing to reconcile")
+    obtidos = len(p.ledger.apurados.obtidos(ex.niss_ee, ex.mes))
+    if apur["n_trabalhadores"] is not None and obtidos < apur["n_trabalhadores"]:
+        raise Definitivo(f"{ex.rotulo}: only {obtidos} of {apur['n_trabalhadores']} workers' valores apurados "
+                         f"fetched; re-run to fetch the rest before reconciling")
+    from ciclo.app.folha import snapshot_verificado
+
+    snapshot_verificado(ex, p)
+    r = rec(p.ledger, ex.niss_ee, ex.mes, p.definicoes.tolerancia)
+    log.info("%s", r.resumo_texto())
+    return ResultadoReconciliacao(ex.niss_ee, r.dentro_tolerancia, len(r.diferencas), len(r.fora_tolerancia),
+                                  r.resumo_texto(top=15))
+
+
+def _confirmar(ex: Execucao, p: Portas, modo: str, decidido_por: str | None, nota: str) -> ResultadoDecisao:
+    decisoes = p.ledger.decisoes
+    atual = decisoes.obter(ex.niss_ee, ex.mes)
+    if atual and atual["estado"] == "CONFIRMADO":
+        log.info("%s already confirmed on %s: not confirming again", ex.rotulo, atual["data_confirmacao"])
+        return ResultadoDecisao("CONFIRMADO", atual["modo"], atual["decidido_por"], ja_confirmado=True)
+    decisoes.registar(ex.niss_ee, ex.mes, "PENDING", modo, decidido_por, nota)
+    t0 = time.monotonic()
+    with p.psi(ex.employer).get_client() as client:
+        resposta = client.confirmar(ex.niss_ee, ex.mes)
+    data = getattr(resposta, "dataConfirmacao", None)
+    decisoes.registar(ex.niss_ee, ex.mes, "CONFIRMADO", modo, decidido_por, nota, str(data) if data else None)
+    p.ledger.auditoria.registar("obrigacao-contributiva/confirmar", "POST", "ok", int((time.monotonic() - t0) * 1000),
+                                niss_ee=ex.niss_ee, ano_mes=ex.mes, referencia=str(data) if data else None)
+    return ResultadoDecisao("CONFIRMADO", modo, decidido_por, bool(getattr(resposta, "jaConfirmado", False)))
+
+
+def confirmar_automaticamente(ex: Execucao, p: Portas, rec: ResultadoReconciliacao | dict | None) -> ResultadoDecisao:
+    """Confirm once when no difference exceeds the tolerance (otherwise the operator decides)."""
+    rec = rec.as_dict() if isinstance(rec, ResultadoReconciliacao) else (rec or {})
+    if ex.dry_run:
+        raise NadaAFazer("dry run: not confirming")
+    if not rec.get("dentro_tolerancia"):
+        raise NadaAFazer("differences beyond tolerance: an operator decides (aprovacao_operador)")
+    return _confirmar(ex, p, "automatica", None, "sem diferenças fora da tolerância")
+
+
+def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime | None = None) -> PedidoAprovacao:
+    """What to ask the operator, and for how long — or ``NadaAFazer`` when there is nothing to ask."""
+    from ciclo.app.apuramento import LISBOA
+
+    rec = rec or {}
+    if ex.dry_run:
+        raise NadaAFazer("dry run: no confirmation")
+    if not rec or rec.get("dentro_tolerancia"):
+        raise NadaAFazer("no difference beyond tolerance: confirmed automatically")
+    atual = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
+    if atual and atual["estado"] in DECIDIDOS:
+        raise NadaAFazer(f"already decided for this month: {atual['estado']} ({atual['modo']})")
+    agora = agora or datetime.now(timezone.utc)
+    dia20 = datetime.combine(data_limite_confirmacao(ex.ano_mes), datetime.max.time(), tzinfo=LISBOA)
+    # After day 20 the law already deems the values accepted; the operator still gets a window to look.
+    prazo = max(dia20.astimezone(timezone.utc) - agora, timedelta(minutes=p.definicoes.aprovacao_min_minutos))
+    corpo = (f"{rec.get('fora_tolerancia')} diferença(s) fora da tolerância.\n\n```\n{rec.get('resumo', '')}\n```\n\n"
+             "**Approve** confirma os valores apurados na Segurança Social. **Reject** pára esta entidade: corrija a "
+             "folha e envie uma correção. Sem resposta até ao dia 20, o silêncio vale como aceitação.")
+    return PedidoAprovacao(f"Confirmar os valores apurados de {ex.rotulo}?", corpo, prazo)
+
+
+def nome_de(utilizador) -> str | None:
+    """The operator's name from Airflow's ``responded_by_user`` (a dict with id/name, or a plain string)."""
+    if utilizador is None:
+        return None
+    if isinstance(utilizador, dict):
+        return str(utilizador.get("name") or utilizador.get("id") or "operador")
+    return str(utilizador)
+
+
+def aplicar_resposta(ex: Execucao, p: Portas, resposta: dict | None) -> ResultadoDecisao:
+    """Approve → confirm; the timeout default (no user: silence by day 20) → recorded acceptance; Reject → recorded,
+    and this employer stops."""
+    if not resposta:
+        raise NadaAFazer(f"{ex.rotulo}: no operator decision was asked; nothing to apply")
+    escolha = list(resposta.get("chosen_options") or [])
+    quem = nome_de(resposta.get("responded_by_user"))
+    if escolha == [REJEITAR]:
+        p.ledger.decisoes.registar(ex.niss_ee, ex.mes, "REJEITADO", "rejeitada", quem or "operador",
+                                   "rejeitado no Airflow: corrigir e reenviar")
+        raise Definitivo(f"{ex.rotulo}: the operator ({quem}) rejected confirming the valores apurados; correct "
+                         f"the payroll and send a correction (allow_correction).")
+    if escolha != [APROVAR]:
+        raise Definitivo(f"{ex.rotulo}: unexpected answer {escolha!r}; not confirming")
+    if quem is None:
+        p.ledger.decisoes.registar(ex.niss_ee, ex.mes, "CONFIRMADO", "silencio", None,
+                                   "sem resposta do operador até ao dia 20: o silêncio vale como aceitação")
+        log.warning("%s: no operator answer by day 20 — under the law, silence counts as acceptance of the valores "
+                    "apurados; not confirming explicitly", ex.rotulo)
+        return ResultadoDecisao("CONFIRMADO", "silencio")
+    return _confirmar(ex, p, "aprovada", quem, "aprovado no Airflow apesar das diferenças")

@@ -1,0 +1,170 @@
+"""Step 4: the valores de remuneração, sent exactly once.
+
+Protocol (the ledger is the pipeline's memory; the Segurança Social is the authority on what it holds):
+1. Only the payload stored with the snapshot that passed the quality gate is sent (``folha.snapshot_verificado``).
+2. The idempotency key is sha256(EE | month | payload hash); the payload hash is over a canonical form.
+3. An identical payload already ACKNOWLEDGED is never sent again.
+4. A row left PENDING (committed, never sent) may be sent. A row left SENT or UNKNOWN (a crash or a lost
+   acknowledgement after the POST left) is first looked up at the Segurança Social — comprovativos of that month
+   not yet linked to the ledger whose communicated values equal ours — and only sent again if absent.
+5. A different payload for a month with any earlier submission that may have reached the SS (sent, unknown or
+   acknowledged) is a *correction*: sent only when the run allows corrections, and recorded as such.
+6. POSTs are never retried blindly: a 5xx or transport error after sending makes the row UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from ciclo.app.contexto import Execucao
+from ciclo.app.erros import CorrecaoNaoAutorizada, Definitivo, EnvioIncerto, EnvioRecusado
+from ciclo.app.portas import Portas
+from ciclo.domain import jsonexato
+from ciclo.domain.dinheiro import cent
+
+log = logging.getLogger(__name__)
+
+PODE_ESTAR_NO_SS = ("SENT", "UNKNOWN", "ACKNOWLEDGED")
+
+
+@dataclass(frozen=True)
+class ResultadoEnvio:
+    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR
+    comprovativo: str | None
+    idempotency_key: str | None
+    n_trabalhadores: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _dec(v) -> str:
+    return format(Decimal(str(v)).normalize(), "f") if v is not None else "0"
+
+
+def canonical_trabalhadores(trabalhadores: list[dict]) -> list[dict]:
+    """Canonical form of communicated values (wire dicts): what we send and what the SS echoes back compare equal."""
+    out = []
+    for t in trabalhadores:
+        rem = sorted(
+            ({"dataInicio": str(r["dataInicio"]), "dataFim": str(r["dataFim"]), "natureza": str(r["natureza"]),
+              "remuneracao": str(cent(Decimal(str(r["remuneracao"])))), "diasTrabalho": _dec(r.get("diasTrabalho"))}
+             for r in (t.get("remuneracoes") or [])),
+            key=lambda r: (r["natureza"], r["dataInicio"], r["dataFim"], r["remuneracao"]))
+        ina = sorted(
+            ({"dataInicio": str(i["dataInicio"]), "dataFim": str(i["dataFim"]), "motivo": str(i["motivo"])}
+             for i in (t.get("inatividades") or [])),
+            key=lambda i: (i["dataInicio"], i["dataFim"], i["motivo"]))
+        out.append({"nissTrabalhador": str(t["nissTrabalhador"]).zfill(11), "remuneracoes": rem, "inatividades": ina})
+    return sorted(out, key=lambda t: t["nissTrabalhador"])
+
+
+def payload_hash(payload: dict) -> str:
+    canon = {"anoMes": str(payload["anoMes"]), "trabalhadores": canonical_trabalhadores(payload["trabalhadores"])}
+    return hashlib.sha256(jsonexato.dumps(canon).encode()).hexdigest()
+
+
+def idempotency_key(niss_ee: str, ano_mes: str, p_hash: str) -> str:
+    return hashlib.sha256(f"{niss_ee}|{ano_mes}|{p_hash}".encode()).hexdigest()
+
+
+def procurar_no_ss(p: Portas, client, ex: Execucao, payload: dict) -> str | None:
+    """A comprovativo at the SS for this month, not yet linked in the ledger, holding exactly ``payload``."""
+    conhecidos = p.ledger.submissoes.comprovativos_conhecidos(ex.niss_ee, ex.mes)
+    alvo = canonical_trabalhadores(payload["trabalhadores"])
+    candidatos = [c for c in client.comprovativos(ex.niss_ee, ano_mes=ex.mes) if c.comprovativoEntrega not in conhecidos]
+    candidatos.sort(key=lambda c: str(c.dataHoraEntrega or ""), reverse=True)
+    for c in candidatos:
+        detalhe = client.comprovativo(ex.niss_ee, c.comprovativoEntrega)
+        if canonical_trabalhadores(detalhe.trabalhadores or []) == alvo:
+            return c.comprovativoEntrega
+    return None
+
+
+def enviar_valores(ex: Execucao, p: Portas, content_hash: str | None = None) -> ResultadoEnvio:
+    """Send the verified snapshot's payload exactly once. See the module docstring."""
+    from ciclo.app.folha import snapshot_verificado
+    from ciclo.psi import errors as E
+
+    snap = snapshot_verificado(ex, p, content_hash)
+    if not snap["payload_json"]:
+        raise Definitivo(f"{ex.rotulo}: the verified snapshot carries no payload (re-run the quality step)")
+    payload = jsonexato.loads(snap["payload_json"])
+    n = len(payload.get("trabalhadores") or [])
+    if n == 0:
+        return ResultadoEnvio("NADA_A_ENVIAR", None, None, 0)
+    p_hash = snap["payload_hash"]
+    if payload_hash(payload) != p_hash:
+        raise Definitivo(f"{ex.rotulo}: the stored payload does not match its hash; nothing sent")
+    key = idempotency_key(ex.niss_ee, ex.mes, p_hash)
+    subs = p.ledger.submissoes
+    existente = subs.por_chave(key)
+
+    if existente and existente["estado"] == "ACKNOWLEDGED":
+        log.info("valores de remuneração %s already acknowledged (%s): nothing sent", ex.rotulo,
+                 existente["comprovativo_entrega"])
+        return ResultadoEnvio("JA_ENVIADO", existente["comprovativo_entrega"], key, n)
+
+    with p.psi(ex.employer).get_client() as client:
+        if existente and existente["estado"] in ("SENT", "UNKNOWN"):
+            comp = procurar_no_ss(p, client, ex, payload)
+            if comp:
+                subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
+                log.info("earlier submission %s found at the Segurança Social (%s): not sent again", ex.rotulo, comp)
+                return ResultadoEnvio("RETOMADO", comp, key, n)
+
+        outras = [s for s in subs.do_mes(ex.niss_ee, ex.mes)
+                  if s["estado"] in PODE_ESTAR_NO_SS and s["idempotency_key"] != key]
+        correcao = bool(outras)
+        if correcao and not ex.permitir_correcao:
+            ref = outras[-1]["comprovativo_entrega"] or f"estado {outras[-1]['estado']}"
+            raise CorrecaoNaoAutorizada(
+                f"{ex.rotulo}: the payroll differs from values already sent for this month ({ref}). Sending it is a "
+                f"correction: re-run with allow_correction=true to send it deliberately.")
+        if ex.dry_run:
+            return ResultadoEnvio("DRY_RUN", None, key, n)
+
+        if existente is None:
+            subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)  # PENDING, committed before the POST
+        subs.atualizar(key, estado="SENT", tentativas=(existente or {}).get("tentativas", 0) + 1)
+        t0 = time.monotonic()
+        try:
+            resposta = client.enviar_valores_remuneracao(ex.niss_ee, payload)
+        except E.PsiValidationError as exc:
+            subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
+            _auditar(p, ex, "erro", t0, exc)
+            raise EnvioRecusado(f"{ex.rotulo}: the Segurança Social refused the values: {exc}") from None
+        except (E.PsiAuthError, E.PsiForbiddenError) as exc:
+            subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
+            _auditar(p, ex, "erro", t0, exc)
+            raise
+        except E.PsiError as exc:
+            # Transport error or 5xx after the request left: it may have been recorded. Check before anything else.
+            subs.atualizar(key, estado="UNKNOWN", erro=f"{type(exc).__name__}: {exc}"[:2000])
+            _auditar(p, ex, "desconhecido", t0, exc)
+            try:
+                comp = procurar_no_ss(p, client, ex, payload)
+            except E.PsiError:
+                comp = None
+            if comp:
+                subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
+                log.warning("no acknowledgement received, but the Segurança Social holds the values (%s)", comp)
+                return ResultadoEnvio("CORRECAO_ENVIADA" if correcao else "ENVIADO", comp, key, n)
+            raise EnvioIncerto(
+                f"{ex.rotulo}: no answer to the submission ({type(exc).__name__}) and the values are not (yet) "
+                f"visible at the Segurança Social; a retry checks again before resending.") from None
+    comp = str(resposta.comprovativoEntrega)
+    subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
+    _auditar(p, ex, "ok", t0, None, referencia=comp)
+    log.info("valores de remuneração %s: %s workers, comprovativo %s", ex.rotulo, n, comp)
+    return ResultadoEnvio("CORRECAO_ENVIADA" if correcao else "ENVIADO", comp, key, n)
+
+
+def _auditar(p: Portas, ex: Execucao, resultado: str, t0: float, exc: Exception | None, referencia: str | None = None):
+    p.ledger.auditoria.registar("valores-remuneracao", "POST", resultado, int((time.monotonic() - t0) * 1000),
+                                status=getattr(exc, "status", None), niss_ee=ex.niss_ee, ano_mes=ex.mes,
+                                erro_classe=type(exc).__name__ if exc else None, referencia=referencia)

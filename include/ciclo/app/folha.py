@@ -1,0 +1,120 @@
+"""Step 1–2: the payroll snapshot and the data-quality gate.
+
+The export is read once per employer and month from its location, kept byte for byte in the ledger under its
+content hash (so every later step, on any worker, reads the same payroll), checked against the rules, and — when it
+passes — turned into the payload that sending will accept and the internal totals the reconciliation compares.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ciclo.app.contexto import Execucao
+from ciclo.app.erros import BloqueadoQualidade, Definitivo, Repetivel
+from ciclo.app.portas import Portas
+from ciclo.domain import jsonexato
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResultadoFolha:
+    content_hash: str
+    trabalhadores: int
+    linhas_remuneracao: int
+    erros: int
+    avisos: int
+    relatorio: str | None
+    payload_hash: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _carregar(ex: Execucao, ficheiros: dict[str, bytes]):
+    from ciclo.payroll import load_payroll
+
+    with tempfile.TemporaryDirectory(prefix="ciclo-folha-") as tmp:
+        for nome, dados in ficheiros.items():
+            (Path(tmp) / nome).write_bytes(dados)
+        return load_payroll(tmp, ex.mes, ex.niss_ee, mapping=ex.employer.mapping)
+
+
+def preparar_folha(ex: Execucao, p: Portas) -> ResultadoFolha:
+    """Read the export, snapshot it, run the quality rules; on success store the payload and the internal totals.
+    Raises ``BloqueadoQualidade`` (nothing is sent) with the report's path when errors remain."""
+    from ciclo.payroll import PayrollLoadError, to_valores_remuneracao
+    from ciclo.app.envio import payload_hash
+    from ciclo.psi.models import ValoresRemuneracao
+    from ciclo.quality import check_payroll, write_report
+
+    local = ex.employer.payroll_url(ex.mes)
+    try:
+        ficheiros = p.fonte.ler(local)
+        payroll = _carregar(ex, ficheiros)
+    except PayrollLoadError as exc:
+        raise Definitivo(f"{ex.rotulo}: payroll export unreadable: {exc}") from None
+    payroll.localizacao = local
+    usados = {nome: tipo for tipo, nome in payroll.ficheiros.items() if nome}
+    p.ledger.folhas.guardar_ficheiros(payroll.content_hash, {n: (usados[n], ficheiros[n]) for n in usados})
+
+    res = check_payroll(payroll)
+    paths = write_report(res, p.definicoes.pasta_relatorio(ex.niss_ee, ex.mes))
+    viol = res.violations.to_dict("records") if hasattr(res.violations, "to_dict") else [
+        v if isinstance(v, dict) else v.__dict__ for v in res.violations]
+    erros = sum(1 for v in viol if v["severity"] == "error")
+    avisos = sum(1 for v in viol if v["severity"] == "warning")
+    relatorio = str(paths.get("html")) if paths.get("html") else None
+    log.info("%s", res.summary_text())
+
+    payload_json = p_hash = None
+    if res.ok:
+        # The one payload sending will accept: built from exactly these bytes, validated against the wire model.
+        modelo = ValoresRemuneracao.model_validate(to_valores_remuneracao(payroll))
+        payload = modelo.model_dump(exclude_none=True)
+        payload_json, p_hash = jsonexato.dumps(payload), payload_hash(payload)
+        _gravar_internos(ex, p, payroll)
+    p.ledger.folhas.registar(ex.niss_ee, ex.mes, payroll.content_hash, n_trabalhadores=int(len(payroll.trabalhadores)),
+                             n_remuneracoes=int(len(payroll.remuneracoes)), quality_ok=bool(res.ok), n_erros=erros,
+                             n_avisos=avisos, report_path=relatorio, payload_hash=p_hash, payload_json=payload_json)
+    if not res.ok:
+        raise BloqueadoQualidade(f"{ex.rotulo}: {erros} data-quality error(s) block sending; nothing was sent. "
+                                 f"Report: {relatorio}")
+    return ResultadoFolha(payroll.content_hash, int(len(payroll.trabalhadores)), int(len(payroll.remuneracoes)),
+                          erros, avisos, relatorio, p_hash)
+
+
+def _gravar_internos(ex: Execucao, p: Portas, payroll) -> None:
+    """The payroll side of the reconciliation, computed now so that reconciling never reloads the payroll."""
+    from ciclo.reconciliacao import internos_da_folha, linhas_internas
+
+    trab, rem = linhas_internas(internos_da_folha(payroll), ex.ano_mes.primeiro_dia)
+    p.ledger.reconciliacoes.gravar_internos(ex.niss_ee, ex.mes, trab, rem)
+
+
+def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None) -> dict:
+    """The snapshot that passed quality for this month (the latest, or the one named). A later step never works
+    from a payroll that was not checked."""
+    snap = (p.ledger.folhas.por_hash(ex.niss_ee, ex.mes, content_hash) if content_hash
+            else p.ledger.folhas.ultima(ex.niss_ee, ex.mes))
+    if snap is None:
+        raise Repetivel(f"{ex.rotulo}: no payroll snapshot in the ledger (the quality step has not run for it)")
+    if not snap["quality_ok"]:
+        raise BloqueadoQualidade(f"{ex.rotulo}: the payroll snapshot {snap['content_hash'][:12]} did not pass the "
+                                 f"quality gate; nothing is sent. Report: {snap['report_path']}")
+    return snap
+
+
+def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str):
+    """The payroll of a snapshot, parsed from the bytes kept in the ledger (never re-read from its location)."""
+    ficheiros = p.ledger.folhas.ficheiros(content_hash)
+    if not ficheiros:
+        raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} has no files in the ledger")
+    payroll = _carregar(ex, ficheiros)
+    if payroll.content_hash != content_hash:
+        raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} does not reproduce its hash "
+                         f"({payroll.content_hash[:12]}); the ledger's copy is damaged")
+    return payroll

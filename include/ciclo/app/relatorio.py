@@ -1,0 +1,154 @@
+"""Step 10: the finance report — HTML, XLSX workbook, one page per payment document — and its email.
+
+Only for an employer whose month reached a decision (confirmed, accepted by silence, or rejected); never for one
+blocked earlier. Emailed once per content: a re-run with the same facts sends nothing, a correction (new facts)
+sends a new report. Deadline warnings go to the operator through the notifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ciclo.app.contexto import Execucao
+from ciclo.app.erros import NadaAFazer
+from ciclo.app.portas import Portas
+from ciclo.domain import jsonexato
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResultadoRelatorio:
+    html: str
+    xlsx: str
+    anexos: list[str] = field(default_factory=list)
+    email: bool = False
+    ja_enviado: bool = False
+    destinatarios: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def conteudo_hash(p: Portas, niss_ees: list[str], ano_mes: str) -> str:
+    """What a finance email reports, as a hash: the submissions, the apuramento, the decision and the documents.
+    Equal facts → equal hash → not emailed twice."""
+    lg = p.ledger
+    factos = []
+    for ee in sorted(niss_ees):
+        apur = lg.apuramentos.obter(ee, ano_mes) or {}
+        conf = lg.decisoes.obter(ee, ano_mes) or {}
+        factos.append({
+            "ee": ee,
+            "comprovativos": sorted(s["comprovativo_entrega"] or "" for s in lg.submissoes.do_mes(ee, ano_mes)
+                                    if s["estado"] == "ACKNOWLEDGED"),
+            "obrigacao": apur.get("total_obrigacao_cent"), "estado": apur.get("estado"),
+            "decisao": [conf.get("estado"), conf.get("modo")],
+            "documentos": sorted((d["numero"], d["valor_cent"]) for d in lg.documentos.do_mes(ee, ano_mes)),
+        })
+    return hashlib.sha256(jsonexato.dumps({"ano_mes": ano_mes, "factos": factos}).encode()).hexdigest()
+
+
+def _decidido(p: Portas, niss_ee: str, ano_mes: str) -> bool:
+    conf = p.ledger.decisoes.obter(niss_ee, ano_mes)
+    return bool(conf and conf["estado"] in ("CONFIRMADO", "REJEITADO"))
+
+
+def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
+    """Gather the month from the ledger and write the report files; returns (dados, html path, xlsx, anexos)."""
+    from ciclo.domain.calendario import alertas_atraso
+    from ciclo.relatorio import recolher, render_documento, render_html, write_xlsx
+
+    pasta = p.definicoes.pasta_relatorio(ex.niss_ee, ex.mes)
+    dados = recolher(p.ledger, ex.niss_ee, ex.mes, nome=ex.employer.nome or ex.niss_ee)
+    dados.alertas = alertas_atraso(
+        ex.mes, hoje or date.today(),
+        enviado=any(s["estado"] == "ACKNOWLEDGED" for s in p.ledger.submissoes.do_mes(ex.niss_ee, ex.mes)),
+        confirmado=bool(dados.confirmacao and dados.confirmacao["estado"] == "CONFIRMADO"),
+        pago=False, data_limite_ss=dados.prazos["pagamento"].data)
+    html = pasta / "relatorio.html"
+    html.write_text(render_html([dados]), encoding="utf-8")
+    xlsx = write_xlsx(dados, pasta / f"reconciliacao-{ex.niss_ee}-{ex.mes}.xlsx")
+    anexos = [Path(xlsx)]
+    for doc in dados.documentos:
+        f = pasta / f"documento-pagamento-{doc['numero']}.html"
+        f.write_text(render_documento(dados, doc), encoding="utf-8")
+        anexos.append(f)
+    return dados, html, Path(xlsx), anexos
+
+
+def relatorio_financas(ex: Execucao, p: Portas, hoje: date | None = None) -> ResultadoRelatorio:
+    from ciclo.relatorio import construir_email
+
+    if not _decidido(p, ex.niss_ee, ex.mes) and not ex.dry_run:
+        raise NadaAFazer(f"{ex.rotulo}: the month reached no decision in this run; no finance report")
+    dados, html, xlsx, anexos = escrever_relatorio(ex, p, hoje)
+    prazo_alertas = [a for a in dados.alertas if a.startswith(("ATRASADO", "PRAZO PRÓXIMO"))]
+    if prazo_alertas and p.notificador:
+        log.warning("%s deadlines: %s", ex.rotulo, "; ".join(prazo_alertas))
+        p.notificador.notificar({"tipo": "prazo", "niss_ee": ex.niss_ee, "ano_mes": ex.mes, "alertas": prazo_alertas},
+                                f"Ciclo contributivo: prazos de {ex.rotulo}")
+    destinatarios = list(ex.employer.finance_recipients)
+    base = ResultadoRelatorio(str(html), str(xlsx), [str(a) for a in anexos], destinatarios=destinatarios)
+    if ex.dry_run or p.definicoes.email_por != "ee":
+        return base
+    if not destinatarios:
+        log.warning("%s has no finance recipients configured: report written to %s, not emailed", ex.rotulo, html.parent)
+        return base
+    h = conteudo_hash(p, [ex.niss_ee], ex.mes)
+    if p.ledger.emails.ja_enviado(h):
+        log.info("%s: finance already has this report (same facts); not emailed again", ex.rotulo)
+        return ResultadoRelatorio(**{**base.as_dict(), "ja_enviado": True})
+    msg = construir_email([dados], p.definicoes.remetente, destinatarios, anexos, html.read_text(encoding="utf-8"))
+    msg.replace_header("Subject", f"Segurança Social {ex.mes}: {dados.nome} ({ex.niss_ee}) — a pagar "
+                                  f"{_eur(dados.totais['a_pagar'])} até {dados.prazos['pagamento'].data.strftime('%d/%m/%Y')}")
+    _mailer(p).enviar(msg)
+    p.ledger.emails.registar(h, ex.mes, [ex.niss_ee], destinatarios)
+    return ResultadoRelatorio(**{**base.as_dict(), "email": True})
+
+
+def _eur(v) -> str:
+    from ciclo.domain.dinheiro import formatar_eur
+
+    return "—" if v is None else formatar_eur(v)
+
+
+def _mailer(p: Portas):
+    if p.mailer is None:
+        raise NadaAFazer("no mailer configured (smtp connection): the report was written, not emailed")
+    return p.mailer
+
+
+def email_da_execucao(execucoes: list[Execucao], p: Portas) -> dict | None:
+    """With ``CICLO_EMAIL_POR=execucao``: one finance email for the whole run (each employer that reached a
+    decision), once per content."""
+    from ciclo.relatorio import construir_email, recolher, render_html
+
+    if p.definicoes.email_por != "execucao" or not execucoes or execucoes[0].dry_run:
+        return None
+    ano_mes = execucoes[0].mes
+    relatorios, anexos, destinatarios, ees = [], [], [], []
+    for ex in execucoes:
+        pasta = p.definicoes.pasta_relatorio(ex.niss_ee, ano_mes)
+        if not _decidido(p, ex.niss_ee, ano_mes) or not (pasta / "relatorio.html").exists():
+            continue
+        relatorios.append(recolher(p.ledger, ex.niss_ee, ano_mes, nome=ex.employer.nome or ex.niss_ee))
+        ees.append(ex.niss_ee)
+        anexos += sorted(pasta.glob("reconciliacao-*.xlsx")) + sorted(pasta.glob("documento-pagamento-*.html"))
+        destinatarios += [d for d in ex.employer.finance_recipients if d not in destinatarios]
+    if not relatorios or not destinatarios:
+        return None
+    h = conteudo_hash(p, ees, ano_mes)
+    if p.ledger.emails.ja_enviado(h):
+        return {"destinatarios": destinatarios, "entidades": len(relatorios), "ja_enviado": True}
+    html = render_html(relatorios)
+    (p.definicoes.home / f"relatorio-{ano_mes}.html").write_text(html, encoding="utf-8")
+    msg = construir_email(relatorios, p.definicoes.remetente, destinatarios, anexos, html)
+    msg.replace_header("Subject", f"Segurança Social {ano_mes}: {len(relatorios)} entidade(s)")
+    _mailer(p).enviar(msg)
+    p.ledger.emails.registar(h, ano_mes, ees, destinatarios)
+    return {"destinatarios": destinatarios, "entidades": len(relatorios), "anexos": [str(a) for a in anexos]}

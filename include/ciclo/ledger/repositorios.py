@@ -1,0 +1,416 @@
+"""One repository per aggregate of the ledger. Nothing outside ``ciclo.ledger`` reads or writes these tables
+(the reporting SQL in ``include/sql/`` is run through them too). Money is stored as integer cents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ciclo.domain import jsonexato
+from ciclo.domain.dinheiro import to_cent
+
+
+def _now():
+    from ciclo.ledger.db import now
+
+    return now()
+
+
+def _data(v) -> date | None:
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+class _Repo:
+    def __init__(self, db):
+        self._db = db
+
+    @property
+    def t(self):
+        return self._db.t
+
+    def _begin(self):
+        return self._db.begin()
+
+    def _um(self, q) -> dict | None:
+        with self._begin() as c:
+            r = c.execute(q).mappings().first()
+        return dict(r) if r else None
+
+    def _todos(self, q) -> list[dict]:
+        with self._begin() as c:
+            return [dict(r) for r in c.execute(q).mappings()]
+
+
+# ------------------------------------------------------------------------------------------------ payroll snapshots
+class Folhas(_Repo):
+    """The payroll export of an EE and month, kept byte for byte by content hash, with the quality verdict and the
+    payload built from it (the only payload sending accepts)."""
+
+    def guardar_ficheiros(self, content_hash: str, ficheiros: dict[str, tuple[str, bytes]]) -> None:
+        """``ficheiros``: name → (kind, bytes). Idempotent: the same hash always names the same bytes."""
+        t = self.t["payroll_ficheiro"]
+        with self._begin() as c:
+            existentes = {r[0] for r in c.execute(sa.select(t.c.nome).where(t.c.content_hash == content_hash))}
+            novos = [{"content_hash": content_hash, "nome": n, "tipo": k, "dados": d}
+                     for n, (k, d) in sorted(ficheiros.items()) if n not in existentes]
+            if novos:
+                c.execute(t.insert(), novos)
+
+    def ficheiros(self, content_hash: str) -> dict[str, bytes]:
+        t = self.t["payroll_ficheiro"]
+        with self._begin() as c:
+            return {r.nome: bytes(r.dados) for r in c.execute(sa.select(t.c.nome, t.c.dados)
+                                                               .where(t.c.content_hash == content_hash))}
+
+    def registar(self, niss_ee: str, ano_mes: str, content_hash: str, *, n_trabalhadores: int, n_remuneracoes: int,
+                 quality_ok: bool, n_erros: int, n_avisos: int, report_path: str | None,
+                 payload_hash: str | None = None, payload_json: str | None = None) -> None:
+        with self._begin() as c:
+            self._db.upsert(c, "payroll_snapshot", [{
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "content_hash": content_hash,
+                "n_trabalhadores": n_trabalhadores, "n_remuneracoes": n_remuneracoes, "quality_ok": quality_ok,
+                "n_erros": n_erros, "n_avisos": n_avisos, "report_path": report_path, "created_at": _now(),
+                "payload_hash": payload_hash, "payload_json": payload_json,
+            }], keys=["niss_ee", "ano_mes", "content_hash"])
+
+    def ultima(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["payroll_snapshot"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)
+                        .order_by(t.c.created_at.desc(), t.c.id.desc()).limit(1))
+
+    def por_hash(self, niss_ee: str, ano_mes: str, content_hash: str) -> dict | None:
+        t = self.t["payroll_snapshot"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes,
+                                           t.c.content_hash == content_hash))
+
+
+# ------------------------------------------------------------------------------------------------ audit
+class Auditoria(_Repo):
+    """One row per external call: service, method, HTTP status, outcome, duration, the SS's reference. Never
+    secrets, never amounts."""
+
+    def registar(self, servico: str, metodo: str, resultado: str, duracao_ms: int, *, status: int | None = None,
+                 niss_ee: str | None = None, ano_mes: str | None = None, erro_classe: str | None = None,
+                 referencia: str | None = None) -> None:
+        with self._begin() as c:
+            c.execute(self.t["chamada_externa"].insert().values(
+                niss_ee=niss_ee, ano_mes=ano_mes, servico=servico, metodo=metodo, status=status,
+                resultado=resultado, duracao_ms=int(duracao_ms), erro_classe=erro_classe, referencia=referencia,
+                created_at=_now()))
+
+    def linhas(self, niss_ee: str | None = None, ano_mes: str | None = None) -> list[dict]:
+        t = self.t["chamada_externa"]
+        q = sa.select(t).order_by(t.c.id)
+        if niss_ee:
+            q = q.where(t.c.niss_ee == niss_ee)
+        if ano_mes:
+            q = q.where(t.c.ano_mes == ano_mes)
+        return self._todos(q)
+
+
+# ------------------------------------------------------------------------------------------------ submissions
+class Submissoes(_Repo):
+    """Valores de remuneração submissions: PENDING → SENT → ACKNOWLEDGED (or FAILED / UNKNOWN)."""
+
+    def do_mes(self, niss_ee: str, ano_mes: str) -> list[dict]:
+        t = self.t["submissao"]
+        return self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.id))
+
+    def por_chave(self, key: str) -> dict | None:
+        t = self.t["submissao"]
+        return self._um(sa.select(t).where(t.c.idempotency_key == key))
+
+    def inserir(self, key: str, niss_ee: str, ano_mes: str, payload_hash: str, n_trabalhadores: int,
+                correcao: bool) -> dict:
+        """Commit a PENDING row *before* the POST (a crash after this leaves evidence to resume from)."""
+        with self._begin() as c:
+            c.execute(self.t["submissao"].insert().values(
+                idempotency_key=key, niss_ee=niss_ee, ano_mes=ano_mes, payload_hash=payload_hash, estado="PENDING",
+                correcao=correcao, n_trabalhadores=n_trabalhadores, tentativas=0, created_at=_now(),
+                updated_at=_now()))
+        return self.por_chave(key)
+
+    def atualizar(self, key: str, **values) -> dict:
+        values["updated_at"] = _now()
+        t = self.t["submissao"]
+        with self._begin() as c:
+            c.execute(t.update().where(t.c.idempotency_key == key).values(**values))
+        return self.por_chave(key)
+
+    def comprovativos_conhecidos(self, niss_ee: str, ano_mes: str) -> set[str]:
+        return {s["comprovativo_entrega"] for s in self.do_mes(niss_ee, ano_mes) if s["comprovativo_entrega"]}
+
+
+# ------------------------------------------------------------------------------------------------ contract changes
+class Contratos(_Repo):
+    """Contract changes communicated through SOAP, one row per (worker, contract version)."""
+
+    def por_hash(self, niss_ee: str, niss_trabalhador: str, campos_hash: str) -> dict | None:
+        t = self.t["contrato_comunicado"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.niss_trabalhador == niss_trabalhador,
+                                           t.c.campos_hash == campos_hash))
+
+    def comunicados(self, niss_ee: str) -> dict[str, dict]:
+        """Latest acknowledged contract per worker of an EE."""
+        t = self.t["contrato_comunicado"]
+        out: dict[str, dict] = {}
+        for r in self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.estado == "ACKNOWLEDGED")
+                             .order_by(t.c.inicio_contrato, t.c.id)):
+            out[r["niss_trabalhador"]] = r
+        return out
+
+    def inserir(self, niss_ee: str, niss_trabalhador: str, ano_mes: str, inicio: date, campos_hash: str,
+                campos: dict) -> dict:
+        with self._begin() as c:
+            c.execute(self.t["contrato_comunicado"].insert().values(
+                niss_ee=niss_ee, niss_trabalhador=niss_trabalhador, ano_mes=ano_mes, inicio_contrato=inicio,
+                campos_hash=campos_hash, campos_json=jsonexato.dumps(campos), estado="PENDING", created_at=_now(),
+                updated_at=_now()))
+        return self.por_hash(niss_ee, niss_trabalhador, campos_hash)
+
+    def atualizar(self, row_id: int, **values) -> None:
+        values["updated_at"] = _now()
+        t = self.t["contrato_comunicado"]
+        with self._begin() as c:
+            c.execute(t.update().where(t.c.id == row_id).values(**values))
+
+    def do_ee(self, niss_ee: str, ano_mes: str | None = None) -> list[dict]:
+        t = self.t["contrato_comunicado"]
+        q = sa.select(t).where(t.c.niss_ee == niss_ee).order_by(t.c.id)
+        if ano_mes:
+            q = q.where(t.c.ano_mes == ano_mes)
+        return self._todos(q)
+
+
+# ------------------------------------------------------------------------------------------------ apuramento
+class Apuramentos(_Repo):
+    """The apuramento of an EE's month as last seen at the Segurança Social."""
+
+    def registar(self, niss_ee: str, ano_mes: str, estado: str, *, n_trabalhadores: int | None = None,
+                 total_remuneracao=None, total_obrigacao=None, data_limite_pagamento=None) -> None:
+        with self._begin() as c:
+            self._db.upsert(c, "apuramento", [{
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "estado": estado, "n_trabalhadores": n_trabalhadores,
+                "total_remuneracao_cent": None if total_remuneracao is None else to_cent(total_remuneracao),
+                "total_obrigacao_cent": None if total_obrigacao is None else to_cent(total_obrigacao),
+                "data_limite_pagamento": _data(data_limite_pagamento), "verificado_em": _now(),
+            }], keys=["niss_ee", "ano_mes"])
+
+    def obter(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["apuramento"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+
+
+# ------------------------------------------------------------------------------------------------ valores apurados
+class Apurados(_Repo):
+    """The Segurança Social's valores apurados per worker, raw and summarised by natureza and enquadramento."""
+
+    def guardar(self, niss_ee: str, ano_mes: str, docs: list[dict]) -> None:
+        """Store raw per-worker valores apurados (dicts as received, amounts Decimal or numbers) and their lines,
+        in one transaction (callers batch a few hundred documents)."""
+        if not docs:
+            return
+        va, rem, con = [], [], []
+        t = _now()
+        for d in docs:
+            niss_t = str(d["nissTrabalhador"]).zfill(11)
+            remuneracoes = d.get("remuneracoes") or []
+            va.append({
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": niss_t,
+                "total_remuneracao_cent": to_cent(d.get("totalRemuneracao") or 0),
+                "total_contribuicao_cent": to_cent(d.get("totalContribuicao") or 0),
+                "total_reducao_cent": to_cent(d.get("totalReducao") or 0),
+                "total_obrigacao_cent": to_cent(d.get("totalObrigacao") or 0),
+                "dias_trabalho": _soma_dias_p(remuneracoes, "diasTrabalho"),
+                "dias_inatividade": _soma_dias_p(remuneracoes, "diasInatividade"),
+                "raw_json": jsonexato.dumps(d), "obtido_em": t,
+            })
+            por_natureza: dict[str, dict] = {}
+            for r in remuneracoes:
+                n = str(r.get("natureza"))
+                acc = por_natureza.setdefault(n, {"niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": niss_t,
+                                                  "natureza": n, "remuneracao_cent": 0, "dias_trabalho": Decimal(0),
+                                                  "origem": r.get("origem")})
+                acc["remuneracao_cent"] += to_cent(r.get("remuneracao") or 0)
+                acc["dias_trabalho"] += Decimal(str(r.get("diasTrabalho") or 0))
+            rem.extend(por_natureza.values())
+            por_enq: dict[str, dict] = {}
+            for c in d.get("contribuicoes") or []:
+                e = str(c.get("enquadramento"))
+                acc = por_enq.setdefault(e, {"niss_ee": niss_ee, "ano_mes": ano_mes, "niss_trabalhador": niss_t,
+                                             "enquadramento": e, "valor_cotizacao_cent": 0, "valor_contribuicao_cent": 0,
+                                             "obrigacao_cent": 0, "taxa_cotizacao": _dec(c.get("taxaCotizacao")),
+                                             "taxa_contribuicao": _dec(c.get("taxaContribuicao"))})
+                acc["valor_cotizacao_cent"] += to_cent(c.get("valorCotizacao") or 0)
+                acc["valor_contribuicao_cent"] += to_cent(c.get("valorContribuicao") or 0)
+                acc["obrigacao_cent"] += to_cent(c.get("obrigacao") or 0)
+            con.extend(por_enq.values())
+        with self._begin() as conn:
+            self._db.upsert(conn, "valores_apurados", va, keys=["niss_ee", "ano_mes", "niss_trabalhador"])
+            nisses = [v["niss_trabalhador"] for v in va]
+            for table in ("apurado_remuneracao", "apurado_contribuicao"):
+                tb = self.t[table]
+                conn.execute(tb.delete().where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes,
+                                               tb.c.niss_trabalhador.in_(nisses)))
+            if rem:
+                conn.execute(self.t["apurado_remuneracao"].insert(), rem)
+            if con:
+                conn.execute(self.t["apurado_contribuicao"].insert(), con)
+
+    def obtidos(self, niss_ee: str, ano_mes: str) -> set[str]:
+        t = self.t["valores_apurados"]
+        with self._begin() as c:
+            return {r[0] for r in c.execute(
+                sa.select(t.c.niss_trabalhador).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))}
+
+    def em_falta(self, niss_ee: str, ano_mes: str, esperados: Iterable[str]) -> list[str]:
+        return sorted({str(n).zfill(11) for n in esperados} - self.obtidos(niss_ee, ano_mes))
+
+    def do_mes(self, niss_ee: str, ano_mes: str) -> list[dict]:
+        t = self.t["valores_apurados"]
+        return self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)
+                           .order_by(t.c.niss_trabalhador))
+
+
+def _dec(v) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+def _soma_dias_p(remuneracoes: list[dict], campo: str) -> Decimal | None:
+    """Days of work (or inactivity) of the month: the sum over the permanent-remuneration (P) periods — other
+    naturezas carry their own day counts (e.g. meal allowance days) that are not days of work."""
+    vals = [Decimal(str(r.get(campo))) for r in remuneracoes if r.get("natureza") == "P" and r.get(campo) is not None]
+    return sum(vals, Decimal(0)) if vals else None
+
+
+# ------------------------------------------------------------------------------------------------ reconciliation
+class Reconciliacoes(_Repo):
+    """The internal (payroll-side) totals, the differences found and the reconciliation of each EE's month."""
+
+    def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: list[dict], remuneracoes: list[dict]) -> None:
+        """Replace the internal totals of (EE, month): rows already in cents, keyed by worker (and natureza)."""
+        with self._begin() as conn:
+            for nome in ("interno_remuneracao", "interno_trabalhador"):
+                t = self.t[nome]
+                conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+            chave = {"niss_ee": niss_ee, "ano_mes": ano_mes}
+            if trabalhadores:
+                conn.execute(self.t["interno_trabalhador"].insert(), [{**chave, **r} for r in trabalhadores])
+            if remuneracoes:
+                conn.execute(self.t["interno_remuneracao"].insert(), [{**chave, **r} for r in remuneracoes])
+
+    def n_internos(self, niss_ee: str, ano_mes: str) -> int:
+        t = self.t["interno_trabalhador"]
+        with self._begin() as c:
+            return int(c.execute(sa.select(sa.func.count()).select_from(t)
+                                 .where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)).scalar_one())
+
+    def consultar(self, sql: str, params: dict) -> list[dict]:
+        """Run one of the reporting queries of ``include/sql/`` (read-only) against the ledger."""
+        with self._begin() as c:
+            return [dict(r) for r in c.execute(sa.text(sql), params).mappings()]
+
+    def gravar_resultado(self, niss_ee: str, ano_mes: str, diferencas: list[dict], resumo: dict) -> None:
+        """Replace the differences and the reconciliation row of (EE, month) in one transaction."""
+        with self._begin() as conn:
+            t = self.t["diferenca"]
+            conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+            if diferencas:
+                conn.execute(t.insert(), [{**d, "niss_ee": niss_ee, "ano_mes": ano_mes, "created_at": _now()}
+                                          for d in diferencas])
+            self._db.upsert(conn, "reconciliacao", [{"niss_ee": niss_ee, "ano_mes": ano_mes, **resumo,
+                                                     "reconciliado_em": _now()}], keys=["niss_ee", "ano_mes"])
+
+    def obter(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["reconciliacao"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+
+    def diferencas(self, niss_ee: str, ano_mes: str) -> list[dict]:
+        t = self.t["diferenca"]
+        return self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.id))
+
+
+# ------------------------------------------------------------------------------------------------ decision
+class Decisoes(_Repo):
+    """The confirmation of the valores apurados (automatic, approved by the operator, or silence by day 20), or
+    the operator's rejection. Recorded once; a re-run never confirms twice."""
+
+    def obter(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["confirmacao"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+
+    def registar(self, niss_ee: str, ano_mes: str, estado: str, modo: str, decidido_por: str | None = None,
+                 nota: str | None = None, data_confirmacao: str | None = None) -> dict:
+        atual = self.obter(niss_ee, ano_mes)
+        with self._begin() as c:
+            self._db.upsert(c, "confirmacao", [{
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "estado": estado, "modo": modo, "decidido_por": decidido_por,
+                "nota": nota, "data_confirmacao": data_confirmacao,
+                "created_at": atual["created_at"] if atual else _now(), "updated_at": _now(),
+            }], keys=["niss_ee", "ano_mes"])
+        return self.obter(niss_ee, ano_mes)
+
+
+# ------------------------------------------------------------------------------------------------ payment documents
+class Documentos(_Repo):
+    """Payment-document emission requests (by ``ambito``) and the documents received."""
+
+    def pedido(self, niss_ee: str, ano_mes: str, ambito: int) -> dict | None:
+        t = self.t["pedido_emissao"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.ambito == ambito))
+
+    def gravar_pedido(self, niss_ee: str, ano_mes: str, ambito: int, **values) -> dict:
+        atual = self.pedido(niss_ee, ano_mes, ambito) or {"created_at": _now()}
+        row = {"niss_ee": niss_ee, "ano_mes": ano_mes, "ambito": ambito, "chave": atual.get("chave"),
+               "codigo_resultado": atual.get("codigo_resultado"), "estado": atual.get("estado", "PENDING"),
+               "created_at": atual["created_at"], "updated_at": _now()}
+        row.update(values)
+        with self._begin() as c:
+            self._db.upsert(c, "pedido_emissao", [row], keys=["niss_ee", "ano_mes", "ambito"])
+        return self.pedido(niss_ee, ano_mes, ambito)
+
+    def do_mes(self, niss_ee: str, ano_mes: str) -> list[dict]:
+        t = self.t["documento_pagamento"]
+        return self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.numero))
+
+    def gravar(self, niss_ee: str, ano_mes: str, docs: list[dict]) -> list[dict]:
+        """Store documents as received (dicts in the wire's camelCase)."""
+        rows = []
+        for raw in docs:
+            ref = raw.get("referenciaDocumentoPagamento") or {}
+            mb = ref.get("pagamentoMultibanco") or {}
+            tb = ref.get("pagamentoTransferenciaBancaria") or {}
+            rows.append({
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "numero": str(raw["numeroDocumentoPagamento"]),
+                "tipo": raw.get("tipo"), "subtipo": raw.get("subtipo"), "valor_cent": to_cent(raw["valor"]),
+                "data_validade": _data(raw.get("dataValidade")),
+                "entidade_mb": _s(mb.get("entidadeMultibanco")), "referencia_mb": _s(mb.get("referenciaMultibanco")),
+                "iban": tb.get("iban"), "raw_json": jsonexato.dumps(raw), "obtido_em": _now(),
+            })
+        with self._begin() as c:
+            self._db.upsert(c, "documento_pagamento", rows, keys=["niss_ee", "ano_mes", "numero"])
+        return rows
+
+
+def _s(v):
+    return None if v is None else str(v)
+
+
+# ------------------------------------------------------------------------------------------------ finance emails
+class Emails(_Repo):
+    """Finance emails sent, keyed by the hash of what they report (sent once per content)."""
+
+    def ja_enviado(self, conteudo_hash: str) -> dict | None:
+        t = self.t["email_financas"]
+        return self._um(sa.select(t).where(t.c.conteudo_hash == conteudo_hash))
+
+    def registar(self, conteudo_hash: str, ano_mes: str, niss_ees: list[str], destinatarios: list[str]) -> None:
+        with self._begin() as c:
+            self._db.upsert(c, "email_financas", [{
+                "conteudo_hash": conteudo_hash, "ano_mes": ano_mes, "niss_ees": ",".join(niss_ees),
+                "destinatarios": ",".join(destinatarios), "enviado_em": _now()}], keys=["conteudo_hash"])

@@ -1,1 +1,0 @@
-"""The monthly cycle's steps as plain functions (no Airflow): the DAG in dags/ only wires them."""
