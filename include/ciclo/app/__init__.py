@@ -11,7 +11,7 @@ The steps, in the order of a month:
 2. ``contratos.comunicar_contratos`` — SOAP contract changes;
 3. ``envio.enviar_valores`` — the valores de remuneração, exactly once;
 4. ``apuramento`` — is the SS's apuramento ready (the wait runs in Airflow's triggerer);
-5. ``obtencao.planear`` / ``obtencao.obter_lote`` — valores apurados per worker into the ledger;
+5. ``obtencao.obter_todos`` — valores apurados per worker into the ledger (bulk, bounded concurrency);
 6. ``decisao.reconciliar`` → ``decisao.confirmar_automaticamente`` or ``decisao.pedido_aprovacao`` →
    ``decisao.aplicar_resposta``;
 7. ``documentos.emitir_documentos`` — payment documents, once;

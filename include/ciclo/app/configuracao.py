@@ -108,7 +108,6 @@ class Definicoes:
     email_por: str = "ee"                  # "ee": one finance email per employer; "execucao": one per run
     remetente: str = "ciclo-contributivo@localhost"
     email_operador: str | None = None
-    lote_obtencao: int = 500               # workers per fetch batch task
     emissao_poll_s: float = 2.0
     aprovacao_min_minutos: float = 60.0    # after day 20 the operator still gets this window before silence applies
 
@@ -128,9 +127,6 @@ class Definicoes:
         email_por = env.get("CICLO_EMAIL_POR", "ee").strip().lower()
         if email_por not in ("ee", "execucao"):
             raise ConfigError(f"CICLO_EMAIL_POR={email_por!r}: use 'ee' or 'execucao'")
-        lote = num("CICLO_FETCH_BATCH_SIZE", int, 500)
-        if lote < 1:
-            raise ConfigError(f"CICLO_FETCH_BATCH_SIZE={lote}: must be at least 1")
         return cls(
             home=Path(env.get("CICLO_HOME", "var")).resolve(),
             employers_path=Path(env.get("CICLO_EMPLOYERS", "config/employers.yaml")),
@@ -140,7 +136,6 @@ class Definicoes:
             email_por=email_por,
             remetente=env.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"),
             email_operador=env.get("CICLO_OPERATOR_EMAIL") or None,
-            lote_obtencao=lote,
             emissao_poll_s=num("CICLO_EMISSAO_POLL", float, 2.0),
             aprovacao_min_minutos=num("CICLO_APROVACAO_MIN_MINUTOS", float, 60.0),
         )

@@ -75,14 +75,24 @@ def comunicar_contratos(ex: Execucao, p: Portas, content_hash: str | None = None
     """Send each pending contract change of the verified payroll once. Refusals stop this employer (values are
     not sent with contracts the SS does not hold)."""
     from ciclo.app.folha import carregar_snapshot, snapshot_verificado
-    from ciclo.psi import soap as S
+
+    from ciclo.app.concessao import concessao
 
     snap = snapshot_verificado(ex, p, content_hash)
-    pendentes = alteracoes_a_comunicar(carregar_snapshot(ex, p, snap["content_hash"]), ex, p)
+    payroll = carregar_snapshot(ex, p, snap["content_hash"])
+    pendentes = alteracoes_a_comunicar(payroll, ex, p)
     if ex.dry_run or not pendentes:
         return ResultadoContratos(len(pendentes), dry_run=ex.dry_run)
+    with concessao(ex, p, "alterarContratoTrabalho"):
+        # under the lease, the ledger is read again: another execution may have sent some meanwhile
+        return _comunicar(ex, p, alteracoes_a_comunicar(payroll, ex, p))
+
+
+def _comunicar(ex: Execucao, p: Portas, pendentes: list[ContratoTrabalho]) -> ResultadoContratos:
+    from ciclo.psi import soap as S
+
     repo = p.ledger.contratos
-    soap = p.psi(ex.employer).get_soap_client()
+    soap = p.psi(ex.employer).get_soap_client() if pendentes else None
     enviados, ja_aplicados, recusados = [], [], []
     for c in pendentes:
         niss_t, h = c.niss_trabalhador, c.hash

@@ -76,14 +76,28 @@ def reconciliar(ex: Execucao, p: Portas) -> ResultadoReconciliacao:
 
 
 def _confirmar(ex: Execucao, p: Portas, modo: str, decidido_por: str | None, nota: str) -> ResultadoDecisao:
+    from ciclo.app.concessao import concessao
+
+    with concessao(ex, p, "confirmar"):
+        return _confirmar_uma_vez(ex, p, modo, decidido_por, nota)
+
+
+def _confirmar_uma_vez(ex: Execucao, p: Portas, modo: str, decidido_por: str | None, nota: str) -> ResultadoDecisao:
     decisoes = p.ledger.decisoes
     atual = decisoes.obter(ex.niss_ee, ex.mes)
     if atual and atual["estado"] == "CONFIRMADO":
         log.info("%s already confirmed on %s: not confirming again", ex.rotulo, atual["data_confirmacao"])
         return ResultadoDecisao("CONFIRMADO", atual["modo"], atual["decidido_por"], ja_confirmado=True)
-    decisoes.registar(ex.niss_ee, ex.mes, "PENDING", modo, decidido_por, nota)
-    t0 = time.monotonic()
     with p.psi(ex.employer).get_client() as client:
+        if atual and atual["estado"] == "PENDING":
+            # An earlier attempt may have confirmed and lost the answer: ask the SS before confirming again.
+            mensal = client.valores_apurados_mensal(ex.niss_ee, ex.mes)
+            if str(mensal.estado) == "CONFIRMADO":
+                decisoes.registar(ex.niss_ee, ex.mes, "CONFIRMADO", modo, decidido_por, nota, None)
+                log.info("%s: the SS already holds the confirmation (an earlier answer was lost)", ex.rotulo)
+                return ResultadoDecisao("CONFIRMADO", modo, decidido_por, ja_confirmado=True)
+        decisoes.registar(ex.niss_ee, ex.mes, "PENDING", modo, decidido_por, nota)
+        t0 = time.monotonic()
         resposta = client.confirmar(ex.niss_ee, ex.mes)
     data = getattr(resposta, "dataConfirmacao", None)
     decisoes.registar(ex.niss_ee, ex.mes, "CONFIRMADO", modo, decidido_por, nota, str(data) if data else None)

@@ -35,7 +35,14 @@ class ResultadoDocumentos:
 
 def emitir_documentos(ex: Execucao, p: Portas, *, ambito: int = AMBITO_CONTRIBUICOES_EE,
                       timeout_seconds: float = 300.0, sleep=time.sleep) -> ResultadoDocumentos:
-    """Request (once), poll and store the payment documents of a confirmed month."""
+    """Request (once, under the month's lease), poll and store the payment documents of a confirmed month."""
+    from ciclo.app.concessao import concessao
+
+    with concessao(ex, p, f"documento-pagamento-{ambito}"):
+        return _emitir(ex, p, ambito, timeout_seconds, sleep)
+
+
+def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep) -> ResultadoDocumentos:
     conf = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
     if ex.dry_run:
         raise NadaAFazer("dry run: no payment documents")

@@ -86,7 +86,14 @@ def procurar_no_ss(p: Portas, client, ex: Execucao, payload: dict) -> str | None
 
 
 def enviar_valores(ex: Execucao, p: Portas, content_hash: str | None = None) -> ResultadoEnvio:
-    """Send the verified snapshot's payload exactly once. See the module docstring."""
+    """Send the verified snapshot's payload exactly once, under the month's lease. See the module docstring."""
+    from ciclo.app.concessao import concessao
+
+    with concessao(ex, p, "valores-remuneracao"):
+        return _enviar(ex, p, content_hash)
+
+
+def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio:
     from ciclo.app.folha import snapshot_verificado
     from ciclo.psi import errors as E
 
@@ -115,6 +122,8 @@ def enviar_valores(ex: Execucao, p: Portas, content_hash: str | None = None) -> 
             if comp:
                 subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
                 log.info("earlier submission %s found at the Segurança Social (%s): not sent again", ex.rotulo, comp)
+                if existente["correcao"]:
+                    refrescar_mes(ex, p)
                 return ResultadoEnvio("RETOMADO", comp, key, n)
 
         outras = [s for s in subs.do_mes(ex.niss_ee, ex.mes)
@@ -153,7 +162,7 @@ def enviar_valores(ex: Execucao, p: Portas, content_hash: str | None = None) -> 
             if comp:
                 subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
                 log.warning("no acknowledgement received, but the Segurança Social holds the values (%s)", comp)
-                return ResultadoEnvio("CORRECAO_ENVIADA" if correcao else "ENVIADO", comp, key, n)
+                return _resultado(ex, p, correcao, comp, key, n)
             raise EnvioIncerto(
                 f"{ex.rotulo}: no answer to the submission ({type(exc).__name__}) and the values are not (yet) "
                 f"visible at the Segurança Social; a retry checks again before resending.") from None
@@ -161,7 +170,33 @@ def enviar_valores(ex: Execucao, p: Portas, content_hash: str | None = None) -> 
     subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
     _auditar(p, ex, "ok", t0, None, referencia=comp)
     log.info("valores de remuneração %s: %s workers, comprovativo %s", ex.rotulo, n, comp)
+    return _resultado(ex, p, correcao, comp, key, n)
+
+
+def _resultado(ex: Execucao, p: Portas, correcao: bool, comp: str, key: str, n: int) -> ResultadoEnvio:
+    if correcao:
+        refrescar_mes(ex, p)
     return ResultadoEnvio("CORRECAO_ENVIADA" if correcao else "ENVIADO", comp, key, n)
+
+
+def refrescar_mes(ex: Execucao, p: Portas) -> None:
+    """A correction was accepted: what depended on the old submission is stale. The apuramento, every worker's
+    valores apurados, the reconciliation, the decision and the emission request are forgotten, so the rest of the
+    run fetches, reconciles, asks and emits again. Documents already issued stay on record; the operator is told."""
+    lg = p.ledger
+    docs = lg.documentos.do_mes(ex.niss_ee, ex.mes)
+    lg.apuramentos.apagar_mes(ex.niss_ee, ex.mes)
+    lg.apurados.apagar_mes(ex.niss_ee, ex.mes)
+    lg.reconciliacoes.apagar_resultado(ex.niss_ee, ex.mes)
+    lg.decisoes.apagar(ex.niss_ee, ex.mes)
+    lg.documentos.apagar_pedidos(ex.niss_ee, ex.mes)
+    if docs and p.notificador:
+        p.notificador.notificar(
+            {"tipo": "correcao", "niss_ee": ex.niss_ee, "ano_mes": ex.mes, "documentos": [d["numero"] for d in docs]},
+            f"Ciclo contributivo: correção de {ex.rotulo} — documentos de pagamento emitidos antes da correção "
+            f"({', '.join(d['numero'] for d in docs)}); confira-os com a nova obrigação antes de pagar")
+    log.warning("%s: correction sent; the month's apuramento, valores apurados, reconciliation and decision will be "
+                "refreshed", ex.rotulo)
 
 
 def _auditar(p: Portas, ex: Execucao, resultado: str, t0: float, exc: Exception | None, referencia: str | None = None):

@@ -149,6 +149,7 @@ class Ledger:
         self.decisoes = R.Decisoes(self)
         self.documentos = R.Documentos(self)
         self.emails = R.Emails(self)
+        self.concessoes = R.Concessoes(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

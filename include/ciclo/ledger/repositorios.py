@@ -25,6 +25,13 @@ def _data(v) -> date | None:
     return date.fromisoformat(str(v)[:10])
 
 
+def _apagar(repo: "_Repo", tabelas: tuple[str, ...], niss_ee: str, ano_mes: str) -> None:
+    with repo._begin() as c:
+        for nome in tabelas:
+            t = repo.t[nome]
+            c.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+
+
 class _Repo:
     def __init__(self, db):
         self._db = db
@@ -191,6 +198,10 @@ class Contratos(_Repo):
 class Apuramentos(_Repo):
     """The apuramento of an EE's month as last seen at the Segurança Social."""
 
+    def apagar_mes(self, niss_ee: str, ano_mes: str) -> None:
+        """Forget the month's apuramento (a correction makes the SS compute it again)."""
+        _apagar(self, ("apuramento",), niss_ee, ano_mes)
+
     def registar(self, niss_ee: str, ano_mes: str, estado: str, *, n_trabalhadores: int | None = None,
                  total_remuneracao=None, total_obrigacao=None, data_limite_pagamento=None) -> None:
         with self._begin() as c:
@@ -209,6 +220,10 @@ class Apuramentos(_Repo):
 # ------------------------------------------------------------------------------------------------ valores apurados
 class Apurados(_Repo):
     """The Segurança Social's valores apurados per worker, raw and summarised by natureza and enquadramento."""
+
+    def apagar_mes(self, niss_ee: str, ano_mes: str) -> None:
+        """Forget the month's valores apurados: after a correction every worker is fetched again."""
+        _apagar(self, ("apurado_remuneracao", "apurado_contribuicao", "valores_apurados"), niss_ee, ano_mes)
 
     def guardar(self, niss_ee: str, ano_mes: str, docs: list[dict]) -> None:
         """Store raw per-worker valores apurados (dicts as received, amounts Decimal or numbers) and their lines,
@@ -292,6 +307,9 @@ def _soma_dias_p(remuneracoes: list[dict], campo: str) -> Decimal | None:
 class Reconciliacoes(_Repo):
     """The internal (payroll-side) totals, the differences found and the reconciliation of each EE's month."""
 
+    def apagar_resultado(self, niss_ee: str, ano_mes: str) -> None:
+        _apagar(self, ("diferenca", "reconciliacao"), niss_ee, ano_mes)
+
     def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: list[dict], remuneracoes: list[dict]) -> None:
         """Replace the internal totals of (EE, month): rows already in cents, keyed by worker (and natureza)."""
         with self._begin() as conn:
@@ -340,6 +358,10 @@ class Decisoes(_Repo):
     """The confirmation of the valores apurados (automatic, approved by the operator, or silence by day 20), or
     the operator's rejection. Recorded once; a re-run never confirms twice."""
 
+    def apagar(self, niss_ee: str, ano_mes: str) -> None:
+        """A correction asks for the decision again (the values it was about are gone)."""
+        _apagar(self, ("confirmacao",), niss_ee, ano_mes)
+
     def obter(self, niss_ee: str, ano_mes: str) -> dict | None:
         t = self.t["confirmacao"]
         return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
@@ -359,6 +381,10 @@ class Decisoes(_Repo):
 # ------------------------------------------------------------------------------------------------ payment documents
 class Documentos(_Repo):
     """Payment-document emission requests (by ``ambito``) and the documents received."""
+
+    def apagar_pedidos(self, niss_ee: str, ano_mes: str) -> None:
+        """Emission requests of the month (the documents received stay: they are history finance has seen)."""
+        _apagar(self, ("pedido_emissao",), niss_ee, ano_mes)
 
     def pedido(self, niss_ee: str, ano_mes: str, ambito: int) -> dict | None:
         t = self.t["pedido_emissao"]
@@ -414,3 +440,42 @@ class Emails(_Repo):
             self._db.upsert(c, "email_financas", [{
                 "conteudo_hash": conteudo_hash, "ano_mes": ano_mes, "niss_ees": ",".join(niss_ees),
                 "destinatarios": ",".join(destinatarios), "enviado_em": _now()}], keys=["conteudo_hash"])
+
+
+# ------------------------------------------------------------------------------------------------ leases
+class ConcessaoOcupada(RuntimeError):
+    """Another execution holds the lease for this write; it names the holder and until when."""
+
+
+class Concessoes(_Repo):
+    """A lease per (employer, month, operation), held in the ledger database, so that two executions of the same
+    month (two runs, a ``dags test`` beside a deployment, a zombie) never both send."""
+
+    def tomar(self, niss_ee: str, ano_mes: str, operacao: str, dono: str, segundos: float) -> None:
+        from datetime import timedelta
+
+        agora = _now()
+        t = self.t["concessao"]
+        if self._db.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(t).values(niss_ee=niss_ee, ano_mes=ano_mes, operacao=operacao, dono=dono,
+                                expira_em=agora + timedelta(seconds=segundos))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["niss_ee", "ano_mes", "operacao"],
+            set_={"dono": stmt.excluded.dono, "expira_em": stmt.excluded.expira_em},
+            where=sa.or_(t.c.expira_em < agora, t.c.dono == stmt.excluded.dono))
+        with self._begin() as c:
+            c.execute(stmt)
+            atual = c.execute(sa.select(t.c.dono, t.c.expira_em).where(
+                t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.operacao == operacao)).one()
+        if atual.dono != dono:
+            raise ConcessaoOcupada(f"{operacao} of EE {niss_ee} {ano_mes} is being done by another execution "
+                                   f"({atual.dono}, lease until {atual.expira_em}); not sending in parallel")
+
+    def largar(self, niss_ee: str, ano_mes: str, operacao: str, dono: str) -> None:
+        t = self.t["concessao"]
+        with self._begin() as c:
+            c.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.operacao == operacao,
+                                       t.c.dono == dono))

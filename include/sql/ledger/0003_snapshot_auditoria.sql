@@ -27,3 +27,15 @@ CREATE TABLE email_financas (
     destinatarios TEXT NOT NULL,
     enviado_em {TS} NOT NULL
 );
+
+-- A lease per write (employer, month, operation): two executions of the same month cannot both POST. Taken with
+-- one atomic upsert (only when free, expired, or already ours), released after the write; a dead holder's lease
+-- expires and the next holder asks the Segurança Social before sending anything again.
+CREATE TABLE concessao (
+    niss_ee VARCHAR(11) NOT NULL,
+    ano_mes CHAR(6) NOT NULL,
+    operacao VARCHAR(40) NOT NULL,
+    dono VARCHAR(200) NOT NULL,
+    expira_em {TS} NOT NULL,
+    PRIMARY KEY (niss_ee, ano_mes, operacao)
+);

@@ -1,0 +1,63 @@
+"""The payroll snapshot and the quality gate: the bytes checked are the bytes kept, and the payload sent is the
+one built from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ciclo.app import erros
+from ciclo.app.configuracao import Definicoes, Employer
+from ciclo.app.contexto import Execucao
+from ciclo.app.folha import carregar_snapshot, preparar_folha
+from ciclo.app.portas import FontePastaLocal, Portas
+from ciclo.domain import jsonexato
+from ciclo.domain.periodo import AnoMes
+from ciclo.ledger import Ledger
+
+MES = "202610"
+
+
+def _mundo(tmp_path, anomalies=None):
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path / "payroll", employers=1, workers=12, ano_mes=MES, seed=5, anomalies=anomalies)
+    [(ee, pasta)] = g.pastas.items()
+    d = Definicoes(home=tmp_path / "home", ledger_url=f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    p = Portas(definicoes=d, abrir_ledger=lambda: Ledger(d.url_do_ledger()), psi=None, fonte=FontePastaLocal())
+    loc = str(pasta.parent.parent) + "/{niss_ee}/{ano_mes}"
+    return Execucao(Employer(ee, "Gerada", "psi_x", loc), AnoMes.parse(MES)), p, pasta
+
+
+def test_snapshot_keeps_the_exact_bytes_and_the_payload_that_passed(tmp_path):
+    ex, p, pasta = _mundo(tmp_path)
+    r = preparar_folha(ex, p)
+    snap = p.ledger.folhas.ultima(ex.niss_ee, MES)
+    assert snap["quality_ok"] and snap["content_hash"] == r.content_hash and snap["payload_hash"] == r.payload_hash
+    guardados = p.ledger.folhas.ficheiros(r.content_hash)
+    assert guardados == {f.name: f.read_bytes() for f in pasta.iterdir() if f.name in guardados}
+    assert carregar_snapshot(ex, p, r.content_hash).content_hash == r.content_hash
+    payload = jsonexato.loads(snap["payload_json"])
+    assert payload["anoMes"] == MES and payload["trabalhadores"]
+    assert p.ledger.reconciliacoes.n_internos(ex.niss_ee, MES) == r.trabalhadores  # totals computed once, here
+    # the export changes on disk afterwards: the verified snapshot does not
+    rem = pasta / "remuneracoes.csv"
+    rem.write_bytes(rem.read_bytes() + b"\n")
+    assert p.ledger.folhas.ficheiros(r.content_hash) == guardados
+    p.fechar()
+
+
+def test_a_payroll_with_errors_is_blocked_and_carries_no_payload(tmp_path):
+    ex, p, _ = _mundo(tmp_path, anomalies="DQ-NISS-02:1")
+    with pytest.raises(erros.BloqueadoQualidade, match="data-quality error"):
+        preparar_folha(ex, p)
+    snap = p.ledger.folhas.ultima(ex.niss_ee, MES)
+    assert not snap["quality_ok"] and snap["payload_json"] is None and snap["report_path"].endswith(".html")
+    p.fechar()
+
+
+def test_an_unreadable_location_says_what_and_where(tmp_path):
+    ex, p, _ = _mundo(tmp_path)
+    ex = Execucao(Employer(ex.niss_ee, "x", "psi_x", f"file://{tmp_path}/nao-existe/{{ano_mes}}"), ex.ano_mes)
+    with pytest.raises(erros.Definitivo, match=f"payroll folder .*nao-existe/{MES} does not exist"):
+        preparar_folha(ex, p)
+    p.fechar()
