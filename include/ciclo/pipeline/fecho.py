@@ -111,7 +111,10 @@ def _s(v):
 
 def emitir_documentos(ledger, client, niss_ee: str, ano_mes: str, *, ambito: int = AMBITO_CONTRIBUICOES_EE,
                       poll_seconds: float = 2.0, timeout_seconds: float = 300.0, sleep=time.sleep) -> dict:
-    """Request (once), poll and store the payment documents of a month. Returns {"estado", "documentos": [...]}."""
+    """Request (once), poll and store the payment documents of a month. Returns {"estado", "documentos": [...]}.
+    The PSI protocol (emission → poll by chave until 1/15/14) is ``ciclo.psi.documentos.obter_documentos``."""
+    from ciclo.psi.documentos import EmissaoEmProcessamento, obter_documentos
+
     atual = pedido(ledger, niss_ee, ano_mes, ambito)
     if atual and atual["estado"] == "sucesso" and documentos(ledger, niss_ee, ano_mes):
         return {"estado": "sucesso", "chave": atual["chave"], "documentos": documentos(ledger, niss_ee, ano_mes),
@@ -121,32 +124,27 @@ def emitir_documentos(ledger, client, niss_ee: str, ano_mes: str, *, ambito: int
     chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
     if not chave:
         _gravar_pedido(ledger, niss_ee, ano_mes, ambito, estado="PENDING")
-        resp = client.pedido_emissao_documentos(niss_ee, ano_mes, ambito=ambito)
-        codigo = int(_g(resp, "codigoResultado", "codigo_resultado"))
-        chave = str(_g(resp, "chave"))
-        # 1 accepted, 10 already processing, 11 a valid document already exists — all name the chave to follow.
+
+    def ao_pedir(nova: str, codigo: int) -> None:
+        # 1 accepted, 10 already processing, 11 a valid answer exists — all name the chave to follow; stored before
+        # polling so that a retry resumes it instead of asking again.
         log.info("payment document request %s %s: codigoResultado %s", niss_ee, ano_mes, codigo)
-        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=chave, codigo_resultado=codigo, estado="processando")
-    fim = time.monotonic() + timeout_seconds
-    while True:
-        estado = str(_g(client.consultar_pedido_emissao(chave), "estado")).lower()
-        estado = getattr(estado, "value", estado)
-        if estado != "processando":
-            break
-        if time.monotonic() >= fim:
-            raise TimeoutError(f"EE {niss_ee} {ano_mes}: payment document request {chave} still processing after "
-                               f"{timeout_seconds:.0f} s; a retry resumes polling it (no new request is made)")
-        sleep(poll_seconds)
-    _gravar_pedido(ledger, niss_ee, ano_mes, ambito, estado=estado)
-    if estado == "expirado":
-        # An expired request may be renewed: the next attempt issues a new one.
-        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=None, estado="expirado")
-        raise RuntimeError(f"EE {niss_ee} {ano_mes}: payment document request {chave} expired; a retry requests again")
-    if estado == "sem_valores":
-        return {"estado": estado, "chave": chave, "documentos": [], "ja_emitido": False}
-    docs = client.consultar_documentos(chave=chave)
-    rows = _gravar_documentos(ledger, niss_ee, ano_mes, list(docs))
-    return {"estado": estado, "chave": chave, "documentos": rows, "ja_emitido": False}
+        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=nova, codigo_resultado=codigo, estado="processando")
+
+    try:
+        r = obter_documentos(client, chave, niss_ee=niss_ee, ambito=ambito, intervalo_min=poll_seconds,
+                             intervalo_max=max(poll_seconds, 30.0), timeout=timeout_seconds, ao_pedir=ao_pedir,
+                             sleep=sleep)
+    except EmissaoEmProcessamento as exc:
+        raise TimeoutError(str(exc)) from None
+    if r.sem_valores:
+        _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=r.chave, estado="sem_valores")
+        return {"estado": "sem_valores", "chave": r.chave, "documentos": [], "ja_emitido": False}
+    # The emission names no month; a document may say which month it pays (sandbox extra ``anoMes``): keep this one's.
+    docs = [d for d in r.documentos if (d.model_extra or {}).get("anoMes") in (None, ano_mes)]
+    _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=r.chave, estado="sucesso")
+    rows = _gravar_documentos(ledger, niss_ee, ano_mes, docs)
+    return {"estado": "sucesso", "chave": r.chave, "documentos": rows, "ja_emitido": False}
 
 
 def total_documentos(rows: list[dict]) -> Decimal:

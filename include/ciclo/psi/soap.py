@@ -34,7 +34,7 @@ from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 from zeep.transports import Transport
 
 from ciclo.psi.auth import Credenciais
-from ciclo.psi.errors import PsiAuthError, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError
+from ciclo.psi.errors import PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError
 
 log = logging.getLogger("ciclo.psi.soap")
 
@@ -102,6 +102,13 @@ class ContratoFault(ContratoSoapError):
         super().__init__(message, mensagens=[faultstring] if faultstring else [], **kw)
         self.faultcode = faultcode
         self.faultstring = faultstring
+
+
+class ContratoTimeout(ContratoFault, PsiRetryableError):
+    """A SOAP Fault whose detail carries codigo-resultado 408 ("Request Timeout"): the service timed out on its
+    side (PUBLIC-CLIENT: diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/_soapUtils.js,
+    ``parseSoapResponse`` — "formato visto num timeout real"). Retryable; the faultstring itself is generic
+    ("Erro comunicação servidor ptss"), so the detail's message is preferred."""
 
 
 class ContratoCredenciaisRejeitadas(PsiAuthError):
@@ -210,7 +217,14 @@ class ContratoSoapClient:
         return out
 
     def alterar_contrato(self, campos: dict) -> ResultadoAlteracao:
-        """Send one contract change (``campos`` keyed by SOAP field names with underscores; None/blank omitted)."""
+        """Send one contract change (``campos`` keyed by SOAP field names with underscores; None/blank omitted).
+        The employer is the authenticated NISS: a representative's credential is stopped here, before any call
+        (``PsiCredencialInadequada``); callers check ``exigir_credencial_propria(credenciais, niss_ee)`` first."""
+        if self.credenciais.representante:
+            raise PsiCredencialInadequada(
+                f"{SERVICO} authenticates as the employer itself; NISS {self.credenciais.niss} is a representative's "
+                f"credential — configure a connection with the employer's own credential for contract changes "
+                f"(nothing was sent; the payroll data is not at fault)", servico=SERVICO)
         params = self._parametros(campos)
         niss_t = params.get("niss-trabalhador")
         niss_t = None if niss_t is xsd.SkipValue else niss_t
@@ -224,6 +238,12 @@ class ContratoSoapClient:
         except PsiError:
             raise
         except Fault as f:
+            codigo_fault, msg_fault = _detalhe_fault(f)
+            if codigo_fault == "408":
+                raise ContratoTimeout(f"{SERVICO}: the Segurança Social timed out ({onde}, SOAP Fault with "
+                                      f"codigo-resultado 408): {msg_fault or f.message}; try again later",
+                                      faultcode=f.code, faultstring=msg_fault or f.message,
+                                      niss_trabalhador=niss_t, status=500) from None
             raise ContratoFault(f"{SERVICO} refused the request ({onde}) with a SOAP Fault "
                                 f"[{f.code}]: {f.message}", faultcode=f.code, faultstring=f.message,
                                 niss_trabalhador=niss_t, status=500) from None
@@ -259,6 +279,23 @@ class ContratoSoapClient:
                                       f"{texto or 'Erro interno do servidor'}; the contract was not registered, "
                                       f"try again later", mensagens=mensagens, niss_trabalhador=niss_t)
         raise PsiOutcomeUnknown(f"{SERVICO}: unexpected codigo-resultado {codigo_txt!r} ({onde})", servico=SERVICO)
+
+
+def _detalhe_fault(f: Fault) -> tuple[str | None, str | None]:
+    """(codigo-resultado, message) from a Fault's ``detail`` (``<...Exception><codigo-resultado>408</...>
+    <mensagens><erro>Request Timeout</erro></mensagens>``), namespace-agnostic; (None, None) when absent."""
+    detail = getattr(f, "detail", None)
+    if detail is None:
+        return None, None
+    codigo = mensagem = None
+    for el in detail.iter():
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        texto = (el.text or "").strip()
+        if tag in ("codigo-resultado", "codigoResultado") and texto and codigo is None:
+            codigo = texto
+        elif tag in ("erro", "mensagens-erro", "mensagensErro") and texto and mensagem is None:
+            mensagem = texto
+    return codigo, mensagem
 
 
 def _campo(resposta, nome: str):

@@ -41,7 +41,7 @@ def test_emission_retried_after_a_lost_acknowledgement_issues_one_document(sandb
     assert doc["valor_cent"] == 55600 and doc["entidade_mb"] and doc["referencia_mb"]
     again = emitir_documentos(lg, c, EE, MES, poll_seconds=0.1)
     assert again["ja_emitido"] and len(_posts(sandbox, "pedido-emissao")) == 2
-    assert len(c.consultar_documentos(niss_ee=EE, ano_mes=MES)) == 1
+    assert len(c.documentos_pagamento(EE)) == 1
 
 
 def test_confirmation_is_recorded_once_and_never_repeated(sandbox, ctx):
