@@ -110,7 +110,7 @@ def aviso_expiracao(credenciais: Credenciais, agora: datetime | None = None,
         return (f"the PSI Bearer token of NISS {credenciais.niss} expired on {quando}: create a new one in Segurança "
                 f"Social Direta (Gestão de autenticação → Tokens de acesso) and update the connection")
     if exp - agora <= antecedencia:
-        dias = (exp - agora).days
+        dias = round((exp - agora).total_seconds() / 86400)
         return (f"the PSI Bearer token of NISS {credenciais.niss} expires on {quando} (in {dias} day(s)): create a "
                 f"new one in Segurança Social Direta (Gestão de autenticação → Tokens de acesso) before then")
     return None

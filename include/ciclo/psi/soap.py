@@ -8,7 +8,12 @@ credentials (Basic or Bearer), and maps the answer:
 - 2 → ``ContratoParametroEmFalta(mensagens)``; 3 → ``ContratoInvalido(mensagens)`` (not retryable: fix the data);
 - 0 → ``ContratoErroInterno`` (retryable, ``PsiRetryableError``);
 - HTTP 401 → ``ContratoCredenciaisRejeitadas`` (``PsiAuthError``); 403 → ``ContratoNaoAutorizado`` (``PsiForbiddenError``);
-- a SOAP Fault → ``ContratoFault`` (the request itself is wrong; not retryable);
+- a SOAP Fault → ``ContratoFault`` (the request itself is wrong; not retryable), except a Fault whose detail
+  carries codigo-resultado 408 → ``ContratoTimeout`` (the service timed out; retryable — PUBLIC-CLIENT
+  diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/_soapUtils.js);
+- HTTP 401 with "Token expirado." → ``ContratoTokenExpirado`` (``PsiTokenExpirado``);
+- a representative's credential (``Credenciais.tipo == "REPRESENTANTE"``) → ``PsiCredencialInadequada`` before any
+  call: this service authenticates as the employer itself;
 - could not connect → ``PsiRetryableError`` (nothing was sent); 429 → ``PsiRetryableError``;
   sent but no complete answer, or another 5xx → ``PsiOutcomeUnknown`` (the change may or may not be registered).
 
@@ -34,7 +39,10 @@ from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 from zeep.transports import Transport
 
 from ciclo.psi.auth import Credenciais
-from ciclo.psi.errors import PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError
+from ciclo.psi.errors import (
+    PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError,
+    PsiTokenExpirado,
+)
 
 log = logging.getLogger("ciclo.psi.soap")
 
@@ -115,6 +123,10 @@ class ContratoCredenciaisRejeitadas(PsiAuthError):
     """HTTP 401."""
 
 
+class ContratoTokenExpirado(ContratoCredenciaisRejeitadas, PsiTokenExpirado):
+    """HTTP 401 with the service's "Token expirado.": renew the Bearer token."""
+
+
 class ContratoNaoAutorizado(PsiForbiddenError):
     """HTTP 403."""
 
@@ -174,6 +186,11 @@ class ContratoSoapClient:
     def _verificar_http(self, r: requests.Response) -> None:
         s = r.status_code
         niss = self.credenciais.niss
+        if s == 401 and b"token expirado" in r.content.lower():
+            raise ContratoTokenExpirado(
+                f"{SERVICO}: the Segurança Social answered \"Token expirado.\" (HTTP 401) for NISS {niss}: create a new "
+                f"Bearer token in Segurança Social Direta (Gestão de autenticação → Tokens de acesso) and update the "
+                f"connection", servico=SERVICO, status=s)
         if s == 401:
             raise ContratoCredenciaisRejeitadas(
                 f"credentials rejected for NISS {niss} ({SERVICO}, HTTP 401): check the connection's password or token",

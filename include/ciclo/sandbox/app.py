@@ -566,6 +566,14 @@ def create_app(store: Store) -> FastAPI:
             raise ErroPedido("Corpo do pedido inválido: 'numeroDocumentoPagamento' é obrigatório")
         return J(store.registar_pagamento(str(body["numeroDocumentoPagamento"]), body.get("dataPagamento")))
 
+    @app.post(f"{A}/soap/timeouts")
+    async def soap_timeouts(request: Request):
+        body = await admin_json(request, {})
+        vezes = body.get("vezes", 1) if isinstance(body, dict) else None
+        if isinstance(vezes, bool) or not isinstance(vezes, int) or vezes < 0:
+            raise ErroPedido("Corpo do pedido inválido: 'vezes' tem de ser um inteiro >= 0")
+        return J(store.agendar_timeouts_soap(vezes))
+
     @app.post(f"{A}/pedidos-emissao/{{chave}}/expirar")
     async def expirar_pedido(chave: str):
         return J(store.expirar_pedido(chave))

@@ -221,6 +221,7 @@ class Store:
         self.config = dict(self.default_config)
         self.faults = []
         self.log_buffer = []
+        self._timeouts_soap = 0
         self.seed(default_seed())
         # The spec's worked example, verbatim (its dataLimitePagamento 2025-11-25 is pre-seeded).
         self.apurar(EE_EXEMPLO, ANO_MES_EXEMPLO, data_limite=DATA_LIMITE_EXEMPLO)
@@ -748,6 +749,18 @@ class Store:
                                                        " cancelado ou pago."}
         self.db.execute("UPDATE documentos SET estado='CANCELADO' WHERE numero=?", (numero,))
         return {"codigoResultado": 1, "mensagem": "Documento de pagamento cancelado."}
+
+    # ---------------------------------------------------------------- SOAP timeouts (admin)
+    def agendar_timeouts_soap(self, vezes: int) -> dict:
+        """Admin: the next ``vezes`` SOAP calls answer the live service's timeout Fault (codigo-resultado 408)."""
+        self._timeouts_soap = max(0, int(vezes))
+        return {"timeouts_soap": self._timeouts_soap}
+
+    def consumir_timeout_soap(self) -> bool:
+        if getattr(self, "_timeouts_soap", 0) > 0:
+            self._timeouts_soap -= 1
+            return True
+        return False
 
     def debitos_diretos(self) -> dict:
         v = self._meta("debito_direto")
