@@ -141,7 +141,13 @@ def emitir_documentos(ledger, client, niss_ee: str, ano_mes: str, *, ambito: int
         _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=r.chave, estado="sem_valores")
         return {"estado": "sem_valores", "chave": r.chave, "documentos": [], "ja_emitido": False}
     # The emission names no month; a document may say which month it pays (sandbox extra ``anoMes``): keep this one's.
-    docs = [d for d in r.documentos if (d.model_extra or {}).get("anoMes") in (None, ano_mes)]
+    def do_mes(lista):
+        return [d for d in lista if (d.model_extra or {}).get("anoMes") in (None, ano_mes)]
+
+    docs = do_mes(r.documentos)
+    if not docs and r.documentos:
+        # 11 named an answer that holds other months' documents: this month's are in the employer's listing
+        docs = do_mes(client.documentos_pagamento(niss_ee))
     _gravar_pedido(ledger, niss_ee, ano_mes, ambito, chave=r.chave, estado="sucesso")
     rows = _gravar_documentos(ledger, niss_ee, ano_mes, docs)
     return {"estado": "sucesso", "chave": r.chave, "documentos": rows, "ja_emitido": False}
