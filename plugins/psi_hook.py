@@ -37,7 +37,8 @@ class PsiHook(BaseHook):
             "hidden_fields": ["schema", "port"],
             "relabeling": {"host": "Environment (qualidade, producao, sandbox) or base URL", "login": "NISS",
                            "password": "Password or Bearer token"},
-            "placeholders": {"extra": '{"auth": "basic|bearer", "timeout": 30, "concurrency": 32, "rate_per_second": null}'},
+            "placeholders": {"extra": '{"auth": "basic|bearer", "credencial": "ee|representante", "entidades": [], '
+                                      '"timeout": 30, "concurrency": 32, "rate_per_second": null}'},
         }
 
     @cached_property

@@ -96,3 +96,15 @@ def test_async_client_runs_the_same_protocol(sandbox):
 
     r = asyncio.run(main())
     assert r.estado == "DOCUMENTOS" and len(r.documentos) == 1 and len(pedidos(sandbox)) == 1
+
+
+def test_a_simulated_payment_makes_the_month_paid_from_the_receipts(sandbox):
+    from ciclo.psi.pagamentos import NAO_PAGO, PAGO, situacao_pagamento
+
+    sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0})
+    with cliente(sandbox) as c:
+        docs = [(str(d.numeroDocumentoPagamento), d.valor) for d in obter_documentos(c, intervalo_min=0.05).documentos]
+        assert situacao_pagamento(docs, c.comprovativos_pagamento(2026)).estado == NAO_PAGO
+        sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": docs[0][0], "dataPagamento": "2026-01-15"})
+        s = situacao_pagamento(docs, c.comprovativos_pagamento(2026))
+    assert s.estado == PAGO and s.pagos == {docs[0][0]: "2026-01-15"}
