@@ -268,20 +268,19 @@ class _Base(_Operacoes):
         return kw
 
     def _resultado(self, p: _Pedido, r: httpx.Response):
+        sem_resultados = False
         if not 200 <= r.status_code < 300:
             corpo = _json(r)
             codigo = M.documento_pagamento.codigo_resultado(corpo)
-            if p.metodo == "GET" and codigo == M.documento_pagamento.SEM_RESULTADOS and r.status_code in (400, 404):
-                # codigoResultado 4 = "no results", not an error — seen with HTTP 400 in production (PUBLIC-CLIENT,
-                # _soapUtils.js callSSRestGetUrl)
-                return p.parse(None)
-            if codigo is not None and r.status_code in p.aceitar_codigo:
-                try:
-                    return p.parse(corpo)
-                except pydantic.ValidationError:
-                    pass
-            raise self._erro_http(p, r)
+            # codigoResultado 4 = "no results", not an error — seen with HTTP 400 in production (PUBLIC-CLIENT,
+            # _soapUtils.js callSSRestGetUrl)
+            sem_resultados = p.metodo == "GET" and codigo == M.documento_pagamento.SEM_RESULTADOS \
+                and r.status_code in (400, 404)
+            if not sem_resultados and not (codigo is not None and r.status_code in p.aceitar_codigo):
+                raise self._erro_http(p, r)
         try:
+            if sem_resultados:
+                return p.parse(None)
             data = jsonexato.loads(r.content) if r.content else None
             return p.parse(data)
         except pydantic.ValidationError as exc:
