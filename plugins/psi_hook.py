@@ -4,6 +4,13 @@ Connection fields: host = ``qualidade`` | ``producao`` | ``sandbox`` | a base UR
 authenticates; password = its password, or a Bearer JWT when extra has ``{"auth": "bearer"}`` (a token may also
 be given as extra ``token``). Extra may carry ``timeout``, ``concurrency``, ``rate_per_second``, ``soap_host``.
 Every secret is registered with Airflow's secret masker as soon as the connection is read.
+
+Whose credential it is — extra ``"credencial": "ee"`` (default: the employer's own; login = the employer's NISS)
+or ``"credencial": "representante"`` (an accounting office's own NISS or sub-user acting for many employers;
+optional ``"entidades": ["<niss-ee>", ...]`` lists the employers it represents). ``hook.credenciais.tipo`` is then
+``"EE"`` or ``"REPRESENTANTE"``; ``hook.representa(niss_ee)`` and ``hook.exigir_credencial_propria(niss_ee)`` (call
+it before any SOAP contract call) read it. A Bearer token's expiry (JWT ``exp``) is checked when the credentials are
+read: ``hook.aviso_token()`` returns the operator warning (expired or within 7 days), which is also logged.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ class PsiHook(BaseHook):
             "hidden_fields": ["schema", "port"],
             "relabeling": {"host": "Environment (qualidade, producao, sandbox) or base URL", "login": "NISS",
                            "password": "Password or Bearer token"},
-            "placeholders": {"extra": '{"auth": "basic|bearer", "timeout": 30, "concurrency": 32, "rate_per_second": null}'},
+            "placeholders": {"extra": '{"auth": "basic|bearer", "credencial": "ee|representante", "entidades": [], '
+                                      '"timeout": 30, "concurrency": 32, "rate_per_second": null}'},
         }
 
     @cached_property
@@ -54,10 +62,51 @@ class PsiHook(BaseHook):
         # mask first (even the password a token makes unused), so no later error text can carry them
         for segredo in {c.password, extra.get("token")} - {None, ""}:
             mask_secret(segredo)
-        cred = Credenciais(str(c.login).strip(), password=None if token else c.password, token=token)
+        cred = Credenciais(str(c.login).strip(), password=None if token else c.password, token=token,
+                           tipo=self.tipo_credencial)
         for segredo in cred.segredos():
             mask_secret(segredo)
         return cred
+
+    @cached_property
+    def tipo_credencial(self) -> str:
+        """``"EE"`` (the employer's own credential) or ``"REPRESENTANTE"`` (from extra ``credencial``)."""
+        v = str(self.extra.get("credencial", "ee")).strip().lower()
+        tipos = {"ee": "EE", "entidade_empregadora": "EE", "propria": "EE", "representante": "REPRESENTANTE"}
+        if v not in tipos:
+            raise ValueError(f"connection {self.psi_conn_id!r}: extra 'credencial' must be 'ee' or 'representante', "
+                             f"not {v!r}")
+        return tipos[v]
+
+    @property
+    def entidades(self) -> list[str]:
+        """The employers a representative's connection declares it acts for (extra ``entidades``)."""
+        return [str(n) for n in self.extra.get("entidades") or []]
+
+    def representa(self, niss_ee: str) -> bool:
+        """True when this connection acts for ``niss_ee``: its own credential, or a representative listing it (a
+        representative without an ``entidades`` list is trusted; the PSI answers 403 if it is not)."""
+        cred = self.credenciais
+        if cred.propria_de(niss_ee):
+            return True
+        return cred.representante and (not self.entidades or str(niss_ee) in self.entidades)
+
+    def exigir_credencial_propria(self, niss_ee: str) -> None:
+        """Raise ``PsiCredencialInadequada`` naming the credential needed when this connection cannot call the SOAP
+        contract service for ``niss_ee`` (it authenticates as the employer itself)."""
+        from ciclo.psi.auth import exigir_credencial_propria
+
+        exigir_credencial_propria(self.credenciais, niss_ee)
+
+    def aviso_token(self, agora=None) -> str | None:
+        """The operator warning about the Bearer token's expiry (expired, or within 7 days), else None. Logged at
+        WARNING when there is one."""
+        from ciclo.psi.auth import aviso_expiracao
+
+        aviso = aviso_expiracao(self.credenciais, agora)
+        if aviso:
+            self.log.warning("connection %s: %s", self.psi_conn_id, aviso)
+        return aviso
 
     @cached_property
     def ambiente(self):
@@ -110,6 +159,9 @@ class PsiHook(BaseHook):
         from ciclo.psi.errors import PsiError, PsiForbiddenError
 
         feito = f"authenticated as NISS {self.credenciais.niss} on {self.ambiente.nome}"
+        aviso = self.aviso_token()
+        if aviso:
+            feito = f"{feito}; warning: {aviso}"
         try:
             with self.get_client() as c:
                 c.avisos(self.credenciais.niss)

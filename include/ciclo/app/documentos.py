@@ -1,8 +1,9 @@
 """Step 9: the payment documents (``ambito`` 11: contribuições da entidade empregadora), requested once.
 
-The emission request is recorded PENDING before the POST. Answers 10 (a request is already processing) and 11 (a
-valid document already exists) carry the existing ``chave``, so a repeated request never issues a second
-document; the chave is then polled until ``sucesso`` / ``sem_valores`` / ``expirado`` and the documents stored.
+The emission request is recorded PENDING before the POST; the PSI protocol (emission → poll by ``chave`` until
+1 / 15 / 14, PUBLIC-CLIENT) is ``ciclo.psi.documentos.obter_documentos``. Answers 10 (a request is already
+processing) and 11 (a valid answer exists) carry the existing ``chave``, stored before polling, so a repeated
+request never issues a second document and a retry only polls.
 Only for a month this pipeline has confirmed (or recorded as accepted by silence).
 """
 
@@ -43,6 +44,8 @@ def emitir_documentos(ex: Execucao, p: Portas, *, ambito: int = AMBITO_CONTRIBUI
 
 
 def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep) -> ResultadoDocumentos:
+    from ciclo.psi.documentos import EmissaoEmProcessamento, obter_documentos
+
     conf = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
     if ex.dry_run:
         raise NadaAFazer("dry run: no payment documents")
@@ -57,41 +60,40 @@ def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep)
     if atual and atual["estado"] == "sem_valores":
         return ResultadoDocumentos("sem_valores", atual["chave"], [], ja_emitido=True)
     chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
+    if not chave:
+        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="PENDING")  # before the POST: evidence for a retry
+    t0 = time.monotonic()
+
+    def ao_pedir(nova: str, codigo: int) -> None:
+        # 1 accepted, 10 already processing, 11 a valid answer exists — all name the chave to follow; stored before
+        # polling, so that a retry resumes it instead of asking again.
+        log.info("payment document request %s: codigoResultado %s", ex.rotulo, codigo)
+        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=nova, codigo_resultado=codigo, estado="processando")
+        p.ledger.auditoria.registar("documento-pagamento/pedido-emissao", "POST", "ok",
+                                    int((time.monotonic() - t0) * 1000), niss_ee=ex.niss_ee, ano_mes=ex.mes,
+                                    referencia=nova)
+
     with p.psi(ex.employer).get_client() as client:
-        if not chave:
-            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="PENDING")
-            t0 = time.monotonic()
-            resp = client.pedido_emissao_documentos(ex.niss_ee, ex.mes, ambito=ambito)
-            codigo = int(resp.codigoResultado)
-            chave = str(resp.chave)
-            # 1 accepted, 10 already processing, 11 a valid document already exists — all name the chave to follow.
-            log.info("payment document request %s: codigoResultado %s", ex.rotulo, codigo)
-            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=chave, codigo_resultado=codigo, estado="processando")
-            p.ledger.auditoria.registar("documento-pagamento/pedido-emissao", "POST", "ok",
-                                        int((time.monotonic() - t0) * 1000), niss_ee=ex.niss_ee, ano_mes=ex.mes,
-                                        referencia=chave)
-        fim = time.monotonic() + timeout_seconds
-        while True:
-            estado = _estado(client.consultar_pedido_emissao(chave))
-            if estado != "processando":
-                break
-            if time.monotonic() >= fim:
-                raise Repetivel(f"{ex.rotulo}: payment document request {chave} still processing after "
-                                f"{timeout_seconds:.0f} s; a retry resumes polling it (no new request is made)")
-            sleep(p.definicoes.emissao_poll_s)
-        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado=estado)
-        if estado == "expirado":
-            # An expired request may be renewed: the next attempt issues a new one.
-            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=None, estado="expirado")
-            raise Repetivel(f"{ex.rotulo}: payment document request {chave} expired; a retry requests again")
-        if estado == "sem_valores":
-            return ResultadoDocumentos(estado, chave, [])
-        docs = [d.model_dump(by_alias=True, mode="python") if hasattr(d, "model_dump") else d
-                for d in client.consultar_documentos(chave=chave)]
-    rows = repo.gravar(ex.niss_ee, ex.mes, docs)
-    return ResultadoDocumentos(estado, chave, rows)
+        try:
+            r = obter_documentos(client, chave, niss_ee=ex.niss_ee, ambito=ambito,
+                                 intervalo_min=p.definicoes.emissao_poll_s,
+                                 intervalo_max=max(p.definicoes.emissao_poll_s, 30.0), timeout=timeout_seconds,
+                                 ao_pedir=ao_pedir, sleep=sleep)
+        except EmissaoEmProcessamento as exc:
+            raise Repetivel(f"{ex.rotulo}: {exc}; a retry resumes polling it (no new request is made)") from None
+        if r.sem_valores:
+            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sem_valores")
+            log.info("%s: processed, nothing to pay (%s)", ex.rotulo, r.mensagem or "codigoResultado 15")
+            return ResultadoDocumentos("sem_valores", r.chave, [])
+        # The emission names no month (PUBLIC-CLIENT): a document may say which month it pays (the sandbox's
+        # ``anoMes``); when the valid answer holds other months' documents, this month's are in the listing.
+        docs = _do_mes(r.documentos, ex.mes)
+        if not docs and r.documentos:
+            docs = _do_mes(client.documentos_pagamento(ex.niss_ee), ex.mes)
+    repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sucesso")
+    rows = repo.gravar(ex.niss_ee, ex.mes, [d.model_dump(by_alias=True, mode="python") for d in docs])
+    return ResultadoDocumentos("sucesso", r.chave, rows)
 
 
-def _estado(resposta) -> str:
-    e = resposta.estado
-    return str(getattr(e, "value", e)).lower()
+def _do_mes(documentos: list, ano_mes: str) -> list:
+    return [d for d in documentos if (d.model_extra or {}).get("anoMes") in (None, ano_mes)]

@@ -56,3 +56,18 @@ class PsiOutcomeUnknown(PsiError):
     """A write (POST/DELETE) that may or may not have been processed: the request left, no complete answer came
     back (lost acknowledgement, read timeout, 5xx). Neither success nor failure: check what the Segurança Social
     holds before sending again."""
+
+
+class PsiTokenExpirado(PsiAuthError):
+    """HTTP 401 with the service's own text "Token expirado.": the Bearer token must be renewed (Segurança Social
+    Direta → Gestão de autenticação → Tokens de acesso), not the password checked. ``ss_message`` is that text."""
+
+    def __init__(self, message: str, *, ss_message: str = "Token expirado.", **kw):
+        super().__init__(message, **kw)
+        self.ss_message = ss_message
+
+
+class PsiCredencialInadequada(PsiError):
+    """The connection holds the wrong kind of credential for this service — e.g. a representative's (accounting
+    office) credential for ``alterarContratoTrabalho``, which authenticates as the employer itself. Raised before
+    any call; the text names the credential that is needed. Not retryable: configure that credential."""

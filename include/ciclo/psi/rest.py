@@ -66,6 +66,8 @@ class _Pedido:
     corpo: Any = None
     niss_ee: str | None = None
     extra: dict = field(default_factory=dict)
+    # non-2xx statuses whose JSON body carries a codigoResultado the parser reads (the poll's 13 comes as 404/400)
+    aceitar_codigo: set = field(default_factory=set)
 
 
 def _seg(v) -> str:
@@ -73,7 +75,11 @@ def _seg(v) -> str:
 
 
 def _lista(modelo):
-    return lambda data: [modelo.model_validate(x) for x in (data or [])]
+    return lambda data: [modelo.model_validate(x) for x in M.documento_pagamento.itens(data)]
+
+
+def _itens(modelo, *chaves):
+    return lambda data: [modelo.model_validate(x) for x in M.documento_pagamento.itens(data, *chaves)]
 
 
 def _apurado(data):
@@ -180,31 +186,56 @@ class _Operacoes:
                                   _lista(M.Aviso), niss_ee=niss_ee))
 
     # --------------------------------------------------------------------- ci: payment documents
-    def pedido_emissao_documentos(self, niss_ee: str, ano_mes: str, *, ambito: int = 11):
-        return self._exec(_Pedido("pedidoEmissaoDocumentoPagamento", "POST", "/ci/documento-pagamento/pedido-emissao",
-                                  "/ci/documento-pagamento/pedido-emissao", M.PedidoEmissao.model_validate,
-                                  corpo={"niss": str(niss_ee), "ambito": int(ambito), "anoMes": str(ano_mes)}, niss_ee=niss_ee))
+    # PUBLIC-CLIENT (diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/index.js): the ci/ calls
+    # identify the employer from the credential; a representative names the employer with ``niss-representado``
+    # (evidenced on the listing and the receipts; sent on every ci/ call for the same reason — ASSUMED for the
+    # emission, the poll and the cancel, where the public client acts only for itself).
+    def _ci(self, servico, metodo, modelo, caminho, parse, niss_ee, **kw):
+        rep = self.credenciais.niss_representado(niss_ee)
+        return _Pedido(servico, metodo, modelo, caminho, parse, params={"niss-representado": rep} if rep else None,
+                       niss_ee=niss_ee or self.credenciais.niss, **kw)
 
-    def consultar_pedido_emissao(self, chave: str):
-        return self._exec(_Pedido("consultarPedidoEmissao", "GET", "/ci/documento-pagamento/consulta-pedido",
-                                  "/ci/documento-pagamento/consulta-pedido", M.EstadoPedidoEmissao.model_validate,
-                                  params={"chave": chave}))
+    def pedir_emissao_documentos(self, niss_ee: str | None = None, *, ambito: int = 11):
+        """Ask for the payment documents of ``ambito`` (11 = contribuições da entidade empregadora) → ``PedidoEmissao``
+        (1 accepted / 10 already processing / 11 a valid answer exists, each with the ``chave`` to poll). Body
+        ``{"ambito": 11}`` only: no month, no NISS. Never retried — use ``ciclo.psi.documentos.obter_documentos``,
+        which never asks twice while a request is processing."""
+        return self._exec(self._ci("pedidoEmissaoDocumentoPagamento", "POST", "/ci/documento-pagamento/pedido-emissao",
+                                   "/ci/documento-pagamento/pedido-emissao", M.PedidoEmissao.model_validate, niss_ee,
+                                   corpo={"ambito": int(ambito)}))
 
-    def consultar_documentos(self, *, chave: str | None = None, niss_ee: str | None = None, ano_mes: str | None = None):
-        params = {"chave": chave} if chave else {"niss": niss_ee, "anoMes": ano_mes}
-        return self._exec(_Pedido("consultarDocumentosPagamento", "GET", "/ci/documento-pagamento/consulta",
-                                  "/ci/documento-pagamento/consulta", _lista(M.DocumentoPagamento), params=params,
-                                  niss_ee=niss_ee))
+    def consultar_pedido_emissao(self, chave: str, *, niss_ee: str | None = None):
+        """Poll an emission request by its ``chave`` (path parameter) → ``ConsultaPedidoEmissao``: 10 processing,
+        14 expired, 15 nothing to pay, 1 with ``resultado`` (the documents); 13 unknown key (answered with HTTP
+        404/400 — returned as the model too, so the caller sees the code)."""
+        return self._exec(self._ci("consultarPedidoEmissao", "GET", "/ci/documento-pagamento/consulta-pedido/{chave}",
+                                   f"/ci/documento-pagamento/consulta-pedido/{_seg(chave)}",
+                                   M.ConsultaPedidoEmissao.model_validate, niss_ee, aceitar_codigo={400, 404}))
 
-    def comprovativos_pagamento(self, niss_ee: str, ano_mes: str | None = None):
-        params = {"niss": niss_ee, **({"anoMes": ano_mes} if ano_mes else {})}
-        return self._exec(_Pedido("consultarComprovativosPagamento", "GET", "/ci/comprovativos-pagamento/",
-                                  "/ci/comprovativos-pagamento/", _lista(M.ComprovativoPagamento), params=params,
-                                  niss_ee=niss_ee))
+    def documentos_pagamento(self, niss_ee: str | None = None):
+        """The employer's payment documents (``GET .../documento-pagamento/consulta``); ``[]`` when none
+        (codigoResultado 4)."""
+        return self._exec(self._ci("consultarDocumentosPagamento", "GET", "/ci/documento-pagamento/consulta",
+                                   "/ci/documento-pagamento/consulta", _itens(M.DocumentoPagamento, "documentos"), niss_ee))
 
-    def cancelar_documento(self, numero_documento: str):
-        return self._exec(_Pedido("cancelarDocumentoPagamento", "DELETE", "/ci/documento-pagamento",
-                                  "/ci/documento-pagamento", lambda d: d, params={"numeroDocumentoPagamento": str(numero_documento)}))
+    def comprovativos_pagamento(self, ano_pagamento: int | str, *, niss_ee: str | None = None):
+        """Payment receipts of the payments made in ``ano_pagamento`` (the year of payment, not of the month paid);
+        ``[]`` when none (codigoResultado 4, which the live service answers with HTTP 400)."""
+        ano = str(ano_pagamento)
+        if not (len(ano) == 4 and ano.isdigit()):
+            raise ValueError(f"ano de pagamento must be YYYY, not {ano_pagamento!r}")
+        return self._exec(self._ci("consultarComprovativosPagamento", "GET", "/ci/comprovativos-pagamento/{ano-pagamento}",
+                                   f"/ci/comprovativos-pagamento/{ano}", _itens(M.ComprovativoPagamento, "comprovativos"),
+                                   niss_ee))
+
+    def cancelar_documento(self, identificador: str, *, niss_ee: str | None = None):
+        """Cancel a payment document (``PUT .../documento-pagamento/{identificador}``, no body) →
+        ``CancelamentoDocumento``; ``.cancelado`` False with codigoResultado 17 when it cannot be cancelled (not
+        payable, expired, cancelled or paid). 17 with HTTP 400 (invalid identifier) and 8 (invalid NISS) →
+        ``PsiValidationError``; 7 (no valid representation) → ``PsiForbiddenError``."""
+        return self._exec(self._ci("cancelarDocumentoPagamento", "PUT", "/ci/documento-pagamento/{identificador}",
+                                   f"/ci/documento-pagamento/{_seg(identificador)}",
+                                   M.CancelamentoDocumento.model_validate, niss_ee))
 
 
 class _Base(_Operacoes):
@@ -237,9 +268,19 @@ class _Base(_Operacoes):
         return kw
 
     def _resultado(self, p: _Pedido, r: httpx.Response):
+        sem_resultados = False
         if not 200 <= r.status_code < 300:
-            raise self._erro_http(p, r)
+            corpo = _json(r)
+            codigo = M.documento_pagamento.codigo_resultado(corpo)
+            # codigoResultado 4 = "no results", not an error — seen with HTTP 400 in production (PUBLIC-CLIENT,
+            # _soapUtils.js callSSRestGetUrl)
+            sem_resultados = p.metodo == "GET" and codigo == M.documento_pagamento.SEM_RESULTADOS \
+                and r.status_code in (400, 404)
+            if not sem_resultados and not (codigo is not None and r.status_code in p.aceitar_codigo):
+                raise self._erro_http(p, r)
         try:
+            if sem_resultados:
+                return p.parse(None)
             data = jsonexato.loads(r.content) if r.content else None
             return p.parse(data)
         except pydantic.ValidationError as exc:
@@ -258,17 +299,28 @@ class _Base(_Operacoes):
         msg = _mensagem(r)
         s = r.status_code
         ctx = {"servico": p.servico, "status": s}
+        codigo = M.documento_pagamento.codigo_resultado(_json(r))
+        if codigo == M.documento_pagamento.REPRESENTACAO_INVALIDA and p.caminho.startswith("/ci/"):
+            return E.PsiForbiddenError(
+                f"{p.servico}: NISS {self.credenciais.niss} has no valid representation of employer {p.niss_ee} "
+                f"(codigoResultado 7, HTTP {s}): register the representation in Segurança Social Direta", **ctx)
         if s == 400:
             parametro = next((nome for chave, nome in _PARAMETROS if msg and msg.startswith(chave)), None)
             return E.PsiValidationError(
                 f"{p.servico}: the Segurança Social refused the request (400): {_sem_valores(msg)}"
                 + (f" [parameter: {parametro}]" if parametro else ""), ss_message=msg or "", parametro=parametro, **ctx)
+        if s == 401 and msg and "token expirado" in msg.lower():
+            return E.PsiTokenExpirado(
+                f"{p.servico}: the Segurança Social answered \"{msg}\" (HTTP 401) for NISS {self.credenciais.niss}: "
+                f"create a new Bearer token in Segurança Social Direta (Gestão de autenticação → Tokens de acesso) "
+                f"and update the connection", ss_message=msg, **ctx)
         if s == 401:
             return E.PsiAuthError(f"credentials rejected for NISS {self.credenciais.niss} ({p.servico}, HTTP 401): "
                                   f"check the connection's password or token", **ctx)
         if s == 403:
+            rep = "as representative " if self.credenciais.representante else ""
             return E.PsiForbiddenError(
-                f"NISS {self.credenciais.niss} is not authorised for {p.servico}"
+                f"NISS {self.credenciais.niss} is not authorised {rep}for {p.servico}"
                 + (f" on employer {p.niss_ee}" if p.niss_ee else "")
                 + f" — ask suporte-psi@seg-social.pt to authorise NISS {self.credenciais.niss} for endpoint "
                   f"{self.ambiente.rest_base}{p.modelo}", **ctx)
@@ -337,13 +389,24 @@ class _Base(_Operacoes):
                                      wait_initial=r.wait_initial, wait_max=r.wait_max, wait_jitter=r.wait_jitter)
 
 
-def _mensagem(r: httpx.Response) -> str | None:
+def _json(r: httpx.Response):
     try:
-        body = r.json()
-        if isinstance(body, dict) and body.get("message"):
-            return str(body["message"])[:500]
+        return jsonexato.loads(r.content) if r.content else None
     except ValueError:
-        pass
+        return None
+
+
+def _mensagem(r: httpx.Response) -> str | None:
+    """The service's text: ``message`` (eeaoc ``{code, message}``) or ``mensagem`` (ci answers), with the
+    ``codigoResultado`` when the answer has only that (the ci services often do — PUBLIC-CLIENT _soapUtils.js)."""
+    body = _json(r)
+    if isinstance(body, dict):
+        for k in ("message", "mensagem", "erro", "descricao"):
+            if body.get(k):
+                return str(body[k])[:500]
+        codigo = M.documento_pagamento.codigo_resultado(body)
+        if codigo is not None:
+            return f"codigoResultado {codigo}"
     return (r.reason_phrase or "")[:200] or None
 
 

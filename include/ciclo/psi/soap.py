@@ -8,7 +8,12 @@ credentials (Basic or Bearer), and maps the answer:
 - 2 → ``ContratoParametroEmFalta(mensagens)``; 3 → ``ContratoInvalido(mensagens)`` (not retryable: fix the data);
 - 0 → ``ContratoErroInterno`` (retryable, ``PsiRetryableError``);
 - HTTP 401 → ``ContratoCredenciaisRejeitadas`` (``PsiAuthError``); 403 → ``ContratoNaoAutorizado`` (``PsiForbiddenError``);
-- a SOAP Fault → ``ContratoFault`` (the request itself is wrong; not retryable);
+- a SOAP Fault → ``ContratoFault`` (the request itself is wrong; not retryable), except a Fault whose detail
+  carries codigo-resultado 408 → ``ContratoTimeout`` (the service timed out; retryable — PUBLIC-CLIENT
+  diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/_soapUtils.js);
+- HTTP 401 with "Token expirado." → ``ContratoTokenExpirado`` (``PsiTokenExpirado``);
+- a representative's credential (``Credenciais.tipo == "REPRESENTANTE"``) → ``PsiCredencialInadequada`` before any
+  call: this service authenticates as the employer itself;
 - could not connect → ``PsiRetryableError`` (nothing was sent); 429 → ``PsiRetryableError``;
   sent but no complete answer, or another 5xx → ``PsiOutcomeUnknown`` (the change may or may not be registered).
 
@@ -34,7 +39,10 @@ from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 from zeep.transports import Transport
 
 from ciclo.psi.auth import Credenciais
-from ciclo.psi.errors import PsiAuthError, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError
+from ciclo.psi.errors import (
+    PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError,
+    PsiTokenExpirado,
+)
 
 log = logging.getLogger("ciclo.psi.soap")
 
@@ -104,8 +112,19 @@ class ContratoFault(ContratoSoapError):
         self.faultstring = faultstring
 
 
+class ContratoTimeout(ContratoFault, PsiRetryableError):
+    """A SOAP Fault whose detail carries codigo-resultado 408 ("Request Timeout"): the service timed out on its
+    side (PUBLIC-CLIENT: diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/_soapUtils.js,
+    ``parseSoapResponse`` — "formato visto num timeout real"). Retryable; the faultstring itself is generic
+    ("Erro comunicação servidor ptss"), so the detail's message is preferred."""
+
+
 class ContratoCredenciaisRejeitadas(PsiAuthError):
     """HTTP 401."""
+
+
+class ContratoTokenExpirado(ContratoCredenciaisRejeitadas, PsiTokenExpirado):
+    """HTTP 401 with the service's "Token expirado.": renew the Bearer token."""
 
 
 class ContratoNaoAutorizado(PsiForbiddenError):
@@ -167,6 +186,11 @@ class ContratoSoapClient:
     def _verificar_http(self, r: requests.Response) -> None:
         s = r.status_code
         niss = self.credenciais.niss
+        if s == 401 and b"token expirado" in r.content.lower():
+            raise ContratoTokenExpirado(
+                f"{SERVICO}: the Segurança Social answered \"Token expirado.\" (HTTP 401) for NISS {niss}: create a new "
+                f"Bearer token in Segurança Social Direta (Gestão de autenticação → Tokens de acesso) and update the "
+                f"connection", servico=SERVICO, status=s)
         if s == 401:
             raise ContratoCredenciaisRejeitadas(
                 f"credentials rejected for NISS {niss} ({SERVICO}, HTTP 401): check the connection's password or token",
@@ -210,7 +234,14 @@ class ContratoSoapClient:
         return out
 
     def alterar_contrato(self, campos: dict) -> ResultadoAlteracao:
-        """Send one contract change (``campos`` keyed by SOAP field names with underscores; None/blank omitted)."""
+        """Send one contract change (``campos`` keyed by SOAP field names with underscores; None/blank omitted).
+        The employer is the authenticated NISS: a representative's credential is stopped here, before any call
+        (``PsiCredencialInadequada``); callers check ``exigir_credencial_propria(credenciais, niss_ee)`` first."""
+        if self.credenciais.representante:
+            raise PsiCredencialInadequada(
+                f"{SERVICO} authenticates as the employer itself; NISS {self.credenciais.niss} is a representative's "
+                f"credential — configure a connection with the employer's own credential for contract changes "
+                f"(nothing was sent; the payroll data is not at fault)", servico=SERVICO)
         params = self._parametros(campos)
         niss_t = params.get("niss-trabalhador")
         niss_t = None if niss_t is xsd.SkipValue else niss_t
@@ -224,6 +255,12 @@ class ContratoSoapClient:
         except PsiError:
             raise
         except Fault as f:
+            codigo_fault, msg_fault = _detalhe_fault(f)
+            if codigo_fault == "408":
+                raise ContratoTimeout(f"{SERVICO}: the Segurança Social timed out ({onde}, SOAP Fault with "
+                                      f"codigo-resultado 408): {msg_fault or f.message}; try again later",
+                                      faultcode=f.code, faultstring=msg_fault or f.message,
+                                      niss_trabalhador=niss_t, status=500) from None
             raise ContratoFault(f"{SERVICO} refused the request ({onde}) with a SOAP Fault "
                                 f"[{f.code}]: {f.message}", faultcode=f.code, faultstring=f.message,
                                 niss_trabalhador=niss_t, status=500) from None
@@ -259,6 +296,23 @@ class ContratoSoapClient:
                                       f"{texto or 'Erro interno do servidor'}; the contract was not registered, "
                                       f"try again later", mensagens=mensagens, niss_trabalhador=niss_t)
         raise PsiOutcomeUnknown(f"{SERVICO}: unexpected codigo-resultado {codigo_txt!r} ({onde})", servico=SERVICO)
+
+
+def _detalhe_fault(f: Fault) -> tuple[str | None, str | None]:
+    """(codigo-resultado, message) from a Fault's ``detail`` (``<...Exception><codigo-resultado>408</...>
+    <mensagens><erro>Request Timeout</erro></mensagens>``), namespace-agnostic; (None, None) when absent."""
+    detail = getattr(f, "detail", None)
+    if detail is None:
+        return None, None
+    codigo = mensagem = None
+    for el in detail.iter():
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        texto = (el.text or "").strip()
+        if tag in ("codigo-resultado", "codigoResultado") and texto and codigo is None:
+            codigo = texto
+        elif tag in ("erro", "mensagens-erro", "mensagensErro") and texto and mensagem is None:
+            mensagem = texto
+    return codigo, mensagem
 
 
 def _campo(resposta, nome: str):

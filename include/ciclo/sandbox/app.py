@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ciclo.domain.niss import formato_valido
 from ciclo.sandbox import jsonout, validacao as val
 from ciclo.sandbox.store import AuthError, Store
 from ciclo.sandbox.validacao import ErroPedido
@@ -42,10 +43,11 @@ def erro(code: int, message: str | None = None, headers: dict | None = None) -> 
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str | None = None):
+    def __init__(self, code: int, message: str | None = None, *, codigo: int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message or _DEFAULT_MSG.get(code, "Erro.")
+        self.codigo = codigo  # a ci/ codigoResultado to carry next to {code, message}
 
 
 # ------------------------------------------------------------------------------------------ faults
@@ -267,6 +269,8 @@ def create_app(store: Store) -> FastAPI:
     @app.exception_handler(ApiError)
     async def _api_error(request, exc: ApiError):
         hdrs = {"WWW-Authenticate": 'Basic realm="PSI"'} if exc.code == 401 else None
+        if exc.codigo is not None:
+            return J({"code": exc.code, "message": exc.message, "codigoResultado": exc.codigo}, exc.code, hdrs)
         return erro(exc.code, exc.message, hdrs)
 
     @app.exception_handler(ErroPedido)
@@ -407,75 +411,66 @@ def create_app(store: Store) -> FastAPI:
         return erro(501)
 
     # ---------------------------------------------------------------- ci: payment documents
+    # docs/psi-contract.md §ci (PUBLIC-CLIENT): the employer is the authenticated NISS, or the ``niss-representado``
+    # a representative names; a NISS that may not act for it → 403 with codigoResultado 7 (no valid representation).
     CI = f"{REST}/ci"
+
+    def ee_ci(request: Request) -> str:
+        niss = autenticar(request)
+        rep = request.query_params.get("niss-representado")
+        if rep is None:
+            return niss
+        if not formato_valido(rep):
+            raise ApiError(400, "NISS inválido.", codigo=8)
+        if not store.pode_agir(niss, rep):
+            raise ApiError(403, "Sem representação válida.", codigo=7)
+        return rep
 
     @app.post(f"{CI}/documento-pagamento/pedido-emissao")
     async def pedido_emissao(request: Request):
-        niss = autenticar(request)
+        ee = ee_ci(request)
         _, body = await corpo_json(request)
         if not isinstance(body, dict):
             raise ErroPedido("Corpo do pedido inválido: é esperado um objeto JSON")
-        ee = val.niss_ee(body.get("niss"))
-        if not store.pode_agir(niss, ee):
-            raise ApiError(403)
         ambito = body.get("ambito")
         if isinstance(ambito, str) and ambito.isdigit():
             ambito = int(ambito)
         if isinstance(ambito, bool) or not isinstance(ambito, int) or not 11 <= ambito <= 20:
             raise ErroPedido(f"Âmbito inválido: {ambito}")
-        am = str(val.ano_mes(body.get("anoMes")))
-        return J(store.pedido_emissao(ee, ambito, am))
+        return J(store.pedido_emissao(ee, ambito))
 
-    def _chave_acesso(request: Request, chave: str | None) -> str:
-        niss = autenticar(request)
-        if not chave:
-            raise ErroPedido("Parâmetro chave em falta.")
-        dono = store.pedido_niss(chave)
-        if dono is None:
-            raise ApiError(404, "Pedido de emissão não encontrado.")
-        if not store.pode_agir(niss, dono):
-            raise ApiError(403)
-        return chave
-
-    @app.get(f"{CI}/documento-pagamento/consulta-pedido")
-    async def consulta_pedido(request: Request):
-        chave = _chave_acesso(request, request.query_params.get("chave"))
+    @app.get(f"{CI}/documento-pagamento/consulta-pedido/{{chave}}")
+    async def consulta_pedido(chave: str, request: Request):
+        ee = ee_ci(request)
+        if store.pedido_niss(chave) != ee:
+            # a key of another employer reads as unknown (PUBLIC-CLIENT: 404 = "not a request of this company")
+            return J({"codigoResultado": 13, "mensagem": "Chave inválida."}, 404)
         return J(store.consulta_pedido(chave))
 
     @app.get(f"{CI}/documento-pagamento/consulta")
     async def consulta_documentos(request: Request):
-        chave = request.query_params.get("chave")
-        if chave:
-            _chave_acesso(request, chave)
-            return J(store.documentos(chave=chave))
-        niss = autenticar(request)
-        ee = val.niss_ee(request.query_params.get("niss"))
-        if not store.pode_agir(niss, ee):
-            raise ApiError(403)
-        return J(store.documentos(niss_ee=ee, ano_mes=q_ano_mes(request)))
+        docs = store.documentos(ee_ci(request))
+        # codigoResultado 4 = no results, answered with HTTP 400 (seen in production — PUBLIC-CLIENT _soapUtils.js)
+        return J(docs) if docs else J({"codigoResultado": 4, "mensagem": "Sem resultados."}, 400)
 
-    @app.delete(f"{CI}/documento-pagamento")
-    async def cancelar_documento(request: Request):
-        niss = autenticar(request)
-        numero = request.query_params.get("numeroDocumentoPagamento")
-        if not numero:
-            raise ErroPedido("Parâmetro numeroDocumentoPagamento em falta.")
-        dono = store.documento_niss(numero)
-        if dono is None:
-            raise ApiError(404, "Documento de pagamento não encontrado.")
-        if not store.pode_agir(niss, dono):
-            raise ApiError(403)
-        # Every document of the sandbox results from an accepted emission (docs/psi-contract.md).
-        raise ErroPedido("Não é possível cancelar um documento de pagamento cuja emissão foi aceite.")
+    @app.put(f"{CI}/documento-pagamento/{{identificador}}")
+    async def cancelar_documento(identificador: str, request: Request):
+        ee = ee_ci(request)
+        if not identificador.isdigit():
+            return J({"codigoResultado": 17, "mensagem": "Identificador de documento inválido."}, 400)
+        dono = store.documento_niss(identificador)
+        if dono is not None and dono != ee:
+            return J({"codigoResultado": 7, "mensagem": "Sem representação válida."}, 403)
+        return J(store.cancelar_documento(identificador))
 
-    @app.get(f"{CI}/comprovativos-pagamento/")
-    @app.get(f"{CI}/comprovativos-pagamento")
-    async def comprovativos_pagamento(request: Request):
-        niss = autenticar(request)
-        ee = val.niss_ee(request.query_params.get("niss"))
-        if not store.pode_agir(niss, ee):
-            raise ApiError(403)
-        return J(store.comprovativos_pagamento(ee, q_ano_mes(request)))
+    @app.get(f"{CI}/comprovativos-pagamento/{{ano}}")
+    async def comprovativos_pagamento(ano: str, request: Request):
+        ee = ee_ci(request)
+        if not (len(ano) == 4 and ano.isdigit()):
+            raise ErroPedido(val.MSG_ANO)
+        recibos = store.comprovativos_pagamento(ee, ano)
+        # the live service sent "4" as a string here, with HTTP 400 (PUBLIC-CLIENT _soapUtils.js)
+        return J(recibos) if recibos else J({"codigoResultado": "4"}, 400)
 
     # ---------------------------------------------------------------- admin API
     A = "/_sandbox"
@@ -570,6 +565,34 @@ def create_app(store: Store) -> FastAPI:
         if not isinstance(body, dict) or not body.get("numeroDocumentoPagamento"):
             raise ErroPedido("Corpo do pedido inválido: 'numeroDocumentoPagamento' é obrigatório")
         return J(store.registar_pagamento(str(body["numeroDocumentoPagamento"]), body.get("dataPagamento")))
+
+    @app.post(f"{A}/soap/timeouts")
+    async def soap_timeouts(request: Request):
+        body = await admin_json(request, {})
+        vezes = body.get("vezes", 1) if isinstance(body, dict) else None
+        if isinstance(vezes, bool) or not isinstance(vezes, int) or vezes < 0:
+            raise ErroPedido("Corpo do pedido inválido: 'vezes' tem de ser um inteiro >= 0")
+        return J(store.agendar_timeouts_soap(vezes))
+
+    @app.post(f"{A}/pedidos-emissao/{{chave}}/expirar")
+    async def expirar_pedido(chave: str):
+        return J(store.expirar_pedido(chave))
+
+    @app.put(f"{A}/debito-direto/{{niss_ee}}")
+    async def debito_direto(niss_ee: str, request: Request):
+        body = await admin_json(request, {})
+        if not isinstance(body, dict):
+            raise ErroPedido("Corpo do pedido inválido: objeto esperado")
+        return J(store.registar_debito_direto(val.niss_ee(niss_ee), body.get("numeroAutorizacao")))
+
+    @app.post(f"{A}/alertas")
+    async def levantar_alerta(request: Request):
+        body = await admin_json(request, {})
+        if not isinstance(body, dict) or not body.get("comprovativoEntrega") or not body.get("nissTrabalhador"):
+            raise ErroPedido("Corpo do pedido inválido: 'comprovativoEntrega' e 'nissTrabalhador' são obrigatórios")
+        return J(store.levantar_alerta(str(body["comprovativoEntrega"]), str(body["nissTrabalhador"]),
+                                       str(body.get("codigo") or "SEM_VINCULO"),
+                                       str(body.get("mensagem") or "Valores não considerados.")))
 
     # ---------------------------------------------------------------- SOAP (another module)
     try:

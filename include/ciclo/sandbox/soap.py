@@ -81,6 +81,27 @@ def fault_xml(faultstring: str, faultcode: str = "Client") -> str:
             "</soapenv:Envelope>\n")
 
 
+def fault_timeout_xml() -> str:
+    """The Fault the live service answered on a real timeout: a generic faultstring, and a detail carrying
+    codigo-resultado 408 with "Request Timeout" (PUBLIC-CLIENT: diegobarbosa88/atualizacao-app-magnetic-place,
+    api/seguranca-social/_soapUtils.js, comment in parseSoapResponse; the detail's element name is ASSUMED)."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<soapenv:Envelope xmlns:soapenv="{NS_SOAP11}">\n'
+            "  <soapenv:Body>\n"
+            "    <soapenv:Fault>\n"
+            "      <faultcode>soapenv:Server</faultcode>\n"
+            "      <faultstring>Erro comunicação servidor ptss</faultstring>\n"
+            "      <detail>\n"
+            f'        <vo:ContratoException xmlns:vo="{NS_VO}">\n'
+            "          <codigo-resultado>408</codigo-resultado>\n"
+            "          <mensagens><erro>Request Timeout</erro></mensagens>\n"
+            "        </vo:ContratoException>\n"
+            "      </detail>\n"
+            "    </soapenv:Fault>\n"
+            "  </soapenv:Body>\n"
+            "</soapenv:Envelope>\n")
+
+
 def juntar_mensagens(mensagens: list[str], limite: int = MAX_MENSAGENS) -> str:
     """Whole messages joined with "; ", as many as fit in ``limite`` characters (at least the first)."""
     out = ""
@@ -213,6 +234,10 @@ def make_soap_router(backend: SoapBackend, *, hoje: Callable[[], date] | None = 
         if len(corpo) > MAX_BODY:
             return Response(fault_xml(f"Request too large (more than {MAX_BODY} bytes)"), status_code=500,
                             media_type=XML)
+        consumir_timeout = getattr(backend, "consumir_timeout_soap", None)
+        if consumir_timeout is not None and consumir_timeout():
+            log.info("alterarContratoTrabalho EE %s: simulated timeout (Fault 408)", niss_ee)
+            return Response(fault_timeout_xml(), status_code=500, media_type=XML)
         try:
             campos = ler_pedido(corpo)
         except SoapFault as f:

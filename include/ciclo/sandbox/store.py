@@ -33,6 +33,7 @@ LISBOA = ZoneInfo("Europe/Lisbon")
 LIMITE_MULTIBANCO = Decimal("99999.99")
 ENTIDADE_MULTIBANCO = "20638"  # sandbox value
 IBAN_SS = "PT50078101120000000120376"  # sandbox value (IGCP-style IBAN of the Segurança Social)
+SWIFT_SS = "IGCPPTPL"  # sandbox value (IGCP's BIC)
 
 MODALIDADES = {"A", "C", "AA", "AB", "S", "B", "D", "BA", "BB", "R", "E", "EA", "EB", "O", "F", "FA", "FB", "N",
                "G", "GA", "GB", "Q", "H", "HA", "HB", "P"}
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS pedidos_emissao (chave TEXT PRIMARY KEY, niss_ee TEXT
   ano_mes TEXT NOT NULL, criado_em TEXT NOT NULL, pronto_em REAL NOT NULL, estado TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documentos (numero TEXT PRIMARY KEY, chave TEXT NOT NULL, niss_ee TEXT NOT NULL,
   ano_mes TEXT NOT NULL, ambito INTEGER NOT NULL, valor TEXT NOT NULL, data_validade TEXT NOT NULL,
-  referencia_mb TEXT);
+  referencia_mb TEXT, estado TEXT NOT NULL DEFAULT 'EMITIDO', debito_direto TEXT);
 CREATE TABLE IF NOT EXISTS pagamentos (numero_documento TEXT PRIMARY KEY, niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL,
   data_pagamento TEXT NOT NULL, valor TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pedidos_log (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
@@ -163,6 +164,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrar()
         self._auth_cache: dict[str, tuple[str, float]] = {}
         self._reps: dict[str, set[str]] = {}
         self.faults: list[dict] = []
@@ -178,6 +180,13 @@ class Store:
             self.reset()
         else:
             self._load_reps()
+
+    def _migrar(self) -> None:
+        """Columns added after a sandbox file may have been created (kept across restarts)."""
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(documentos)")}
+        for nome, ddl in (("estado", "TEXT NOT NULL DEFAULT 'EMITIDO'"), ("debito_direto", "TEXT")):
+            if nome not in cols:
+                self.db.execute(f"ALTER TABLE documentos ADD COLUMN {nome} {ddl}")
 
     # ---------------------------------------------------------------- meta / config
     def _meta(self, chave: str) -> str | None:
@@ -207,11 +216,12 @@ class Store:
         self.db.execute("BEGIN")
         for t in DATA_TABLES:
             self.db.execute(f"DELETE FROM {t}")
-        self.db.execute("DELETE FROM meta WHERE chave IN ('config', 'seeded')")
+        self.db.execute("DELETE FROM meta WHERE chave IN ('config', 'seeded', 'debito_direto')")
         self.db.execute("COMMIT")
         self.config = dict(self.default_config)
         self.faults = []
         self.log_buffer = []
+        self._timeouts_soap = 0
         self.seed(default_seed())
         # The spec's worked example, verbatim (its dataLimitePagamento 2025-11-25 is pre-seeded).
         self.apurar(EE_EXEMPLO, ANO_MES_EXEMPLO, data_limite=DATA_LIMITE_EXEMPLO)
@@ -580,32 +590,74 @@ class Store:
             if estado == "APURADO" and not dc:
                 ref = AnoMes.parse(am)
                 m1 = ref.seguinte()
-                out.append({"id": f"{am}-PRAZO", "data": dap, "anoMes": am, "tipo": "PRAZO",
-                            "mensagem": f"Valores apurados de {am} por confirmar até {date(m1.ano, m1.mes, 20).isoformat()};"
-                                        f" pagamento até {dl}."})
+                # resumoAviso/descricaoAviso: the live item fields (docs/psi-contract.md); anoMes/tipo: ASSUMED extras
+                out.append({"resumoAviso": f"Valores apurados de {am} por confirmar",
+                            "descricaoAviso": f"Valores apurados de {am} por confirmar até "
+                                              f"{date(m1.ano, m1.mes, 20).isoformat()}; pagamento até {dl}.",
+                            "anoMes": am, "tipo": "PRAZO"})
         for am, n in self.db.execute("SELECT ano_mes, COUNT(*) FROM alertas WHERE niss_ee=? GROUP BY ano_mes ORDER BY ano_mes",
                                      (niss_ee,)).fetchall():
-            out.append({"id": f"{am}-ALERTA", "data": None, "anoMes": am, "tipo": "ALERTA",
-                        "mensagem": f"Existem {n} alertas nos valores comunicados de {am}."})
+            # Art. 22 n.º 2-3 of the decreto: an alert is the notice that values were not considered
+            out.append({"resumoAviso": f"Alertas nos valores comunicados de {am}",
+                        "descricaoAviso": f"Existem {n} alertas nos valores comunicados de {am}: os valores em alerta "
+                                          f"não foram considerados.", "anoMes": am, "tipo": "ALERTA"})
         return out
 
-    # ---------------------------------------------------------------- payment documents
-    def _documento_valido(self, niss_ee: str, ambito: int, ano_mes: str):
-        hoje = date.today().isoformat()
-        return self.db.execute("SELECT chave FROM documentos WHERE niss_ee=? AND ambito=? AND ano_mes=? AND data_validade>=?",
-                               (niss_ee, ambito, ano_mes, hoje)).fetchone()
+    def levantar_alerta(self, comprovativo: str, niss_trab: str, codigo: str, mensagem: str) -> dict:
+        """Admin: raise an alert on a submission (as the Segurança Social does when it does not consider values)."""
+        r = self.db.execute("SELECT niss_ee, ano_mes FROM submissoes WHERE comprovativo=?", (comprovativo,)).fetchone()
+        if r is None:
+            raise ErroPedido("Comprovativo de entrega não encontrado.", 404)
+        if not formato_valido(niss_trab):
+            raise ErroPedido(f"NISS trabalhador com formato inválido: {niss_trab}")
+        self.db.execute("INSERT INTO alertas(comprovativo, niss_ee, ano_mes, niss_trab, codigo, mensagem) VALUES (?,?,?,?,?,?)",
+                        (comprovativo, r[0], r[1], niss_trab, codigo, mensagem))
+        self.db.execute("UPDATE submissoes SET com_alertas=1 WHERE comprovativo=?", (comprovativo,))
+        return {"comprovativoEntrega": comprovativo, "anoMes": r[1], "nissTrabalhador": int(niss_trab), "codigo": codigo,
+                "mensagem": mensagem}
 
-    def pedido_emissao(self, niss_ee: str, ambito: int, ano_mes: str) -> dict:
-        for chave, in self.db.execute("SELECT chave FROM pedidos_emissao WHERE niss_ee=? AND ambito=? AND ano_mes=? AND estado='processando'",
-                                      (niss_ee, ambito, ano_mes)).fetchall():
-            if self.consulta_pedido(chave)["estado"] == "processando":
-                return {"codigoResultado": 10, "chave": chave, "mensagem": "Já existe um pedido de emissão em processamento."}
-        doc = self._documento_valido(niss_ee, ambito, ano_mes)
-        if doc:
-            return {"codigoResultado": 11, "chave": doc[0], "mensagem": "Já existe um documento de pagamento válido."}
+    # ---------------------------------------------------------------- payment documents
+    # Shapes and codes: docs/psi-contract.md §ci (PUBLIC-CLIENT). The emission names no month: it covers every month
+    # of the employer with valores apurados, an obligation > 0, not paid and without a valid document — one document
+    # per month, each carrying the sandbox-only extra field ``anoMes`` (the live documents' link to a month is not
+    # evidenced; clients keep unknown fields).
+    def _meses_a_emitir(self, niss_ee: str, ambito: int) -> list[tuple[str, dict]]:
+        hoje = date.today().isoformat()
+        out = []
+        for (am,) in self.db.execute("SELECT ano_mes FROM apuramentos WHERE niss_ee=? ORDER BY ano_mes", (niss_ee,)).fetchall():
+            m = self.mensal(niss_ee, am)
+            if m["estado"] not in ("APURADO", "CONFIRMADO") or m["totalObrigacao"] <= 0:
+                continue
+            if self.db.execute("SELECT 1 FROM pagamentos WHERE niss_ee=? AND ano_mes=?", (niss_ee, am)).fetchone():
+                continue
+            if self.db.execute("SELECT 1 FROM documentos WHERE niss_ee=? AND ambito=? AND ano_mes=? AND data_validade>=?"
+                               " AND estado='EMITIDO'", (niss_ee, ambito, am, hoje)).fetchone():
+                continue
+            out.append((am, m))
+        return out
+
+    def _pedido_em_curso(self, niss_ee: str, ambito: int) -> str | None:
+        for chave, pronto in self.db.execute("SELECT chave, pronto_em FROM pedidos_emissao WHERE niss_ee=? AND ambito=?"
+                                             " AND estado='processando'", (niss_ee, ambito)).fetchall():
+            if time.time() < pronto:
+                return chave
+            self._resolver_pedido(chave, niss_ee, ambito)
+        return None
+
+    def pedido_emissao(self, niss_ee: str, ambito: int) -> dict:
+        chave = self._pedido_em_curso(niss_ee, ambito)
+        if chave:
+            return {"codigoResultado": 10, "chave": chave, "mensagem": "Pedido de emissão em processamento."}
+        hoje = date.today().isoformat()
+        if not self._meses_a_emitir(niss_ee, ambito):
+            r = self.db.execute("SELECT chave FROM documentos WHERE niss_ee=? AND ambito=? AND data_validade>=? AND estado='EMITIDO'"
+                                " AND numero NOT IN (SELECT numero_documento FROM pagamentos) ORDER BY numero DESC LIMIT 1",
+                                (niss_ee, ambito, hoje)).fetchone()
+            if r:
+                return {"codigoResultado": 11, "chave": r[0], "mensagem": "Já existe uma resposta válida."}
         chave = uuid.uuid4().hex
         self.db.execute("INSERT INTO pedidos_emissao VALUES (?,?,?,?,?,?,?)",
-                        (chave, niss_ee, ambito, ano_mes, agora_lisboa(), time.time() + self.config["emissao_delay_seconds"],
+                        (chave, niss_ee, ambito, "", agora_lisboa(), time.time() + self.config["emissao_delay_seconds"],
                          "processando"))
         return {"codigoResultado": 1, "chave": chave, "mensagem": "Pedido de emissão aceite."}
 
@@ -613,67 +665,116 @@ class Store:
         r = self.db.execute("SELECT niss_ee FROM pedidos_emissao WHERE chave=?", (chave,)).fetchone()
         return r[0] if r else None
 
-    def consulta_pedido(self, chave: str) -> dict:
-        r = self.db.execute("SELECT niss_ee, ambito, ano_mes, pronto_em, estado FROM pedidos_emissao WHERE chave=?", (chave,)).fetchone()
-        if r is None:
+    def expirar_pedido(self, chave: str) -> dict:
+        """Admin: the request answers 14 (expired) from now on."""
+        if self.pedido_niss(chave) is None:
             raise ErroPedido("Pedido de emissão não encontrado.", 404)
-        niss_ee, ambito, ano_mes, pronto, estado = r
-        if estado == "processando" and time.time() >= pronto:
-            estado = self._resolver_pedido(chave, niss_ee, ambito, ano_mes)
-        if estado == "sucesso":
-            hoje = date.today().isoformat()
-            if self.db.execute("SELECT 1 FROM documentos WHERE chave=? AND data_validade>=?", (chave, hoje)).fetchone() is None:
-                estado = "expirado"
-        return {"chave": chave, "estado": estado}
+        self.db.execute("UPDATE pedidos_emissao SET estado='expirado' WHERE chave=?", (chave,))
+        # its documents expire with it: a new request issues new ones
+        ontem = (date.today() - timedelta(days=1)).isoformat()
+        self.db.execute("UPDATE documentos SET data_validade=? WHERE chave=? AND data_validade>?", (ontem, chave, ontem))
+        return {"chave": chave, "estado": "expirado"}
 
-    def _resolver_pedido(self, chave: str, niss_ee: str, ambito: int, ano_mes: str) -> str:
-        m = self.mensal(niss_ee, ano_mes)
-        valor = m["totalObrigacao"]
-        if m["estado"] not in ("APURADO", "CONFIRMADO") or valor <= 0:
-            estado = "sem_valores"
-        else:
-            estado = "sucesso"
+    def consulta_pedido(self, chave: str) -> dict:
+        r = self.db.execute("SELECT niss_ee, ambito, pronto_em, estado FROM pedidos_emissao WHERE chave=?", (chave,)).fetchone()
+        if r is None:
+            return {"codigoResultado": 13, "mensagem": "Chave inválida."}
+        niss_ee, ambito, pronto, estado = r
+        if estado == "processando":
+            if time.time() < pronto:
+                return {"codigoResultado": 10, "mensagem": "Pedido em processamento."}
+            estado = self._resolver_pedido(chave, niss_ee, ambito)
+        if estado == "expirado":
+            return {"codigoResultado": 14, "mensagem": "Pedido expirado. Efetue novo pedido de emissão."}
+        if estado == "sem_valores":
+            return {"codigoResultado": 15, "mensagem": "Pedido processado. Não existem valores a pagar."}
+        docs = self._documentos_sql("chave=? AND estado='EMITIDO' AND data_validade>=?", (chave, date.today().isoformat()))
+        if not docs:
+            return {"codigoResultado": 14, "mensagem": "Pedido expirado. Efetue novo pedido de emissão."}
+        return {"codigoResultado": 1, "mensagem": "Sucesso.", "resultado": docs}
+
+    def _resolver_pedido(self, chave: str, niss_ee: str, ambito: int) -> str:
+        meses = self._meses_a_emitir(niss_ee, ambito)
+        hoje = date.today()
+        for am, m in meses:
             seq = self.db.execute("SELECT COUNT(*) FROM documentos").fetchone()[0] + 1
             numero = f"4{int(niss_ee) % 10**6:06d}{seq:05d}"
-            limite = _d(m["dataLimitePagamento"]) or date.today()
-            hoje = date.today()
+            limite = _d(m["dataLimitePagamento"]) or hoje
             if limite < hoje:
-                proximo = AnoMes.de_data(hoje).ultimo_dia
-                limite = proximo
+                limite = AnoMes.de_data(hoje).ultimo_dia
+            valor = m["totalObrigacao"]
             ref_mb = None if valor > LIMITE_MULTIBANCO else f"{int(hashlib.sha256(numero.encode()).hexdigest(), 16) % 10**9:09d}"
-            self.db.execute("INSERT INTO documentos VALUES (?,?,?,?,?,?,?,?)",
-                            (numero, chave, niss_ee, ano_mes, ambito, str(valor), limite.isoformat(), ref_mb))
+            self.db.execute("INSERT INTO documentos(numero, chave, niss_ee, ano_mes, ambito, valor, data_validade, referencia_mb,"
+                            " estado, debito_direto) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                            (numero, chave, niss_ee, am, ambito, str(valor), limite.isoformat(), ref_mb, "EMITIDO",
+                             self.debitos_diretos().get(niss_ee)))
+        estado = "sucesso" if meses else "sem_valores"
         self.db.execute("UPDATE pedidos_emissao SET estado=? WHERE chave=?", (estado, chave))
         return estado
 
-    def documentos(self, chave: str | None = None, niss_ee: str | None = None, ano_mes: str | None = None) -> list[dict]:
-        if chave:
-            self.consulta_pedido(chave)  # resolves if due
-            rows = self.db.execute("SELECT numero, valor, data_validade, referencia_mb, ambito FROM documentos WHERE chave=?", (chave,))
-        else:
-            q = "SELECT numero, valor, data_validade, referencia_mb, ambito FROM documentos WHERE niss_ee=?"
-            args = [niss_ee]
-            if ano_mes:
-                q += " AND ano_mes=?"
-                args.append(ano_mes)
-            rows = self.db.execute(q + " ORDER BY numero", args)
+    def _documentos_sql(self, where: str, args: tuple) -> list[dict]:
         out = []
-        for numero, valor, validade, ref_mb, ambito in rows.fetchall():
+        for numero, am, valor, validade, ref_mb, ambito, dd in self.db.execute(
+                "SELECT numero, ano_mes, valor, data_validade, referencia_mb, ambito, debito_direto FROM documentos"
+                f" WHERE {where} ORDER BY numero", args).fetchall():
             out.append({
                 "tipo": "DOCUMENTO_PAGAMENTO", "subtipo": "CONTRIBUICOES" if ambito == 11 else f"AMBITO_{ambito}",
                 "numeroDocumentoPagamento": numero, "dataValidade": validade, "valor": Decimal(valor),
                 "referenciaDocumentoPagamento": {
+                    # Multibanco only up to 99,999.99 (LIMITE_MULTIBANCO)
                     "pagamentoMultibanco": ({"entidadeMultibanco": ENTIDADE_MULTIBANCO, "referenciaMultibanco": ref_mb}
                                             if ref_mb else None),
-                    "pagamentoTransferenciaBancaria": None if ref_mb else {"iban": IBAN_SS},
-                    "pagamentoDebitoDireto": None,
+                    "pagamentoTransferenciaBancaria": {"iban": IBAN_SS, "swift": SWIFT_SS},
+                    "pagamentoTesouraria": "S",
+                    "pagamentoDebitoDireto": {"numeroAutorizacao": dd} if dd else None,
                 },
+                "anoMes": am,  # sandbox-only extra field (see above)
             })
         return out
+
+    def documentos(self, niss_ee: str) -> list[dict]:
+        """The listing (``consulta``): the employer's documents not cancelled."""
+        self._pedido_em_curso(niss_ee, 11)  # resolve a due request first
+        return self._documentos_sql("niss_ee=? AND estado!='CANCELADO'", (niss_ee,))
 
     def documento_niss(self, numero: str) -> str | None:
         r = self.db.execute("SELECT niss_ee FROM documentos WHERE numero=?", (numero,)).fetchone()
         return r[0] if r else None
+
+    def cancelar_documento(self, numero: str) -> dict:
+        r = self.db.execute("SELECT estado, data_validade FROM documentos WHERE numero=?", (numero,)).fetchone()
+        pago = self.db.execute("SELECT 1 FROM pagamentos WHERE numero_documento=?", (numero,)).fetchone()
+        if r is None or pago or r[0] != "EMITIDO" or r[1] < date.today().isoformat():
+            return {"codigoResultado": 17, "mensagem": "Documento não pode ser cancelado: não está a pagamento, expirado,"
+                                                       " cancelado ou pago."}
+        self.db.execute("UPDATE documentos SET estado='CANCELADO' WHERE numero=?", (numero,))
+        return {"codigoResultado": 1, "mensagem": "Documento de pagamento cancelado."}
+
+    # ---------------------------------------------------------------- SOAP timeouts (admin)
+    def agendar_timeouts_soap(self, vezes: int) -> dict:
+        """Admin: the next ``vezes`` SOAP calls answer the live service's timeout Fault (codigo-resultado 408)."""
+        self._timeouts_soap = max(0, int(vezes))
+        return {"timeouts_soap": self._timeouts_soap}
+
+    def consumir_timeout_soap(self) -> bool:
+        if getattr(self, "_timeouts_soap", 0) > 0:
+            self._timeouts_soap -= 1
+            return True
+        return False
+
+    def debitos_diretos(self) -> dict:
+        v = self._meta("debito_direto")
+        return json.loads(v) if v else {}
+
+    def registar_debito_direto(self, niss_ee: str, numero_autorizacao: str | None) -> dict:
+        """Admin: documents issued from now on for this employer are collected by direct debit (``None`` ends it)."""
+        dd = self.debitos_diretos()
+        if numero_autorizacao:
+            dd[niss_ee] = str(numero_autorizacao)
+        else:
+            dd.pop(niss_ee, None)
+        self._set_meta("debito_direto", json.dumps(dd))
+        return dd
 
     def registar_pagamento(self, numero: str, data_pagamento: str | None) -> dict:
         r = self.db.execute("SELECT niss_ee, ano_mes, valor FROM documentos WHERE numero=?", (numero,)).fetchone()
@@ -683,13 +784,12 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO pagamentos VALUES (?,?,?,?,?)", (numero, r[0], r[1], dp, r[2]))
         return {"numeroDocumentoPagamento": numero, "dataPagamento": dp, "valor": Decimal(r[2])}
 
-    def comprovativos_pagamento(self, niss_ee: str, ano_mes: str | None) -> list[dict]:
-        q = "SELECT numero_documento, data_pagamento, valor FROM pagamentos WHERE niss_ee=?"
-        args = [niss_ee]
-        if ano_mes:
-            q += " AND ano_mes=?"
-            args.append(ano_mes)
-        return [{"numeroDocumentoPagamento": a, "dataPagamento": b, "valor": Decimal(c)} for a, b, c in self.db.execute(q, args)]
+    def comprovativos_pagamento(self, niss_ee: str, ano_pagamento: str) -> list[dict]:
+        """Receipts of the payments made in ``ano_pagamento`` (the year of payment)."""
+        q = ("SELECT numero_documento, data_pagamento, valor FROM pagamentos WHERE niss_ee=? AND substr(data_pagamento, 1, 4)=?"
+             " ORDER BY data_pagamento, numero_documento")
+        return [{"numeroDocumentoPagamento": a, "dataPagamento": b, "valor": Decimal(c)}
+                for a, b, c in self.db.execute(q, (niss_ee, ano_pagamento))]
 
     # ---------------------------------------------------------------- request log
     def log_request(self, method: str, path: str, query: str, status: int, niss: str | None, duration_ms: float) -> None:

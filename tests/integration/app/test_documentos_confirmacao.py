@@ -45,6 +45,8 @@ def test_emission_retried_after_a_lost_acknowledgement_issues_one_document(sandb
     assert doc["valor_cent"] == 55600 and doc["entidade_mb"] and doc["referencia_mb"]
     again = emitir_documentos(ex, p)
     assert again.ja_emitido and len(_posts(sandbox, "pedido-emissao")) == 2
+    with p.psi(ex.employer).get_client() as c:
+        assert len(c.documentos_pagamento(EE)) == 1
 
 
 def test_no_documents_for_a_month_not_confirmed(sandbox, ctx):

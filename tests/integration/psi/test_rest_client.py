@@ -14,9 +14,11 @@ from ciclo.psi import errors as E
 from ciclo.psi.ambientes import resolver
 from ciclo.psi.auth import Credenciais
 from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados, fetch_valores_apurados_sync
+from ciclo.psi.documentos import obter_documentos
 from ciclo.psi.rest import AsyncPsiClient, PsiClient, RetryPolicy
 
 EE, W, MES = "20000003116", "10000000001", "202509"
+EE_IND = "20000000108"  # another default employer, nothing apurado
 RAPIDO = RetryPolicy(attempts=5, timeout=20, wait_initial=0.05, wait_max=0.3, wait_jitter=0.05)
 
 
@@ -77,19 +79,27 @@ def test_send_then_comprovativo_alerts_apuramento_confirm(sandbox):
 def test_payment_documents_flow(sandbox):
     sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0.2})
     with cliente(sandbox) as c:
-        p = c.pedido_emissao_documentos(EE, MES)
+        p = c.pedir_emissao_documentos()
         assert p.codigoResultado == 1
-        assert c.pedido_emissao_documentos(EE, MES).codigoResultado in (10, 11)  # never a second emission
+        assert c.pedir_emissao_documentos().codigoResultado in (10, 11)  # never a second emission
         deadline = time.monotonic() + 10
-        while c.consultar_pedido_emissao(p.chave).estado == "processando" and time.monotonic() < deadline:
+        while (r := c.consultar_pedido_emissao(p.chave)).em_processamento and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert c.consultar_pedido_emissao(p.chave).estado == "sucesso"
-        [doc] = c.consultar_documentos(chave=p.chave)
-        assert doc.valor == Decimal("556.00") and doc.referenciaDocumentoPagamento.pagamentoMultibanco is not None
-        assert c.pedido_emissao_documentos(EE, MES).codigoResultado == 11
-        with pytest.raises(E.PsiValidationError, match="cancelar"):
-            c.cancelar_documento(str(doc.numeroDocumentoPagamento))
-        assert c.comprovativos_pagamento(EE, MES) == []
+        assert r.codigoResultado == 1
+        [doc] = r.resultado
+        assert doc.valor == Decimal("556.00") and doc.multibanco_disponivel and not doc.debito_direto
+        assert doc.referenciaDocumentoPagamento.pagamentoTransferenciaBancaria.swift
+        assert doc.model_extra["anoMes"] == MES  # unknown (sandbox-only) field kept
+        assert c.documentos_pagamento() == [doc]
+        assert c.pedir_emissao_documentos().codigoResultado == 11
+        assert c.comprovativos_pagamento(2026) == []  # codigoResultado "4" with HTTP 400: no results, not an error
+        cancelado = c.cancelar_documento(str(doc.numeroDocumentoPagamento))
+        assert cancelado.cancelado
+        again = c.cancelar_documento(str(doc.numeroDocumentoPagamento))
+        assert not again.cancelado and again.codigoResultado == 17
+        assert c.documentos_pagamento() == []  # codigoResultado 4 with HTTP 400
+        with pytest.raises(E.PsiValidationError, match="codigoResultado 17|inválido"):
+            c.cancelar_documento("abc")
 
 
 @pytest.mark.parametrize("caso,erro,texto", [
@@ -247,24 +257,23 @@ def test_bulk_reports_per_worker_failures_without_failing_the_batch(sandbox):
 def test_payment_receipt_appears_after_payment(sandbox):
     sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0})
     with cliente(sandbox) as c:
-        p = c.pedido_emissao_documentos(EE, MES)
-        deadline = time.monotonic() + 10
-        while c.consultar_pedido_emissao(p.chave).estado == "processando" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        [doc] = c.consultar_documentos(niss_ee=EE, ano_mes=MES)
+        r = obter_documentos(c, intervalo_min=0.05)
+        [doc] = r.documentos
         sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": str(doc.numeroDocumentoPagamento),
-                                                  "dataPagamento": "2025-10-20"})
-        [recibo] = c.comprovativos_pagamento(EE, MES)
+                                                  "dataPagamento": "2026-01-20"})
+        [recibo] = c.comprovativos_pagamento("2026")
+        assert c.comprovativos_pagamento("2025") == []
     assert str(recibo.numeroDocumentoPagamento) == str(doc.numeroDocumentoPagamento)
-    assert recibo.valor == Decimal("556.00") and recibo.dataPagamento.startswith("2025-10-20")
+    assert recibo.valor == Decimal("556.00") and recibo.dataPagamento.isoformat() == "2026-01-20"
 
 
-def test_not_found_and_cancel_of_unknown_document(sandbox):
+def test_not_found_and_cancel_of_another_employers_document(sandbox):
     with cliente(sandbox) as c:
         with pytest.raises(E.PsiNotFound, match="Comprovativo de entrega não encontrado"):
             c.comprovativo(EE, "00000000-0000-4000-8000-000000000000")
-        with pytest.raises(E.PsiNotFound):
-            c.cancelar_documento("999999999")
+        [doc] = obter_documentos(c, intervalo_min=0.05).documentos
+    with cliente(sandbox, niss=EE_IND) as c, pytest.raises(E.PsiForbiddenError, match="codigoResultado 7"):
+        c.cancelar_documento(str(doc.numeroDocumentoPagamento))
 
 
 def test_confirmar_errors_carry_the_ss_message(sandbox):
@@ -292,12 +301,12 @@ def test_hang_that_never_clears_fails_within_the_bounds(sandbox):
     assert len(sandbox.admin("GET", "requests", params={"path_contains": "/avisos/"})) == 3
 
 
-def test_delete_is_never_retried(sandbox):
-    sandbox.admin("PUT", "faults", json={"method": "DELETE", "path": "documento-pagamento", "mode": "error", "status": 503,
+def test_cancel_put_is_never_retried(sandbox):
+    sandbox.admin("PUT", "faults", json={"method": "PUT", "path": "documento-pagamento", "mode": "error", "status": 503,
                                           "retry_after": 0})
     with cliente(sandbox) as c, pytest.raises(E.PsiOutcomeUnknown):
         c.cancelar_documento("123")
-    assert len(sandbox.admin("GET", "requests", params={"method": "DELETE"})) == 1
+    assert len(sandbox.admin("GET", "requests", params={"method": "PUT"})) == 1
 
 
 def test_hook_test_connection_against_the_sandbox(sandbox, monkeypatch):

@@ -143,7 +143,7 @@ def test_auth_basic_bearer_and_permissions(sandbox):
     assert r.status_code == 401
     # every REST route is protected
     for path in [f"/ptss/rest/eeaoc/avisos/{EE}", f"/ptss/rest/eeaoc/entidade-empregadora/{EE}/ano-mes/202509/trabalhador",
-                 f"/ptss/rest/ci/comprovativos-pagamento/?niss={EE}"]:
+                 f"/ptss/rest/ci/comprovativos-pagamento/2025?niss-representado={EE}"]:
         assert httpx.get(f"{sandbox.url}{path}").status_code == 401
         assert httpx.get(f"{sandbox.url}{path}", auth=(EE_IND, PWD)).status_code == 403
 
@@ -345,71 +345,7 @@ def test_confirmar_idempotent_and_errors(sandbox):
         assert m["estado"] == "SEM_VALORES" and m["dataLimitePagamento"] is None
 
 
-# ------------------------------------------------------------------------------------------ payment documents
-def _poll_pedido(c, chave, timeout=6.0):
-    fim = time.monotonic() + timeout
-    while time.monotonic() < fim:
-        e = c.get("/ptss/rest/ci/documento-pagamento/consulta-pedido", params={"chave": chave}).json()["estado"]
-        if e != "processando":
-            return e
-        time.sleep(0.1)
-    raise AssertionError("still processando")
-
-
-def test_payment_documents_flow(sandbox):
-    sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0.5})
-    with client(sandbox, niss=REP) as c:
-        pe = "/ptss/rest/ci/documento-pagamento/pedido-emissao"
-        r1 = c.post(pe, json={"niss": EE, "ambito": 11, "anoMes": "202509"}).json()
-        assert r1["codigoResultado"] == 1 and r1["chave"]
-        r2 = c.post(pe, json={"niss": EE, "ambito": 11, "anoMes": "202509"}).json()
-        assert (r2["codigoResultado"], r2["chave"]) == (10, r1["chave"])
-        assert c.get("/ptss/rest/ci/documento-pagamento/consulta-pedido", params={"chave": r1["chave"]}).json()["estado"] == "processando"
-        assert _poll_pedido(c, r1["chave"]) == "sucesso"
-        r3 = c.post(pe, json={"niss": EE, "ambito": 11, "anoMes": "202509"}).json()
-        assert (r3["codigoResultado"], r3["chave"]) == (11, r1["chave"])
-        docs = D(c.get("/ptss/rest/ci/documento-pagamento/consulta", params={"chave": r1["chave"]}))
-        assert len(docs) == 1
-        doc = docs[0]
-        assert doc["valor"] == Decimal("556.00")
-        mb = doc["referenciaDocumentoPagamento"]["pagamentoMultibanco"]
-        assert mb["entidadeMultibanco"] and len(mb["referenciaMultibanco"]) == 9
-        assert D(c.get("/ptss/rest/ci/documento-pagamento/consulta", params={"niss": EE, "anoMes": "202509"})) == docs
-        # cancel refused once accepted; unknown 404
-        r = c.delete("/ptss/rest/ci/documento-pagamento", params={"numeroDocumentoPagamento": doc["numeroDocumentoPagamento"]})
-        assert r.json() == {"code": 400, "message": "Não é possível cancelar um documento de pagamento cuja emissão foi aceite."}
-        assert c.delete("/ptss/rest/ci/documento-pagamento", params={"numeroDocumentoPagamento": "999"}).status_code == 404
-        # receipts: empty, then after a payment registered through the admin API
-        assert c.get("/ptss/rest/ci/comprovativos-pagamento/", params={"niss": EE}).json() == []
-        sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": doc["numeroDocumentoPagamento"], "dataPagamento": "2025-10-20"})
-        rec = D(c.get("/ptss/rest/ci/comprovativos-pagamento/", params={"niss": EE, "anoMes": "202509"}))
-        assert rec == [{"numeroDocumentoPagamento": doc["numeroDocumentoPagamento"], "dataPagamento": "2025-10-20", "valor": Decimal("556.00")}]
-        # nothing to pay → sem_valores; invalid ambito; unknown chave; other EE's NISS
-        r = c.post(pe, json={"niss": EE, "ambito": 11, "anoMes": "202501"}).json()
-        assert r["codigoResultado"] == 1 and _poll_pedido(c, r["chave"]) == "sem_valores"
-        assert c.get("/ptss/rest/ci/documento-pagamento/consulta", params={"chave": r["chave"]}).json() == []
-        assert c.post(pe, json={"niss": EE, "ambito": 21, "anoMes": "202509"}).json() == {"code": 400, "message": "Âmbito inválido: 21"}
-        assert c.get("/ptss/rest/ci/documento-pagamento/consulta-pedido", params={"chave": "nope"}).status_code == 404
-    with client(sandbox, niss=EE_IND) as c:
-        assert c.post(pe, json={"niss": EE, "ambito": 11, "anoMes": "202509"}).status_code == 403
-        assert c.get("/ptss/rest/ci/documento-pagamento/consulta-pedido", params={"chave": r1["chave"]}).status_code == 403
-
-
-def test_payment_document_above_multibanco_limit_uses_iban(sandbox):
-    ee = completar("2234567890")
-    ricos = [trab(completar(f"12222222{i:02d}"), 200000) for i in range(1, 3)]  # 400,000.00 of remuneration
-    seed_ee(sandbox, ee, ricos)
-    m = sandbox.admin("POST", f"apuramento/{ee}/202509")
-    assert m["estado"] == "APURADO"
-    sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 0})
-    with client(sandbox, niss=ee) as c:
-        r = c.post("/ptss/rest/ci/documento-pagamento/pedido-emissao", json={"niss": ee, "ambito": 11, "anoMes": "202509"}).json()
-        assert _poll_pedido(c, r["chave"]) == "sucesso"
-        doc = D(c.get("/ptss/rest/ci/documento-pagamento/consulta", params={"chave": r["chave"]}))[0]
-    assert doc["valor"] == Decimal("139000.00") > Decimal("99999.99")  # 400,000 × 34.75 %
-    ref = doc["referenciaDocumentoPagamento"]
-    assert ref["pagamentoMultibanco"] is None
-    assert ref["pagamentoTransferenciaBancaria"]["iban"].startswith("PT50")
+# payment documents: tests/integration/sandbox/test_sandbox_ci.py
 
 
 # ------------------------------------------------------------------------------------------ admin API

@@ -103,7 +103,7 @@ def test_restart_keeps_state_and_runs_due_apuramentos(tmp_path):
         tok = sb.admin("POST", "token", json={"niss": EE})["access_token"]
         with httpx.Client(base_url=sb.url, auth=AUTH) as c:
             comp = c.post(ENVIO, json=BODY).json()["comprovativoEntrega"]
-            chave = c.post("/ptss/rest/ci/documento-pagamento/pedido-emissao", json={"niss": EE, "ambito": 11, "anoMes": "202509"}).json()["chave"]
+            chave = c.post("/ptss/rest/ci/documento-pagamento/pedido-emissao", json={"ambito": 11}).json()["chave"]
             assert c.get(f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{EE}/mensal/ano-mes/202510").json()["estado"] == "EM_APURAMENTO"
     finally:
         sb.stop()  # before the apuramento is due
@@ -119,7 +119,7 @@ def test_restart_keeps_state_and_runs_due_apuramentos(tmp_path):
             w = c.get(f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{EE}/ano-mes/202510/trabalhador/{TRAB}").json()
             assert w["totalRemuneracao"] == 1700.5
             assert c.get(APURADO).json()["totalObrigacao"] == 556  # seeded data still there
-            assert c.get("/ptss/rest/ci/documento-pagamento/consulta-pedido", params={"chave": chave}).json()["estado"] == "sucesso"
+            assert c.get(f"/ptss/rest/ci/documento-pagamento/consulta-pedido/{chave}").json()["codigoResultado"] == 1
         assert sb2.admin("GET", "config")["apuramento_delay_seconds"] == 1.5
         assert len(sb2.admin("GET", "submissions")) == 1
     finally:

@@ -85,3 +85,37 @@ def test_malformed_envelope_is_a_fault_through_the_sandbox(sandbox):
     r = httpx.post(endpoint(sandbox), content=b"<soapenv:Envelope", auth=(EE, "sandbox"),
                    headers={"Content-Type": "text/xml"}, timeout=10)
     assert r.status_code == 500 and "<faultstring>Malformed SOAP request" in r.text and "Traceback" not in r.text
+
+
+# ------------------------------------------------------------------------------ issue 12: evidence from a public client
+def test_timeout_fault_with_codigo_408_is_a_retryable_timeout(sandbox):
+    sandbox.admin("POST", "soap/timeouts", json={"vezes": 1})
+    with S.ContratoSoapClient(endpoint(sandbox), Credenciais(EE, password="sandbox"), timeout=10) as c:
+        with pytest.raises(S.ContratoTimeout) as ei:
+            c.alterar_contrato(mudanca())
+        assert ei.value.retryable and isinstance(ei.value, S.PsiRetryableError)
+        assert "codigo-resultado 408" in str(ei.value) and ei.value.faultstring == "Request Timeout"
+        assert c.alterar_contrato(mudanca()).ok  # the retry goes through (namespace and SOAPAction as evidenced)
+
+
+def test_a_representatives_credential_is_stopped_before_any_soap_call(sandbox):
+    from ciclo.psi.auth import exigir_credencial_propria
+    from ciclo.psi.errors import PsiCredencialInadequada
+
+    rep = Credenciais("25000000014", password="sandbox", tipo="REPRESENTANTE")
+    with pytest.raises(PsiCredencialInadequada, match=f"needs the employer's own PSI credential \\(login NISS {EE}"):
+        exigir_credencial_propria(rep, EE)
+    exigir_credencial_propria(Credenciais(EE, password="sandbox"), EE)  # the employer's own: no error
+    with S.ContratoSoapClient(endpoint(sandbox), rep, timeout=10) as c, \
+            pytest.raises(PsiCredencialInadequada, match="payroll data is not at fault"):
+        c.alterar_contrato(mudanca())
+    assert sandbox.admin("GET", "requests", params={"path_contains": "/ws/contrato/"}) == []  # nothing was sent
+
+
+def test_expired_bearer_token_reaches_the_operator_as_such(sandbox):
+    from ciclo.psi.errors import PsiTokenExpirado
+
+    tok = sandbox.admin("POST", "token", json={"niss": EE, "expires_in": -5})["access_token"]
+    with S.ContratoSoapClient(endpoint(sandbox), Credenciais(EE, token=tok), timeout=10) as c, \
+            pytest.raises(PsiTokenExpirado, match="Token expirado."):
+        c.alterar_contrato(mudanca())

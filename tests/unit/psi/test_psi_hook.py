@@ -73,3 +73,44 @@ def test_clients_are_configured_from_the_connection(conn):
     soap = h.get_soap_client()
     assert isinstance(soap, ContratoSoapClient)
     assert soap.endpoint == "http://127.0.0.1:9912/ws/contrato/v1/alterarContratoTrabalho" and soap.timeout == 7.0
+
+
+def _jwt(exp: float) -> str:
+    import base64
+
+    def b64(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    return f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64({'sub': '20000003116', 'exp': int(exp)})}.assinatura-qualquer"
+
+
+def test_representative_connection_says_whose_credential_it_is(conn):
+    from ciclo.psi.errors import PsiCredencialInadequada
+
+    h = conn("psi_rep", host="sandbox", login="25000000014", password="sandbox",
+             extra={"credencial": "representante", "entidades": ["20000003116", "20000000108"]})
+    assert h.credenciais.tipo == "REPRESENTANTE" and h.credenciais.representante
+    assert h.representa("20000003116") and not h.representa("20000000019")
+    with pytest.raises(PsiCredencialInadequada, match="needs the employer's own PSI credential \\(login NISS 20000003116"):
+        h.exigir_credencial_propria("20000003116")
+    propria = conn("psi_own", host="sandbox", login="20000003116", password="sandbox")
+    assert propria.credenciais.tipo == "EE" and propria.representa("20000003116")
+    propria.exigir_credencial_propria("20000003116")  # no error
+    with pytest.raises(PsiCredencialInadequada):
+        propria.exigir_credencial_propria("20000000108")  # an EE's own credential is not another EE's
+    with pytest.raises(ValueError, match="'credencial' must be 'ee' or 'representante'"):
+        _ = conn("psi_bad", host="sandbox", login="1", password="x", extra={"credencial": "gabinete"}).credenciais
+
+
+def test_bearer_token_expiring_within_a_week_warns_the_operator(conn, capsys):
+    import time
+
+    h = conn("psi_exp", host="sandbox", login="20000003116", password=_jwt(time.time() + 3 * 86400),
+             extra={"auth": "bearer"})
+    aviso = h.aviso_token()
+    assert aviso and "expires on" in aviso and "Tokens de acesso" in aviso and "assinatura-qualquer" not in aviso
+    assert "in 3 day(s)" in aviso
+    logged = capsys.readouterr().out  # Airflow's task logger (structlog) writes to stdout
+    assert "warning" in logged and "expires on" in logged and "assinatura-qualquer" not in logged
+    longe = conn("psi_ok", host="sandbox", login="20000003116", password=_jwt(time.time() + 30 * 86400),
+                 extra={"auth": "bearer"})
+    assert longe.aviso_token() is None

@@ -12,9 +12,12 @@ own module, so that it changes in one edit when the official ``openapi_EEAOC.yam
   * ``apuramento_mensal``: ``ApuramentoMensal`` (monthly and annual valores apurados of an EE)
   * ``obrigacao``: ``ObrigacaoTrabalhador``
   * ``confirmacao``: ``Confirmacao`` (request body ``{"anoMes"}``)
-  * ``documento_pagamento``: ``PedidoEmissao``, ``EstadoPedidoEmissao``, ``DocumentoPagamento``,
-    ``ComprovativoPagamento`` (field names from a public client of the live service; poll paths ASSUMED)
-  * ``avisos``: ``Aviso``
+  * ``documento_pagamento``: ``ComprovativoPagamento`` (receipt fields)
+
+PUBLIC-CLIENT (diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/index.js and _soapUtils.js):
+  * ``documento_pagamento``: ``PedidoEmissao``, ``ConsultaPedidoEmissao``, ``DocumentoPagamento``,
+    ``CancelamentoDocumento`` (paths and codigoResultado values; see the module docstring)
+  * ``avisos``: ``Aviso`` (path PUBLIC-CLIENT; item fields resumoAviso/descricaoAviso per issue 12)
 The tuple ``ASSUMED`` below names them for code (e.g. to flag ASSUMED data in reports).
 
 Amounts are ``Decimal``: answers are parsed with ``jsonexato.loads`` (``json.loads(..., parse_float=Decimal)``),
@@ -25,7 +28,7 @@ from ciclo.psi.models.apuramento_mensal import ApuramentoMensal
 from ciclo.psi.models.avisos import Aviso
 from ciclo.psi.models.confirmacao import Confirmacao
 from ciclo.psi.models.documento_pagamento import (
-    ComprovativoPagamento, DocumentoPagamento, EstadoPedidoEmissao, PedidoEmissao,
+    CancelamentoDocumento, ComprovativoPagamento, ConsultaPedidoEmissao, DocumentoPagamento, PedidoEmissao,
 )
 from ciclo.psi.models.erro import ErroPsi
 from ciclo.psi.models.obrigacao import ObrigacaoTrabalhador
@@ -34,7 +37,7 @@ from ciclo.psi.models.valores_comunicados import Alerta, Comprovativo, Comprovat
 from ciclo.psi.models.valores_remuneracao import ComprovativoEntrega, ValoresRemuneracao
 
 ASSUMED = ("ValoresRemuneracao", "ComprovativoEntrega", "PorProcessar", "Comprovativo", "ComprovativoDetalhe", "Alerta",
-           "ApuramentoMensal", "ObrigacaoTrabalhador", "Confirmacao", "PedidoEmissao", "EstadoPedidoEmissao",
-           "DocumentoPagamento", "ComprovativoPagamento", "Aviso")
+           "ApuramentoMensal", "ObrigacaoTrabalhador", "Confirmacao", "ComprovativoPagamento")
+PUBLIC_CLIENT = ("PedidoEmissao", "ConsultaPedidoEmissao", "DocumentoPagamento", "CancelamentoDocumento", "Aviso")
 
-__all__ = [*ASSUMED, "ValoresApuradosTrabalhador", "ErroPsi", "ASSUMED"]
+__all__ = [*ASSUMED, *PUBLIC_CLIENT, "ValoresApuradosTrabalhador", "ErroPsi", "ASSUMED", "PUBLIC_CLIENT"]
