@@ -69,9 +69,9 @@ def portas():
 def _definitivos() -> tuple[type[BaseException], ...]:
     from ciclo.app.configuracao import ConfigError
     from ciclo.app.erros import Definitivo
-    from ciclo.psi.errors import PsiAuthError, PsiForbiddenError, PsiValidationError
+    from ciclo.psi.errors import PsiAuthError, PsiCredencialInadequada, PsiForbiddenError, PsiValidationError
 
-    return (Definitivo, ConfigError, PsiAuthError, PsiForbiddenError, PsiValidationError)
+    return (Definitivo, ConfigError, PsiAuthError, PsiForbiddenError, PsiValidationError, PsiCredencialInadequada)
 
 
 def traduzir(exc: BaseException) -> BaseException:

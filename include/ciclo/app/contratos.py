@@ -91,8 +91,14 @@ def comunicar_contratos(ex: Execucao, p: Portas, content_hash: str | None = None
 def _comunicar(ex: Execucao, p: Portas, pendentes: list[ContratoTrabalho]) -> ResultadoContratos:
     from ciclo.psi import soap as S
 
+    from ciclo.psi.auth import exigir_credencial_propria
+
     repo = p.ledger.contratos
-    soap = p.psi(ex.employer).get_soap_client() if pendentes else None
+    ligacao = p.psi(ex.employer)
+    # The SOAP contract service authenticates as the employer itself: a representative's credential is stopped
+    # here, before any call, with a message naming the credential needed (not a "fix the payroll" refusal).
+    exigir_credencial_propria(ligacao.credenciais, ex.niss_ee)
+    soap = ligacao.get_soap_client()
     enviados, ja_aplicados, recusados = [], [], []
     for c in pendentes:
         niss_t, h = c.niss_trabalhador, c.hash

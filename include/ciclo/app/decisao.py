@@ -31,6 +31,7 @@ class ResultadoReconciliacao:
     diferencas: int
     fora_tolerancia: int
     resumo: str
+    alertas: tuple[str, ...] = ()  # the SS's alerts on this month's submission (values it did not consider)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -71,8 +72,21 @@ def reconciliar(ex: Execucao, p: Portas) -> ResultadoReconciliacao:
     snapshot_verificado(ex, p)
     r = rec(p.ledger, ex.niss_ee, ex.mes, p.definicoes.tolerancia)
     log.info("%s", r.resumo_texto())
+    alertas = alertas_do_mes(ex, p)
+    if alertas:
+        log.warning("%s: %d alert(s) from the Segurança Social: %s", ex.rotulo, len(alertas), "; ".join(alertas[:10]))
     return ResultadoReconciliacao(ex.niss_ee, r.dentro_tolerancia, len(r.diferencas), len(r.fora_tolerancia),
-                                  r.resumo_texto(top=15))
+                                  r.resumo_texto(top=15), tuple(alertas))
+
+
+def alertas_do_mes(ex: Execucao, p: Portas) -> list[str]:
+    """The alerts the SS raised on this month's acknowledged submissions. An alert is the legal notice that values
+    were not considered (Decreto Regulamentar 1-A/2011 art. 22 n.º 2–3): it never confirms automatically."""
+    nossos = p.ledger.submissoes.comprovativos_conhecidos(ex.niss_ee, ex.mes)
+    with p.psi(ex.employer).get_client() as client:
+        alertas = client.alertas(ex.niss_ee, ano_mes=ex.mes)
+    return [f"{a.nissTrabalhador or '—'}: {a.mensagem or a.codigo or 'alerta'} (comprovativo {a.comprovativoEntrega})"
+            for a in alertas if not nossos or a.comprovativoEntrega in nossos]
 
 
 def _confirmar(ex: Execucao, p: Portas, modo: str, decidido_por: str | None, nota: str) -> ResultadoDecisao:
@@ -113,7 +127,9 @@ def confirmar_automaticamente(ex: Execucao, p: Portas, rec: ResultadoReconciliac
         raise NadaAFazer("dry run: not confirming")
     if not rec.get("dentro_tolerancia"):
         raise NadaAFazer("differences beyond tolerance: an operator decides (aprovacao_operador)")
-    return _confirmar(ex, p, "automatica", None, "sem diferenças fora da tolerância")
+    if rec.get("alertas"):
+        raise NadaAFazer(f"{len(rec['alertas'])} alert(s) from the Segurança Social: an operator decides")
+    return _confirmar(ex, p, "automatica", None, "sem diferenças fora da tolerância nem alertas")
 
 
 def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime | None = None) -> PedidoAprovacao:
@@ -123,8 +139,9 @@ def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime 
     rec = rec or {}
     if ex.dry_run:
         raise NadaAFazer("dry run: no confirmation")
-    if not rec or rec.get("dentro_tolerancia"):
-        raise NadaAFazer("no difference beyond tolerance: confirmed automatically")
+    alertas = list(rec.get("alertas") or [])
+    if not rec or (rec.get("dentro_tolerancia") and not alertas):
+        raise NadaAFazer("no difference beyond tolerance and no alert: confirmed automatically")
     atual = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
     if atual and atual["estado"] in DECIDIDOS:
         raise NadaAFazer(f"already decided for this month: {atual['estado']} ({atual['modo']})")
@@ -132,7 +149,10 @@ def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime 
     dia20 = datetime.combine(data_limite_confirmacao(ex.ano_mes), datetime.max.time(), tzinfo=LISBOA)
     # After day 20 the law already deems the values accepted; the operator still gets a window to look.
     prazo = max(dia20.astimezone(timezone.utc) - agora, timedelta(minutes=p.definicoes.aprovacao_min_minutos))
-    corpo = (f"{rec.get('fora_tolerancia')} diferença(s) fora da tolerância.\n\n```\n{rec.get('resumo', '')}\n```\n\n"
+    avisos = "".join(f"- {a}\n" for a in alertas[:20])
+    corpo = (f"{rec.get('fora_tolerancia')} diferença(s) fora da tolerância.\n\n"
+             + (f"**Alertas da Segurança Social** (valores não considerados):\n\n{avisos}\n" if alertas else "")
+             + f"```\n{rec.get('resumo', '')}\n```\n\n"
              "**Approve** confirma os valores apurados na Segurança Social. **Reject** pára esta entidade: corrija a "
              "folha e envie uma correção. Sem resposta até ao dia 20, o silêncio vale como aceitação.")
     return PedidoAprovacao(f"Confirmar os valores apurados de {ex.rotulo}?", corpo, prazo)

@@ -21,6 +21,7 @@ class LigacaoPsi(Protocol):
 
     concurrency: int
     rate_per_second: float | None
+    credenciais: Any  # ciclo.psi.auth.Credenciais: whose credential (the EE's own, or a representative's)
 
     def get_client(self) -> AbstractContextManager[Any]: ...
 

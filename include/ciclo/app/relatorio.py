@@ -70,6 +70,11 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
         enviado=any(s["estado"] == "ACKNOWLEDGED" for s in p.ledger.submissoes.do_mes(ex.niss_ee, ex.mes)),
         confirmado=bool(dados.confirmacao and dados.confirmacao["estado"] == "CONFIRMADO"),
         pago=False, data_limite_ss=dados.prazos["pagamento"].data)
+    if p.ledger.submissoes.comprovativos_conhecidos(ex.niss_ee, ex.mes):
+        from ciclo.app.decisao import alertas_do_mes
+
+        # an alert is the legal notice that values were not considered (DR 1-A/2011 art. 22): finance must see it
+        dados.alertas += [f"ALERTA DA SEGURANÇA SOCIAL — {a}" for a in alertas_do_mes(ex, p)]
     html = pasta / "relatorio.html"
     html.write_text(render_html([dados]), encoding="utf-8")
     xlsx = write_xlsx(dados, pasta / f"reconciliacao-{ex.niss_ee}-{ex.mes}.xlsx")

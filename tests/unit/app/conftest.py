@@ -32,6 +32,7 @@ class PsiFalsa:
     submissoes: dict[str, dict] = field(default_factory=dict)  # comprovativo -> payload
     confirmado: bool = False
     perder_resposta_post: int = 0  # the next N POSTs are recorded by the SS but their answer is lost
+    alertas_ss: list[dict] = field(default_factory=list)
 
     # REST client surface used by the steps -------------------------------------------------------------
     def enviar_valores_remuneracao(self, niss_ee, payload):
@@ -51,6 +52,10 @@ class PsiFalsa:
     def comprovativo(self, niss_ee, comp):
         self.chamadas.append(("GET", "comprovativo"))
         return M.ComprovativoDetalhe(comprovativoEntrega=comp, trabalhadores=self.submissoes[comp]["trabalhadores"])
+
+    def alertas(self, niss_ee, *, ano_mes=None):
+        self.chamadas.append(("GET", "alertas"))
+        return [M.Alerta(**a) for a in self.alertas_ss]
 
     def confirmar(self, niss_ee, ano_mes):
         self.chamadas.append(("POST", "confirmar"))

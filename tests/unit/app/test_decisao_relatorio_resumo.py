@@ -106,3 +106,25 @@ def test_the_ledger_location_is_never_guessed(tmp_path):
         Definicoes.do_ambiente({"CICLO_EMAIL_POR": "sometimes"})
     with pytest.raises(ConfigError, match="CICLO_TOLERANCIA"):
         Definicoes.do_ambiente({"CICLO_TOLERANCIA": "um cêntimo"})
+
+
+def test_an_alert_from_the_ss_blocks_automatic_confirmation_and_reaches_the_operator(mundo):
+    """Issue 12: an alert (DR 1-A/2011 art. 22 n.º 2–3: values not considered) is never confirmed silently."""
+    from ciclo.app.decisao import alertas_do_mes, confirmar_automaticamente
+    from ciclo.app.envio import enviar_valores
+
+    p, psi = mundo["p"], mundo["psi"]
+    ex = execucao(mundo["emp"])
+    snapshot_verificado(p, payload())
+    comp = enviar_valores(ex, p).comprovativo
+    psi.alertas_ss = [{"comprovativoEntrega": comp, "anoMes": MES, "nissTrabalhador": 12345678910, "codigo": "A12",
+                       "mensagem": "Natureza B sem vínculo ativo: valor não considerado"},
+                      {"comprovativoEntrega": "de-outra-entrega", "mensagem": "não é desta"}]
+    alertas = alertas_do_mes(ex, p)
+    assert alertas == [f"12345678910: Natureza B sem vínculo ativo: valor não considerado (comprovativo {comp})"]
+    rec = {"dentro_tolerancia": True, "fora_tolerancia": 0, "resumo": "sem diferenças", "alertas": alertas}
+    with pytest.raises(erros.NadaAFazer, match="alert"):
+        confirmar_automaticamente(ex, p, rec)
+    pedido = pedido_aprovacao(ex, p, rec)
+    assert "Alertas da Segurança Social" in pedido.corpo and "valor não considerado" in pedido.corpo
+    assert psi.posts("confirmar") == 0
