@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit sandbox demo airflow bench clean
+.PHONY: setup test unit sandbox demo airflow bench drill clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,10 @@ demo: setup
 # The Airflow UI on embedded defaults (airflow standalone on SQLite + the sandbox + an SMTP catcher); prints URL and login
 airflow: setup
 	$(PY) scripts/airflow_local.py
+
+# The fault drill (docs/RELIABILITY.md): each case on SQLite and PostgreSQL; one line per case, then a JSON line.
+drill: setup
+	bash scripts/drill.sh $(DRILL_ARGS)
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py

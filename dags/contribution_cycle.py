@@ -41,12 +41,10 @@ from ciclo_airflow.sensors import ApuramentoSensor
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
 FILA_PSI = os.environ.get("CICLO_QUEUE_PSI", "default")
 FILA_LOCAL = os.environ.get("CICLO_QUEUE_LOCAL", "default")
-# Inside the mapped group every step follows its own employer's previous step. A not-yet-expanded task of a mapped
-# group evaluates its trigger rule over *every* employer's upstream (Airflow 3.3, trigger_rule_dep.py): with the
-# default all_success one employer's failure would stop the others, and each step would wait for the slowest
-# employer. "one_success" is evaluated fast for the unexpanded task and per employer once expanded — no barrier,
-# and a failure stops only its own employer.
-SEGUE = "one_success"
+# Inside the mapped group each step follows its own employer's previous step. The "fast" trigger rules (one_*,
+# none_failed_min_one_success) are evaluated by a not-yet-expanded task of a mapped group over *every* employer's
+# upstream (Airflow 3.3, ti_deps/deps/trigger_rule_dep.py), so one employer's failure would stop the others:
+# only all_success / none_failed / all_done are used in the group.
 
 default_args = {
     "owner": "ciclo",
@@ -102,7 +100,7 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        @task(trigger_rule=SEGUE, retries=3, execution_timeout=timedelta(minutes=30))
+        @task(retries=3, execution_timeout=timedelta(minutes=30))
         def comunicar_contratos(execucao: dict) -> dict:
             """Communicate the month's contract changes through SOAP alterarContratoTrabalho."""
             from ciclo.app.contratos import comunicar_contratos as passo
@@ -110,7 +108,7 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        @task(trigger_rule=SEGUE, retries=3, execution_timeout=timedelta(minutes=15))
+        @task(retries=3, execution_timeout=timedelta(minutes=15))
         def enviar_valores(execucao: dict) -> dict:
             """Send the verified valores de remuneração exactly once (a retry asks the SS before resending)."""
             from ciclo.app.envio import enviar_valores as passo
@@ -118,10 +116,10 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        esperar = ApuramentoSensor(task_id="esperar_apuramento", execucao=execucao, retries=1, trigger_rule=SEGUE,
+        esperar = ApuramentoSensor(task_id="esperar_apuramento", execucao=execucao, retries=1,
                                    poll_initial=2.0, poll_max=600.0)
 
-        @task(trigger_rule=SEGUE, retries=4, execution_timeout=timedelta(minutes=90))
+        @task(retries=4, execution_timeout=timedelta(minutes=90))
         def obter_apurados(execucao: dict) -> dict:
             """Fetch every worker's valores apurados not yet in the ledger (bulk, bounded concurrency)."""
             from ciclo.app.obtencao import obter_todos as passo
@@ -129,7 +127,7 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        @task(trigger_rule=SEGUE, retries=1, queue=FILA_LOCAL)
+        @task(retries=1, queue=FILA_LOCAL)
         def reconciliar(execucao: dict) -> dict:
             """Reconcile the payroll with the valores apurados; explain every difference."""
             from ciclo.app.decisao import reconciliar as passo
@@ -137,7 +135,7 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        @task(trigger_rule=SEGUE, retries=3)
+        @task(retries=3)
         def confirmar_automaticamente(execucao: dict, rec: dict) -> dict:
             """Confirm once when no difference exceeds the tolerance (skipped otherwise)."""
             from ciclo.app.decisao import confirmar_automaticamente as passo
@@ -145,7 +143,7 @@ def contribution_cycle():
 
             return correr(passo, execucao, rec)
 
-        @task(trigger_rule=SEGUE, retries=3)
+        @task(retries=3)
         def aplicar_decisao(execucao: dict, resposta: dict | None) -> dict:
             """Apply the operator's answer: confirm, record silence as acceptance, or record a rejection and stop."""
             from ciclo.app.decisao import aplicar_resposta as passo
@@ -153,7 +151,7 @@ def contribution_cycle():
 
             return correr(passo, execucao, resposta)
 
-        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=RETRY_DELAY)
+        @task(trigger_rule="none_failed", retries=3, retry_delay=RETRY_DELAY)
         def documentos_pagamento(execucao: dict) -> dict:
             """Request (once) and fetch the payment documents of the confirmed month."""
             from ciclo.app.documentos import emitir_documentos as passo
@@ -161,7 +159,7 @@ def contribution_cycle():
 
             return correr(passo, execucao)
 
-        @task(trigger_rule="one_done", retries=2, queue=FILA_LOCAL)
+        @task(trigger_rule="all_done", retries=2, queue=FILA_LOCAL)
         def relatorio_financas(execucao: dict) -> dict:
             """Write the finance report and email it (once per content) for a month that reached a decision."""
             from ciclo.app.relatorio import relatorio_financas as passo
@@ -171,7 +169,7 @@ def contribution_cycle():
 
         rec = reconciliar(execucao)
         aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", execucao=execucao, reconciliacao=rec,
-                                         retries=0, trigger_rule=SEGUE)
+                                         retries=0)
         auto = confirmar_automaticamente(execucao, rec)
         decidido = aplicar_decisao(execucao, aprovacao.output)
         docs = documentos_pagamento(execucao)

@@ -177,7 +177,7 @@ def aplicar_resposta(ex: Execucao, p: Portas, resposta: dict | None) -> Resultad
     if escolha == [REJEITAR]:
         p.ledger.decisoes.registar(ex.niss_ee, ex.mes, "REJEITADO", "rejeitada", quem or "operador",
                                    "rejeitado no Airflow: corrigir e reenviar")
-        raise Definitivo(f"{ex.rotulo}: the operator ({quem}) rejected confirming the valores apurados; correct "
+        raise Definitivo(f"{ex.rotulo}: the operator rejected confirming the valores apurados ({quem}); correct "
                          f"the payroll and send a correction (allow_correction).")
     if escolha != [APROVAR]:
         raise Definitivo(f"{ex.rotulo}: unexpected answer {escolha!r}; not confirming")

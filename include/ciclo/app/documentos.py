@@ -74,6 +74,13 @@ def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep)
                                     referencia=nova)
 
     with p.psi(ex.employer).get_client() as client:
+        if atual and atual["estado"] == "PENDING":
+            # An earlier attempt may have requested and lost the answer: ask the SS what it holds before any resend.
+            docs = _procurar_no_ss(client, ex, p)
+            if docs:
+                repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="sucesso")
+                log.info("%s: the SS already issued this month's documents (an earlier answer was lost)", ex.rotulo)
+                return ResultadoDocumentos("sucesso", None, repo.gravar(ex.niss_ee, ex.mes, docs), ja_emitido=True)
         try:
             r = obter_documentos(client, chave, niss_ee=ex.niss_ee, ambito=ambito,
                                  intervalo_min=p.definicoes.emissao_poll_s,
@@ -93,6 +100,17 @@ def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep)
     repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sucesso")
     rows = repo.gravar(ex.niss_ee, ex.mes, [d.model_dump(by_alias=True, mode="python") for d in docs])
     return ResultadoDocumentos("sucesso", r.chave, rows)
+
+
+def _procurar_no_ss(client, ex: Execucao, p: Portas, tentativas: int = 5) -> list[dict]:
+    """This month's documents in the employer's listing, waiting a little for a request still being processed."""
+    for i in range(tentativas):
+        docs = _do_mes(client.documentos_pagamento(ex.niss_ee), ex.mes)
+        if docs:
+            return [d.model_dump(by_alias=True, mode="python") for d in docs]
+        if i < tentativas - 1:
+            time.sleep(max(p.definicoes.emissao_poll_s, 0.5))
+    return []
 
 
 def _do_mes(documentos: list, ano_mes: str) -> list:

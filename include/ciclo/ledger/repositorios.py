@@ -446,12 +446,18 @@ class Emails(_Repo):
 class ConcessaoOcupada(RuntimeError):
     """Another execution holds the lease for this write; it names the holder and until when."""
 
+    def __init__(self, message: str, *, dono: str):
+        super().__init__(message)
+        self.dono = dono
+
 
 class Concessoes(_Repo):
     """A lease per (employer, month, operation), held in the ledger database, so that two executions of the same
     month (two runs, a ``dags test`` beside a deployment, a zombie) never both send."""
 
-    def tomar(self, niss_ee: str, ano_mes: str, operacao: str, dono: str, segundos: float) -> None:
+    def tomar(self, niss_ee: str, ano_mes: str, operacao: str, dono: str, segundos: float,
+              substituir: str | None = None) -> None:
+        """Take (or renew) the lease; ``substituir`` names a holder known to be dead, whose lease is taken over."""
         from datetime import timedelta
 
         agora = _now()
@@ -465,14 +471,16 @@ class Concessoes(_Repo):
         stmt = stmt.on_conflict_do_update(
             index_elements=["niss_ee", "ano_mes", "operacao"],
             set_={"dono": stmt.excluded.dono, "expira_em": stmt.excluded.expira_em},
-            where=sa.or_(t.c.expira_em < agora, t.c.dono == stmt.excluded.dono))
+            where=sa.or_(t.c.expira_em < agora, t.c.dono == stmt.excluded.dono,
+                         t.c.dono == (substituir or stmt.excluded.dono)))
         with self._begin() as c:
             c.execute(stmt)
             atual = c.execute(sa.select(t.c.dono, t.c.expira_em).where(
                 t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.operacao == operacao)).one()
         if atual.dono != dono:
             raise ConcessaoOcupada(f"{operacao} of EE {niss_ee} {ano_mes} is being done by another execution "
-                                   f"({atual.dono}, lease until {atual.expira_em}); not sending in parallel")
+                                   f"({atual.dono}, lease until {atual.expira_em}); not sending in parallel",
+                                   dono=atual.dono)
 
     def largar(self, niss_ee: str, ano_mes: str, operacao: str, dono: str) -> None:
         t = self.t["concessao"]
