@@ -178,6 +178,10 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 t = escolher(T, i=i); t["enquadramento"] = "REGIME_INEXISTENTE"; marca(rid, "trabalhadores", t)
             elif rid == "DQ-NAT-01":
                 r = escolher(_nao_p(R), i=i); r["natureza"] = "Z"; marca(rid, "remuneracoes", r)
+            elif rid == "DQ-NAT-02":
+                r = escolher(R, lambda r: r["natureza"] == "P" and r.get("horas") is None, i)
+                novo = dict(r, natureza="H", valor=Decimal("800.00"), dias=0)
+                R.insert(R.index(r) + 1, novo); marca(rid, "remuneracoes", novo)
             elif rid == "DQ-VAL-01":
                 r = escolher(_nao_p(R), i=i); r["valor"] = Decimal("-10.00"); marca(rid, "remuneracoes", r)
             elif rid == "DQ-DIAS-01":

@@ -145,7 +145,9 @@ _LISTA: tuple[Regra, ...] = (
           "Remuneração permanente {valor} ≠ (remuneração base {base} + diuturnidades {diut}) / 30 × {dias} dias = "
           "{esperado}.", _R),
     Regra("DQ-VAL-02", "error", "pandas", "DOMAIN.md §4 (duas casas decimais); " + SOAP + " — NUMBER(12,2)",
-          "Montante com mais de duas casas decimais", "Montante {valor} em {coluna} tem mais de duas casas decimais.",
+          "Montante com mais de duas casas decimais",
+          "Montante {valor} em {coluna} tem mais de duas casas decimais (NUMBER(12,2)). Se o ponto separa milhares "
+          "(1.500 = mil e quinhentos), escreva 1500 ou 1.500,00, ou indique csv: {{decimal: \",\"}} no mapeamento.",
           _C + _R + _X),
     Regra("DQ-CTR-20", "error", "pandas", SOAP + " — vínculo; " + PSI + " (alerta SEM_VINCULO)",
           "Remuneração sem contrato válido no mês",
@@ -166,6 +168,10 @@ _LISTA: tuple[Regra, ...] = (
           "Dois contratos do trabalhador começam em {valor} (linhas {linhas}).", _C),
     Regra("DQ-DUP-04", "warning", "pandas", PSI, "Remuneração repetida com valores diferentes",
           "Natureza {natureza} declarada mais de uma vez para o mesmo período (linhas {linhas}).", _R),
+    Regra("DQ-NAT-02", "warning", "pandas", DR + " Art. 20.º n.º 4 (honorários: Código art. 130.º)",
+          "Honorários fora desta declaração",
+          "Honorários (natureza H, {valor}) não entram na declaração de remunerações: são declarados de forma autónoma "
+          "pela entidade beneficiária na Segurança Social Direta. A linha não é enviada nem conta para os totais.", _R),
     Regra("DQ-CONTRIB-01", "warning", "pandas", "DOMAIN.md §5; ciclo/data/taxas.yaml",
           "Contribuições da folha diferem da tabela de taxas",
           "{coluna} {valor} ≠ {esperado} ({taxa}% de {base}).", _X),

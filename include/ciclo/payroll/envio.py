@@ -2,7 +2,8 @@
 
 Shape: docs/psi-contract.md, "Send" (ASSUMED, mirrors the valores apurados). Natureza ``P`` is not sent: the
 Segurança Social computes the permanent remuneration from the contract (base + diuturnidades, prorated).
-Inactivities are sent. Amounts stay ``Decimal`` (the REST client writes them as exact JSON numbers).
+Inactivities are sent. Honorários (H) are not part of this declaration (DR 1-A/2011 art. 20.º n.º 4: declared
+autonomously through Segurança Social Direta) and are never sent (``ciclo.domain.naturezas.FORA_DA_DECLARACAO``). Amounts stay ``Decimal`` (the REST client writes them as exact JSON numbers).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from ciclo.domain.dinheiro import cent
+from ciclo.domain.naturezas import FORA_DA_DECLARACAO
 
 NATUREZA_NAO_ENVIADA = "P"
 
@@ -41,7 +43,8 @@ def to_valores_remuneracao(payroll) -> dict:
         # whose permanent remuneration the employer declares.
         horas = rem["horas"] if "horas" in rem.columns else None
         com_horas = horas.notna() & horas.astype(str).str.strip().ne("") if horas is not None else False
-        envio = rem[(rem["natureza"] != NATUREZA_NAO_ENVIADA) | com_horas].sort_values(["niss_trabalhador", "data_inicio", "natureza", "_linha"],
+        declarado = ~rem["natureza"].isin(list(FORA_DA_DECLARACAO))
+        envio = rem[declarado & ((rem["natureza"] != NATUREZA_NAO_ENVIADA) | com_horas)].sort_values(["niss_trabalhador", "data_inicio", "natureza", "_linha"],
                                                                           na_position="last", kind="stable")
         for r in envio[["niss_trabalhador", "data_inicio", "data_fim", "natureza", "valor", "dias"]].itertuples(index=False):
             if r.niss_trabalhador is None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ciclo.domain import contrato as K
 from ciclo.domain.dinheiro import cent, percentagem
+from ciclo.domain.naturezas import FORA_DA_DECLARACAO
 from ciclo.domain.niss import motivo_invalido
 from ciclo.domain.periodo import AnoMes
 from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
@@ -321,10 +322,21 @@ def duas_casas_decimais(ctx: Contexto) -> pd.DataFrame:
             if not ctx.tem(tipo, col):
                 continue
             s = df[col]
-            mask = s.map(lambda v: v is not None and v != v.quantize(Decimal("0.01")))
+            # The written precision counts, not only the value: "1.500" read as Decimal("1.500") equals 1.50 but was
+            # written with three decimals — a thousands separator or a typo, never a silent 1.5 (DOMAIN.md §4).
+            mask = s.map(lambda v: v is not None and v.as_tuple().exponent < -2)
             if mask.any():
                 partes.append(_achados(df, mask.astype(bool), col, s.map(str)))
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+@regra("DQ-NAT-02")
+def honorarios(ctx: Contexto) -> pd.DataFrame:
+    """Honorários are declared autonomously (DR 1-A/2011 art. 20.º n.º 4); the payload leaves them out."""
+    if not ctx.tem("remuneracoes", "natureza"):
+        return _vazio()
+    rem = ctx.df("remuneracoes")
+    return _achados(rem, rem["natureza"].isin(list(FORA_DA_DECLARACAO)), "natureza", rem["valor"].map(_fmt))
 
 
 # ------------------------------------------------------------------------------------------------ workers

@@ -166,11 +166,14 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
 def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
     """The internal side from a loaded payroll: remuneration by natureza, days of work (P lines, capped at 30 —
     Art. 16 DR 1-A/2011), inactivity days, enquadramento, and the payroll's own contributions when exported."""
+    from ciclo.domain.naturezas import FORA_DA_DECLARACAO
     from ciclo.domain.periodo import dias_no_periodo
 
     rem: dict[str, dict[str, Decimal]] = {}
     dias: dict[str, Decimal] = {}
     for r in payroll.remuneracoes.to_dict("records"):
+        if r["natureza"] in FORA_DA_DECLARACAO:  # honorários: not in this declaration (DR 1-A/2011 art. 20.º n.º 4)
+            continue
         n = r["niss_trabalhador"]
         por = rem.setdefault(n, {})
         por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + Decimal(str(r["valor"]))
