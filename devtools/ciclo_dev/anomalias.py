@@ -18,7 +18,8 @@ from ciclo.domain.contrato import MODALIDADES
 from ciclo.domain.niss import completar
 from ciclo.domain.periodo import AnoMes
 
-NAO_PLANTAVEIS = {"DQ-PER-01": "the ano_mes argument of load_payroll, not the export's content"}
+NAO_PLANTAVEIS = {"DQ-PER-01": "the ano_mes argument of load_payroll, not the export's content",
+                  "DQ-ISE-03": "the dated legal limits (ciclo/data/limites.yaml) for the ano_mes, not the export's content"}
 
 
 @dataclass
@@ -182,6 +183,22 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 r = escolher(R, lambda r: r["natureza"] == "P" and r.get("horas") is None, i)
                 novo = dict(r, natureza="H", valor=Decimal("800.00"), dias=0)
                 R.insert(R.index(r) + 1, novo); marca(rid, "remuneracoes", novo)
+            elif rid == "DQ-ISE-01":
+                r = escolher(R, lambda r: r["natureza"] == "R", i)
+                r["pagamento_refeicao"] = r["valor_sujeito"] = None; marca(rid, "remuneracoes", r)
+            elif rid == "DQ-ISE-02":
+                r = escolher(R, lambda r: r["natureza"] == "R", i)
+                r["valor_sujeito"] = r["valor"] + Decimal("1.00"); marca(rid, "remuneracoes", r)
+            elif rid in ("DQ-CTR-41", "DQ-CTR-42"):
+                def parcial(c):
+                    c.update(modalidade_contrato="B", percentagem_trabalho=Decimal(50), horas_trabalho=Decimal(20),
+                             dias_trabalho=Decimal(22), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
+                c = contrato(lambda r: _mod(r).parcial and r.get("horas_trabalho"), i, parcial)
+                # 41: more days than a month has; 42: weekly days written where monthly ones are due
+                c["dias_trabalho"] = Decimal(40) if rid == "DQ-CTR-41" else Decimal(4)
+                if rid == "DQ-CTR-42":
+                    c["horas_trabalho"] = Decimal(20)
+                marca(rid, "contratos", c)
             elif rid == "DQ-VAL-01":
                 r = escolher(_nao_p(R), i=i); r["valor"] = Decimal("-10.00"); marca(rid, "remuneracoes", r)
             elif rid == "DQ-DIAS-01":
@@ -209,7 +226,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
             elif rid in ("DQ-CTR-08", "DQ-CTR-09", "DQ-CTR-34"):
                 def parcial(c):
                     c.update(modalidade_contrato="B", percentagem_trabalho=Decimal(50), horas_trabalho=Decimal(20),
-                             dias_trabalho=Decimal(5), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
+                             dias_trabalho=Decimal(22), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
                 c = contrato(lambda r: _mod(r).parcial, i, parcial)
                 if rid == "DQ-CTR-08":
                     c["percentagem_trabalho"] = Decimal(120)

@@ -168,10 +168,27 @@ _LISTA: tuple[Regra, ...] = (
           "Dois contratos do trabalhador começam em {valor} (linhas {linhas}).", _C),
     Regra("DQ-DUP-04", "warning", "pandas", PSI, "Remuneração repetida com valores diferentes",
           "Natureza {natureza} declarada mais de uma vez para o mesmo período (linhas {linhas}).", _R),
+    Regra("DQ-CTR-41", "error", "pandas", SOAP + " — dias-trabalho: \"Número de dias mensais de trabalho\" (anuais só "
+          "no intermitente a tempo completo)", "Dias de trabalho acima de um mês",
+          "dias_trabalho {valor} não cabe num mês (máx. 31): são dias MENSAIS (anuais só na modalidade {modalidade} "
+          "se intermitente a tempo completo).", _C),
+    Regra("DQ-CTR-42", "warning", "pandas", SOAP + " — dias-trabalho mensais e horas-trabalho semanais; Código do "
+          "Trabalho art. 203.º (período normal de trabalho)", "Dias de trabalho parecem semanais",
+          "dias_trabalho {valor} com {horas} horas semanais dá {horas_dia} horas por dia de trabalho: dias_trabalho são "
+          "dias MENSAIS (ex.: 4 dias por semana ≈ 17 por mês).", _C),
     Regra("DQ-NAT-02", "warning", "pandas", DR + " Art. 20.º n.º 4 (honorários: Código art. 130.º)",
           "Honorários fora desta declaração",
           "Honorários (natureza H, {valor}) não entram na declaração de remunerações: são declarados de forma autónoma "
           "pela entidade beneficiária na Segurança Social Direta. A linha não é enviada nem conta para os totais.", _R),
+    Regra("DQ-ISE-01", "error", "pandas", "ISS, Guia Prático da Declaração de Remunerações (declara-se a remuneração "
+          "sujeita); Código dos Regimes Contributivos art. 46.º n.º 2; CIRS art. 2.º n.º 3 b) 2)",
+          "Parte sujeita a contribuições indeterminável",
+          "{detalhe}. Indique {coluna} na exportação (R: pagamento_refeicao D/C ou valor_sujeito; A e D: valor_sujeito — "
+          "ver docs/payroll-export.md, remuneracoes).", _R),
+    Regra("DQ-ISE-02", "error", "pandas", "Código dos Regimes Contributivos art. 46.º n.º 2; ciclo/data/limites.yaml",
+          "Parte sujeita da folha incoerente", "{detalhe}.", _R),
+    Regra("DQ-ISE-03", "error", "pandas", "ciclo/data/limites.yaml (limites legais datados, com fonte)",
+          "Sem limites legais para o mês", "{detalhe}.", _R),
     Regra("DQ-CONTRIB-01", "warning", "pandas", "DOMAIN.md §5; ciclo/data/taxas.yaml",
           "Contribuições da folha diferem da tabela de taxas",
           "{coluna} {valor} ≠ {esperado} ({taxa}% de {base}).", _X),

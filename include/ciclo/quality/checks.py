@@ -21,6 +21,7 @@ import pandas as pd
 from ciclo.domain import contrato as K
 from ciclo.domain.dinheiro import cent, percentagem
 from ciclo.domain.naturezas import FORA_DA_DECLARACAO
+from ciclo.payroll.incidencia import incidencias
 from ciclo.domain.niss import motivo_invalido
 from ciclo.domain.periodo import AnoMes
 from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
@@ -330,6 +331,39 @@ def duas_casas_decimais(ctx: Contexto) -> pd.DataFrame:
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
 
 
+def _dias_contrato(ctx: Contexto) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    c = ctx.df("contratos")
+    dias = ctx.num("contratos", "dias_trabalho")
+    anuais = c["modalidade_contrato"].map(
+        lambda m: bool(K.MODALIDADES.get(m or "") and K.MODALIDADES[m].intermitente and K.MODALIDADES[m].tempo == "completo"))
+    return c, dias, anuais, ctx.num("contratos", "horas_trabalho")
+
+
+@regra("DQ-CTR-41")
+def dias_contrato_acima_do_mes(ctx: Contexto) -> pd.DataFrame:
+    """dias-trabalho are monthly days (spec alterarContratoTrabalho), annual only for full-time intermittent work."""
+    if not ctx.tem("contratos", "dias_trabalho", "modalidade_contrato"):
+        return _vazio()
+    c, dias, anuais, _ = _dias_contrato(ctx)
+    mask = dias.notna() & ~anuais & (dias > 31)
+    return _achados(c, mask, "dias_trabalho", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    modalidade=c["modalidade_contrato"])
+
+
+@regra("DQ-CTR-42")
+def dias_contrato_parecem_semanais(ctx: Contexto) -> pd.DataFrame:
+    """Weekly hours over monthly days above 12 h a day cannot be a real schedule (Código do Trabalho art. 203.º: a
+    normal day is 8 h, up to 12 h with adaptability): the days were written per week."""
+    if not ctx.tem("contratos", "dias_trabalho", "horas_trabalho", "modalidade_contrato"):
+        return _vazio()
+    c, dias, anuais, horas = _dias_contrato(ctx)
+    horas_dia = horas * 52 / 12 / dias
+    mask = dias.notna() & horas.notna() & (dias > 0) & ~anuais & (horas_dia > 12)
+    return _achados(c, mask, "dias_trabalho", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    horas=horas.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    horas_dia=horas_dia.map(lambda x: "" if math.isnan(x) else f"{x:.1f}"))
+
+
 @regra("DQ-NAT-02")
 def honorarios(ctx: Contexto) -> pd.DataFrame:
     """Honorários are declared autonomously (DR 1-A/2011 art. 20.º n.º 4); the payload leaves them out."""
@@ -337,6 +371,36 @@ def honorarios(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     rem = ctx.df("remuneracoes")
     return _achados(rem, rem["natureza"].isin(list(FORA_DA_DECLARACAO)), "natureza", rem["valor"].map(_fmt))
+
+
+def _incidencia(ctx: Contexto, regra_id: str) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("remuneracoes", "natureza", "valor"):
+        return _vazio()
+    k = ("incidencia",)
+    if k not in ctx._cache:
+        ctx._cache[k] = incidencias(ctx.payroll)
+    inc = ctx._cache[k]
+    rem = ctx.df("remuneracoes")
+    mask = inc["regra"] == regra_id
+    out = _achados(rem, mask, "valor_sujeito", rem["valor"].map(_fmt), detalhe=inc["erro"])
+    if regra_id == "DQ-ISE-01":
+        out["coluna"] = rem.loc[mask, "natureza"].map(lambda n: "pagamento_refeicao" if n == "R" else "valor_sujeito").to_numpy()
+    return out
+
+
+@regra("DQ-ISE-01")
+def parte_sujeita_em_falta(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-01")
+
+
+@regra("DQ-ISE-02")
+def parte_sujeita_incoerente(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-02")
+
+
+@regra("DQ-ISE-03")
+def limites_em_falta(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-03")
 
 
 # ------------------------------------------------------------------------------------------------ workers

@@ -164,19 +164,26 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
 
 
 def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
-    """The internal side from a loaded payroll: remuneration by natureza, days of work (P lines, capped at 30 —
+    """The internal side from a loaded payroll: remuneration subject to contributions by natureza, days of work (P lines, capped at 30 —
     Art. 16 DR 1-A/2011), inactivity days, enquadramento, and the payroll's own contributions when exported."""
+    from ciclo.domain.incidencia import IncidenciaInvalida
     from ciclo.domain.naturezas import FORA_DA_DECLARACAO
+    from ciclo.payroll.incidencia import incidencias
     from ciclo.domain.periodo import dias_no_periodo
 
     rem: dict[str, dict[str, Decimal]] = {}
     dias: dict[str, Decimal] = {}
-    for r in payroll.remuneracoes.to_dict("records"):
+    # The declared (and apurado) value of a line is its part subject to contributions, not its gross amount.
+    inc = incidencias(payroll)
+    for r, erro, sujeito in zip(payroll.remuneracoes.to_dict("records"), inc["erro"], inc["sujeito"]):
         if r["natureza"] in FORA_DA_DECLARACAO:  # honorários: not in this declaration (DR 1-A/2011 art. 20.º n.º 4)
             continue
+        if erro is not None:
+            raise IncidenciaInvalida(f"{r['niss_trabalhador']} natureza {r['natureza']}: {erro}")
         n = r["niss_trabalhador"]
         por = rem.setdefault(n, {})
-        por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + Decimal(str(r["valor"]))
+        if sujeito or r["natureza"] == "P":  # a wholly exempt line is not declared: nothing to compare
+            por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + sujeito
         if r["natureza"] == "P" and r.get("dias") is not None and str(r["dias"]) != "nan":
             dias[n] = dias.get(n, Decimal(0)) + Decimal(str(r["dias"]))
     inativ: dict[str, Decimal] = {}
