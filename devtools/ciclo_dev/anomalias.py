@@ -254,7 +254,10 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
             elif rid == "DQ-DIAS-02":
                 p = escolher(R, tempo_inteiro_30, i)
                 c = next(c for c in C if c["niss_trabalhador"] == p["niss_trabalhador"])
-                extra = dict(p, data_fim=date(ref.ano, ref.mes, 10), dias=10,
+                # two successive periods (1–15, 16–end) declaring 30 + 10 days (overlapping periods would be
+                # concurrent contracts, which count once)
+                p["data_fim"] = date(ref.ano, ref.mes, 15)
+                extra = dict(p, data_inicio=date(ref.ano, ref.mes, 16), data_fim=fim, dias=10,
                              valor=((c["remuneracao_base"] + (c["diuturnidades"] or 0)) / 30 * 10).quantize(Decimal("0.01")))
                 R.insert(R.index(p) + 1, extra); marca(rid, "remuneracoes", extra)
             elif rid == "DQ-DIAS-03":
@@ -262,6 +265,12 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 novo = {"niss_trabalhador": p["niss_trabalhador"], "data_inicio": date(ref.ano, ref.mes, 3),
                         "data_fim": date(ref.ano, ref.mes, 7), "motivo": "DOENCA"}
                 I.append(novo); marca(rid, "inatividades", novo)
+            elif rid == "DQ-INA-02":
+                t = escolher(T, lambda t: not any(x["niss_trabalhador"] == t["niss_trabalhador"] for x in I), i)
+                a = {"niss_trabalhador": t["niss_trabalhador"], "data_inicio": date(ref.ano, ref.mes, 10),
+                     "data_fim": date(ref.ano, ref.mes, 12), "motivo": "DOENCA"}
+                b = dict(a, data_inicio=date(ref.ano, ref.mes, 11), data_fim=date(ref.ano, ref.mes, 13))
+                I.extend([a, b]); marca(rid, "inatividades", b)
             elif rid == "DQ-DIAS-04":
                 r = escolher(R, lambda r: r.get("horas") is not None, i)
                 if r is None:

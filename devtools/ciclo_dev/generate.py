@@ -30,7 +30,7 @@ from ciclo.domain.dinheiro import cent, percentagem
 from ciclo.domain.inatividades import MOTIVOS_INATIVIDADE
 from ciclo.domain.incidencia import LimitesEmFalta, incidencia
 from ciclo.domain.niss import completar
-from ciclo.domain.periodo import AnoMes, dias_no_periodo
+from ciclo.domain.periodo import AnoMes, dias_no_periodo, dias_trabalho_e_inatividade
 from ciclo.domain.taxas import tabela_em
 from ciclo.payroll.formato import FICHEIROS
 from ciclo_dev.escrita import escrever
@@ -153,8 +153,8 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             d = rng.randint(8, 22)
             nova = dict(c, inicio_contrato=date(ref.ano, ref.mes, d), remuneracao_base=base + Decimal(rng.randrange(20, 200, 5)))
             contr.append(nova)
-            d1 = d - 1
-            d2 = 30 - d1
+            d1 = dias_no_periodo(ini_mes, date(ref.ano, ref.mes, d - 1))
+            d2 = dias_no_periodo(date(ref.ano, ref.mes, d), fim_mes)  # 30 − d1, whatever the month's length
             linhas.append(_linha_rem(niss, "P", ini_mes, date(ref.ano, ref.mes, d1), mensal / 30 * d1, d1))
             linhas.append(_linha_rem(niss, "P", date(ref.ano, ref.mes, d), fim_mes,
                                      (nova["remuneracao_base"] + (diut or 0)) / 30 * d2, d2))
@@ -166,7 +166,9 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
                 b = min(a + rng.randint(0, 9), ref.ultimo_dia.day)
                 ina.append({"niss_trabalhador": niss, "data_inicio": date(ref.ano, ref.mes, a),
                             "data_fim": date(ref.ano, ref.mes, b), "motivo": rng.choice(sorted(MOTIVOS_INATIVIDADE))})
-                dias_trab = max(0, dias_trab - dias_no_periodo(date(ref.ano, ref.mes, a), date(ref.ano, ref.mes, b)))
+                # the one 30-day arithmetic (ciclo.domain.periodo), as the apuramento does it
+                dias_trab, _ = dias_trabalho_e_inatividade(inicio_trab, fim_trab,
+                                                           [(date(ref.ano, ref.mes, a), date(ref.ano, ref.mes, b))])
             linhas.append(_linha_rem(niss, "P", inicio_trab, fim_trab, mensal / 30 * dias_trab, dias_trab))
         uteis = min(22, round(dias_trab * 22 / 30))
         if uteis and not horista:

@@ -134,8 +134,8 @@ _LISTA: tuple[Regra, ...] = (
     Regra("DQ-PER-03", "error", "pandas", "DOMAIN.md §4; " + PSI, "Período termina antes de começar",
           "Período {valor}: a data de fim é anterior à data de início.", _PERIODOS),
     Regra("DQ-DIAS-02", "error", "pandas", DR + " Art. 16.º n.º 2 e Art. 70.º n.º 1 e 5", "Mais de 30 dias no mês",
-          "O trabalhador tem {dias} dias de trabalho no mês (soma das linhas de natureza P de todos os contratos com a "
-          "entidade empregadora); o máximo é 30.", _R),
+          "O trabalhador tem {dias} dias de trabalho no mês (linhas de natureza P de períodos sucessivos somadas; "
+          "contratos simultâneos contam uma vez); o máximo é 30.", _R),
     Regra("DQ-DIAS-03", "error", "pandas", DR + " Art. 16.º n.º 2; DOMAIN.md §4", "Trabalho + inatividade > 30 dias",
           "Dias de trabalho ({dias}) + dias de inatividade ({inatividade}) = {total} > 30.", _R + _I),
     Regra("DQ-DIAS-04", "error", "pandas", DR + " Art. 16.º n.º 5 e Art. 70.º n.º 8", "Dias de trabalho à hora errados",
@@ -176,6 +176,10 @@ _LISTA: tuple[Regra, ...] = (
           "Trabalho art. 203.º (período normal de trabalho)", "Dias de trabalho parecem semanais",
           "dias_trabalho {valor} com {horas} horas semanais dá {horas_dia} horas por dia de trabalho: dias_trabalho são "
           "dias MENSAIS (ex.: 4 dias por semana ≈ 17 por mês).", _C),
+    Regra("DQ-INA-02", "error", "pandas", DR + " Art. 16.º n.º 2 e Art. 20.º n.º 5 (dias de inatividade no mês)",
+          "Inatividades sobrepostas",
+          "A inatividade {valor} sobrepõe-se à da linha {outra}: os dias comuns contariam duas vezes. Junte-as ou "
+          "corrija as datas (qual o motivo desses dias?).", _I),
     Regra("DQ-NAT-02", "warning", "pandas", DR + " Art. 20.º n.º 4 (honorários: Código art. 130.º)",
           "Honorários fora desta declaração",
           "Honorários (natureza H, {valor}) não entram na declaração de remunerações: são declarados de forma autónoma "

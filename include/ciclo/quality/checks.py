@@ -23,7 +23,7 @@ from ciclo.domain.dinheiro import cent, percentagem
 from ciclo.domain.naturezas import FORA_DA_DECLARACAO
 from ciclo.payroll.incidencia import incidencias
 from ciclo.domain.niss import motivo_invalido
-from ciclo.domain.periodo import AnoMes
+from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade, sobreposicoes
 from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
 from ciclo.payroll.formato import FICHEIROS
 
@@ -166,13 +166,35 @@ def periodo_invertido(ctx: Contexto) -> pd.DataFrame:
 
 
 def _dias_trabalho(ctx: Contexto) -> pd.DataFrame:
-    """Per worker: days of work (sum of ``dias`` on natureza P lines, every contract with this EE — Art. 70 n.º 5)
-    and the first P line (where a violation is reported)."""
+    """Per worker: days of work on natureza P lines and the first P line (where a violation is reported).
+
+    Successive periods (a mid-month change) add up; P lines whose periods overlap are concurrent contracts (several
+    vínculos) and count once — the longest — since the days are capped at 30 across vínculos, not added
+    (DR 1-A/2011 art. 16.º n.º 2, art. 70.º n.º 5)."""
     rem = ctx.df("remuneracoes")
     p = rem["natureza"] == "P"
     d = pd.DataFrame({"niss": rem["niss_trabalhador"][p], "dias": ctx.num("remuneracoes", "dias")[p],
+                      "ini": rem["data_inicio"][p] if "data_inicio" in rem else None,
+                      "fim": rem["data_fim"][p] if "data_fim" in rem else None,
                       "linha": rem["_linha"][p], "ficheiro": rem["_ficheiro"][p]}).dropna(subset=["niss"])
-    return d.groupby("niss", sort=False).agg(dias=("dias", "sum"), linha=("linha", "min"), ficheiro=("ficheiro", "first"))
+    so_um = ~d["niss"].duplicated(keep=False)
+    simples = d[so_um]
+    out = [simples.assign(dias=simples["dias"].fillna(0))[["niss", "dias", "linha", "ficheiro"]]]
+    linhas = []
+    for niss, g in d[~so_um].groupby("niss", sort=False):
+        clusters: list[list] = []  # [start, end, max days]
+        for ini, fim, dias in sorted(zip(g["ini"], g["fim"], g["dias"].fillna(0)),
+                                     key=lambda t: (t[0] is None, t[0] or date.min)):
+            if ini is not None and fim is not None and clusters and clusters[-1][1] is not None and ini <= clusters[-1][1]:
+                clusters[-1][1] = max(clusters[-1][1], fim)
+                clusters[-1][2] = max(clusters[-1][2], dias)
+            else:
+                clusters.append([ini, fim, dias])
+        linhas.append({"niss": niss, "dias": sum(c[2] for c in clusters), "linha": g["linha"].min(),
+                       "ficheiro": g["ficheiro"].iloc[0]})
+    if linhas:
+        out.append(pd.DataFrame(linhas))
+    return pd.concat(out, ignore_index=True).set_index("niss")
 
 
 def _fmt_dias(x: float) -> str:
@@ -190,17 +212,43 @@ def dias_acima_de_30(ctx: Contexto) -> pd.DataFrame:
 
 
 def _dias_inatividade(ctx: Contexto) -> pd.DataFrame:
+    """Per worker: inactivity days of the month with the one 30-day arithmetic (``ciclo.domain.periodo``): absences
+    clipped to the month and merged (an overlap counts once — DQ-INA-02 flags it)."""
     ina = ctx.df("inatividades")
-    ini, fim = ctx.datas("inatividades", "data_inicio"), ctx.datas("inatividades", "data_fim")
-    a, b = pd.Timestamp(ctx.ref.primeiro_dia), pd.Timestamp(ctx.ref.ultimo_dia)
-    ok = ini.notna() & fim.notna() & (fim >= ini) & ina["niss_trabalhador"].notna()
-    # 30-day basis (Art. 16): a whole month counts 30, otherwise calendar days, capped at 30.
-    i2, f2 = ini.clip(lower=a), fim.clip(upper=b)
-    dias = ((f2 - i2).dt.days + 1).clip(lower=0, upper=30).where(~((i2 == a) & (f2 == b)), 30)
-    d = pd.DataFrame({"niss": ina["niss_trabalhador"][ok], "dias": dias[ok], "linha": ina["_linha"][ok],
-                      "ficheiro": ina["_ficheiro"][ok]})
-    return d.groupby("niss", sort=False).agg(inatividade=("dias", "sum"), linha=("linha", "min"),
-                                             ficheiro=("ficheiro", "first"))
+    ini, fim = ina["data_inicio"], ina["data_fim"]
+    a, b = ctx.ref.primeiro_dia, ctx.ref.ultimo_dia
+    ok = ini.notna() & fim.notna() & ina["niss_trabalhador"].notna()
+    por: dict[str, list] = {}
+    primeira: dict[str, tuple] = {}
+    for n, i0, i1, linha, fich in zip(ina["niss_trabalhador"][ok], ini[ok], fim[ok], ina["_linha"][ok], ina["_ficheiro"][ok]):
+        if i1 < i0 or i1 < a or i0 > b:
+            continue
+        por.setdefault(n, []).append((max(i0, a), min(i1, b)))
+        if n not in primeira or linha < primeira[n][0]:
+            primeira[n] = (linha, fich)
+    linhas = [{"niss": n, "inatividade": dias_trabalho_e_inatividade(a, b, p)[1], "linha": primeira[n][0],
+               "ficheiro": primeira[n][1]} for n, p in por.items()]
+    if not linhas:
+        return pd.DataFrame(columns=["inatividade", "linha", "ficheiro"], index=pd.Index([], name="niss"))
+    return pd.DataFrame(linhas).set_index("niss")
+
+
+@regra("DQ-INA-02")
+def inatividades_sobrepostas(ctx: Contexto) -> pd.DataFrame:
+    """Two absences of one worker sharing a day: counted once, but the export is ambiguous (which motivo?)."""
+    if not ctx.tem("inatividades", "niss_trabalhador", "data_inicio", "data_fim"):
+        return _vazio()
+    ina = ctx.df("inatividades")
+    ok = ina["data_inicio"].notna() & ina["data_fim"].notna() & ina["niss_trabalhador"].notna()
+    ok &= ina["niss_trabalhador"].duplicated(keep=False)
+    mask = pd.Series(False, index=ina.index)
+    outra = pd.Series("", index=ina.index)
+    for _, g in ina[ok].groupby("niss_trabalhador", sort=False):
+        periodos = list(zip(g["data_inicio"], g["data_fim"]))
+        for i, j in sobreposicoes(periodos):
+            mask[g.index[j]] = True
+            outra[g.index[j]] = str(g["_linha"].iloc[i])
+    return _achados(ina, mask, "data_inicio", _periodo(ina), outra=outra)
 
 
 @regra("DQ-DIAS-03")
@@ -272,7 +320,9 @@ def contrato_fora_do_vinculo(ctx: Contexto) -> pd.DataFrame:
     ci, cf = ctx.datas("contratos", "inicio_contrato"), ctx.datas("contratos", "fim_contrato")
     vi, vf = ctx.datas("contratos", "inicio_vinculo"), ctx.datas("contratos", "fim_vinculo")
     antes = ci.notna() & vi.notna() & (ci < vi)
-    depois = vf.notna() & ci.notna() & (cf.isna() | (cf > vf))
+    # A contract without an end date ends with its vínculo (docs/payroll-export.md: fim_contrato empty when sem
+    # termo): only an explicit end after the vínculo's is wrong — a ceased open-ended worker is normal.
+    depois = vf.notna() & ci.notna() & cf.notna() & (cf > vf)
     a = _achados(c, antes, "inicio_contrato", "inicio_contrato",
                  detalhe="O contrato começa " + c["inicio_contrato"].map(_fmt) + ", antes do início do vínculo (" +
                  c["inicio_vinculo"].map(_fmt) + "): para o período do contrato indicado, o trabalhador não possui "
@@ -297,7 +347,6 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
     linhas = linhas.dropna(subset=["niss_trabalhador", "l_ini", "l_fim"])
     j = _contratos_por_linha(ctx, linhas)
     j = j[j["c_ini"] <= j["l_ini"]].dropna(subset=["c_base"])
-    j = j.sort_values("c_ini").groupby("_i").tail(1)  # the contract version in force when the period starts
     if j.empty:
         return _vazio()
     valores = rem.loc[j["_i"], "valor"].to_numpy()
@@ -305,7 +354,10 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
     esperado = [cent((b + (d or 0)) * n / 30) for b, d, n in zip(j["c_base"], j["c_diut"], dias)]
     errado = [abs(v - e) > Decimal("0.01") for v, e in zip(valores, esperado)]
     j = j.assign(esperado=esperado, errado=errado)
-    j = j[j["errado"]]
+    # Several contracts in force at the period's start are concurrent vínculos (art. 70.º n.º 5): the line is right
+    # when one of them gives its value; otherwise it is reported against the latest version.
+    algum_certo = set(j.loc[~j["errado"], "_i"])
+    j = j[~j["_i"].isin(algum_certo)].sort_values("c_ini").groupby("_i").tail(1)
     sel = rem.loc[j["_i"]]
     return pd.DataFrame({"ficheiro": sel["_ficheiro"].to_numpy(), "linha": sel["_linha"].to_numpy(),
                          "niss": sel["niss_trabalhador"].to_numpy(), "coluna": "valor",

@@ -169,7 +169,7 @@ def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
     from ciclo.domain.incidencia import IncidenciaInvalida
     from ciclo.domain.naturezas import FORA_DA_DECLARACAO
     from ciclo.payroll.incidencia import incidencias
-    from ciclo.domain.periodo import dias_no_periodo
+    from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade
 
     rem: dict[str, dict[str, Decimal]] = {}
     dias: dict[str, Decimal] = {}
@@ -188,12 +188,18 @@ def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
             dias[n] = dias.get(n, Decimal(0)) + Decimal(str(r["dias"]))
     inativ: dict[str, Decimal] = {}
     ina = getattr(payroll, "inatividades", None)
+    ref = AnoMes.parse(payroll.ano_mes)
     if ina is not None and len(ina):
+        # The same 30-day arithmetic as the apuramento (ciclo.domain.periodo): absences merged (an overlap counts
+        # once), clipped to the month, counted on the 30-day basis.
+        por_trab: dict[str, list] = {}
         for r in ina.to_dict("records"):
-            try:
-                inativ[r["niss_trabalhador"]] = inativ.get(r["niss_trabalhador"], Decimal(0)) + dias_no_periodo(r["data_inicio"], r["data_fim"])
-            except (TypeError, ValueError):
-                continue
+            if r["data_inicio"] is None or r["data_fim"] is None or r["data_fim"] < r["data_inicio"]:
+                continue  # DQ-OBR-01 / DQ-FMT-02 / DQ-PER-03 block such a payroll
+            por_trab.setdefault(r["niss_trabalhador"], []).append((r["data_inicio"], r["data_fim"]))
+        for n, periodos in por_trab.items():
+            _, d = dias_trabalho_e_inatividade(ref.primeiro_dia, ref.ultimo_dia, periodos)
+            inativ[n] = Decimal(d)
     contrib: dict[str, tuple[Decimal, Decimal]] = {}
     ct = getattr(payroll, "contribuicoes", None)
     if ct is not None and len(ct):

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ciclo.domain.dinheiro import cent, percentagem
-from ciclo.domain.periodo import AnoMes, dias_no_periodo
+from ciclo.domain.periodo import AnoMes, dias_no_periodo, dias_trabalho_e_inatividade, limitar_a_30
 from ciclo.domain.taxas import taxa
 
 ZERO = Decimal("0.00")
@@ -68,6 +68,20 @@ def vinculos_no_mes(vinculos: list[Vinculo], ref: AnoMes) -> list[Vinculo]:
     return [v for v in vinculos if v.inicio <= ref.ultimo_dia and (v.fim is None or v.fim >= ref.primeiro_dia)]
 
 
+def contratos_por_vinculo(vinculos: list[Vinculo], contratos: list[Contrato]) -> dict[int, list[Contrato]]:
+    """Each contract belongs to the vínculo in force on its start date (the latest one started by then): two
+    vínculos at once are two concurrent contracts, both paid (DR 1-A/2011 art. 70.º n.º 5), while contracts within
+    one vínculo are versions of the same contract (specs/alterar-contrato-soap.txt: a new one ends the previous)."""
+    out: dict[int, list[Contrato]] = {}
+    por_inicio = sorted(vinculos, key=lambda v: v.inicio)
+    for c in contratos:
+        em_vigor = [v for v in por_inicio if v.inicio <= c.inicio and (v.fim is None or v.fim >= c.inicio)]
+        dono = em_vigor[-1] if em_vigor else (por_inicio[0] if por_inicio else None)
+        if dono is not None:
+            out.setdefault(id(dono), []).append(c)
+    return out
+
+
 def apurar_trabalhador(
     ref: AnoMes,
     niss_trabalhador: str,
@@ -89,7 +103,6 @@ def apurar_trabalhador(
             inatividades.append((date.fromisoformat(ina["dataInicio"]), date.fromisoformat(ina["dataFim"]), ina["motivo"]))
         linhas_ee = list(comunicado.get("remuneracoes") or [])
 
-    contratos = sorted(contratos, key=lambda c: c.inicio)
     remuneracoes: list[dict] = []
     # per enquadramento: {natureza: Decimal}
     por_enq: dict[str, dict[str, Decimal]] = {}
@@ -98,41 +111,40 @@ def apurar_trabalhador(
     # Hourly work (Art. 16 n.º 5 DR 1-A/2011): the permanent remuneration cannot be derived from a monthly base, so
     # the employer declares it; a P line communicated for the worker replaces the contract-derived one.
     p_declarado = any(ln["natureza"] == "P" for ln in linhas_ee)
+    por_vinculo = contratos_por_vinculo(vincs, contratos)
     for v in vincs:
         desc = taxa(v.enquadramento, dia_taxas).descricao
         enq_vinc.setdefault(desc, v)
         por_enq.setdefault(desc, {})
         v0, v1 = max(v.inicio, m0), min(v.fim or m1, m1)
-        for i, c in enumerate(contratos):
+        # The contracts of one vínculo are successive versions: each ends where the next one starts.
+        versoes = sorted(por_vinculo.get(id(v), []), key=lambda c: c.inicio)
+        for i, c in enumerate(versoes):
             c_fim = c.fim
-            if i + 1 < len(contratos):
-                prox = contratos[i + 1].inicio - timedelta(days=1)
+            if i + 1 < len(versoes):
+                prox = versoes[i + 1].inicio - timedelta(days=1)
                 c_fim = prox if c_fim is None else min(c_fim, prox)
             seg = _overlap(v0, v1, c.inicio, c_fim or m1)
             if seg is None:
                 continue
             s, e = seg
-            dias_seg = _dias(s, e)
-            ina_seg = []
-            dias_ina = 0
-            for (i0, i1, motivo) in inatividades:
-                o = _overlap(s, e, i0, i1)
-                if o:
-                    ina_seg.append({"dataInicio": i0.isoformat(), "dataFim": i1.isoformat(), "motivo": motivo})
-                    dias_ina += _dias(o[0], o[1])
-            dias_ina = min(dias_ina, dias_seg)
-            dias_trab = max(0, min(dias_seg - dias_ina, TRINTA - dias_total))
-            dias_total += dias_trab
+            ina_seg = [{"dataInicio": i0.isoformat(), "dataFim": i1.isoformat(), "motivo": motivo}
+                       for (i0, i1, motivo) in inatividades if _overlap(s, e, i0, i1)]
+            # one 30-day arithmetic for the SS side and the internal totals (ciclo.domain.periodo)
+            dias_trab, dias_ina = dias_trabalho_e_inatividade(s, e, [(i0, i1) for (i0, i1, _) in inatividades])
+            # Art. 70.º n.º 5: with several vínculos the registered DAYS are capped at 30; the pay of each is due.
+            (dias_reg,) = limitar_a_30([dias_trab], dias_total)
+            dias_total += dias_reg
             if p_declarado:
                 continue
             base = Decimal(c.remuneracao_base) + Decimal(c.diuturnidades or 0)
             valor = cent(base) if dias_trab == TRINTA else cent(base * dias_trab / TRINTA)
             remuneracoes.append({
-                "dataInicio": c.inicio.isoformat(),
+                "dataInicio": c.inicio.isoformat(),  # the contract's start, as in the spec's example
                 "dataFim": e.isoformat() if e < m1 else None,
                 "natureza": "P",
                 "remuneracao": valor,
-                "diasTrabalho": _dias_dec(dias_trab),
+                "diasTrabalho": _dias_dec(dias_reg),
                 "origem": "SEGURANCA_SOCIAL",
                 "diasInatividade": _dias_dec(dias_ina),
                 "inatividades": ina_seg,
