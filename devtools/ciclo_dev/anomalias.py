@@ -199,6 +199,12 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 if rid == "DQ-CTR-42":
                     c["horas_trabalho"] = Decimal(20)
                 marca(rid, "contratos", c)
+            elif rid == "DQ-RED-01":
+                t = escolher(T, i=i); t["reducao"] = "REDUCAO_INEXISTENTE"; marca(rid, "trabalhadores", t)
+            elif rid == "DQ-ENQ-02":
+                t = escolher(T, i=i)
+                t["enquadramento_desde"], t["enquadramento_anterior"] = date(ref.ano, ref.mes, 15), None
+                marca(rid, "trabalhadores", t)
             elif rid == "DQ-VAL-01":
                 r = escolher(_nao_p(R), i=i); r["valor"] = Decimal("-10.00"); marca(rid, "remuneracoes", r)
             elif rid == "DQ-DIAS-01":

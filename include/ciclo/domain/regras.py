@@ -180,6 +180,12 @@ _LISTA: tuple[Regra, ...] = (
           "Inatividades sobrepostas",
           "A inatividade {valor} sobrepõe-se à da linha {outra}: os dias comuns contariam duas vezes. Junte-as ou "
           "corrija as datas (qual o motivo desses dias?).", _I),
+    Regra("DQ-RED-01", "error", "pandas", "ciclo/data/reducoes.yaml (Decreto-Lei 72/2017)", "Redução desconhecida",
+          "Redução {valor!r} desconhecida no mês (ver ciclo/data/reducoes.yaml: PRIMEIRO_EMPREGO, ...).", _T),
+    Regra("DQ-ENQ-02", "error", "pandas", DR + " Art. 13.º-A n.º 2 (a nova taxa aplica-se no mês seguinte)",
+          "Mudança de enquadramento no mês sem o anterior",
+          "O enquadramento mudou em {valor} (dentro do mês): a taxa nova só se aplica no mês seguinte; indique um "
+          "enquadramento_anterior conhecido (está {anterior!r}).", _T),
     Regra("DQ-NAT-02", "warning", "pandas", DR + " Art. 20.º n.º 4 (honorários: Código art. 130.º)",
           "Honorários fora desta declaração",
           "Honorários (natureza H, {valor}) não entram na declaração de remunerações: são declarados de forma autónoma "

@@ -50,6 +50,11 @@ TRABALHADORES = Ficheiro("trabalhadores", True, False, (
     _c("nome", "texto", True, "Nome completo"),
     _c("enquadramento", "codigo", True, "Enquadramento (código de ciclo/data/taxas.yaml, ex. REGIME_GERAL, ou a descrição da SS)"),
     _c("data_nascimento", "data", False, "Data de nascimento (opcional)"),
+    _c("enquadramento_desde", "data", False, "Data em que o enquadramento atual começou (se mudou neste mês, a taxa "
+       "nova só se aplica no mês seguinte: DR 1-A/2011 art. 13.º-A n.º 2)"),
+    _c("enquadramento_anterior", "codigo", False, "Enquadramento antes dessa data (obrigatório se mudou neste mês)"),
+    _c("reducao", "codigo", False, "Redução da contribuição da entidade empregadora (ciclo/data/reducoes.yaml, ex. "
+       "PRIMEIRO_EMPREGO)"),
 ), "Um trabalhador por linha.")
 
 CONTRATOS = Ficheiro("contratos", True, False, (

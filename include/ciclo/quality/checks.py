@@ -24,7 +24,7 @@ from ciclo.domain.naturezas import FORA_DA_DECLARACAO
 from ciclo.payroll.incidencia import incidencias
 from ciclo.domain.niss import motivo_invalido
 from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade, sobreposicoes
-from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
+from ciclo.domain.taxas import EnquadramentoDesconhecido, ReducaoDesconhecida, reducao, taxa
 from ciclo.payroll.formato import FICHEIROS
 
 ACHADO = ("ficheiro", "linha", "niss", "coluna", "valor")
@@ -414,6 +414,44 @@ def dias_contrato_parecem_semanais(ctx: Contexto) -> pd.DataFrame:
     return _achados(c, mask, "dias_trabalho", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
                     horas=horas.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
                     horas_dia=horas_dia.map(lambda x: "" if math.isnan(x) else f"{x:.1f}"))
+
+
+@regra("DQ-RED-01")
+def reducao_desconhecida(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("trabalhadores", "reducao"):
+        return _vazio()
+    t = ctx.df("trabalhadores")
+
+    def desconhecida(c):
+        try:
+            reducao(c, ctx.ref.primeiro_dia)
+            return False
+        except ReducaoDesconhecida:
+            return True
+
+    mask = t["reducao"].map(lambda c: c is not None and desconhecida(c)).astype(bool)
+    return _achados(t, mask, "reducao", "reducao")
+
+
+@regra("DQ-ENQ-02")
+def enquadramento_mudou_no_mes(ctx: Contexto) -> pd.DataFrame:
+    """DR 1-A/2011 art. 13.º-A n.º 2: a change within the month applies from the next one; the month's rate is the
+    previous enquadramento's, which must be given and known."""
+    if ctx.ref is None or not ctx.tem("trabalhadores", "enquadramento_desde"):
+        return _vazio()
+    t = ctx.df("trabalhadores")
+    ant = t["enquadramento_anterior"] if "enquadramento_anterior" in t else pd.Series(None, index=t.index)
+
+    def conhecido(c):
+        try:
+            taxa(c, ctx.ref.primeiro_dia)
+            return True
+        except EnquadramentoDesconhecido:
+            return False
+
+    no_mes = t["enquadramento_desde"].map(lambda d: d is not None and ctx.ref.primeiro_dia < d <= ctx.ref.ultimo_dia)
+    mask = (no_mes & ant.map(lambda c: c is None or not conhecido(c))).astype(bool)
+    return _achados(t, mask, "enquadramento_anterior", t["enquadramento_desde"].map(_fmt), anterior=ant)
 
 
 @regra("DQ-NAT-02")

@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ciclo.domain.dinheiro import cent, formatar_eur
-from ciclo.domain.taxas import taxa as taxa_de
+from ciclo.domain.taxas import reducao as reducao_de, taxa as taxa_de
 from ciclo.ledger.db import from_cent, now, sql_dir, to_cent
 
 TOLERANCIA_PADRAO = Decimal("0.01")
@@ -48,6 +48,7 @@ class TrabalhadorInterno:
     dias_inatividade: Decimal | None = None
     folha_cotizacao: Decimal | None = None
     folha_contribuicao: Decimal | None = None
+    reducao: str | None = None  # code of ciclo/data/reducoes.yaml (employer's contribution reduced)
 
 
 @dataclass
@@ -85,12 +86,15 @@ def calcular_interno(trabalhador: TrabalhadorInterno, dia_ref: date) -> dict:
     t = taxa_de(trabalhador.enquadramento, dia_ref)
     total = cent(sum(trabalhador.remuneracoes.values(), Decimal(0)))
     cot, con = t.valores(total)
+    # A reduction waives part of the employer's contribution (ciclo/data/reducoes.yaml): the obligation is
+    # cotização + contribuição − redução, as the Segurança Social's totalObrigacao (ASSUMED, see reducoes.yaml).
+    red = reducao_de(trabalhador.reducao, dia_ref).valor(con) if trabalhador.reducao else Decimal("0.00")
     return {
         "niss_trabalhador": trabalhador.niss_trabalhador, "enquadramento": t.descricao,
         "taxa_cotizacao": t.cotizacao, "taxa_contribuicao": t.contribuicao,
         "dias_trabalho": trabalhador.dias_trabalho, "dias_inatividade": trabalhador.dias_inatividade,
         "total_remuneracao_cent": to_cent(total), "cotizacao_cent": to_cent(cot), "contribuicao_cent": to_cent(con),
-        "obrigacao_cent": to_cent(cot + con),
+        "obrigacao_cent": to_cent(cot + con - red),
         "folha_cotizacao_cent": None if trabalhador.folha_cotizacao is None else to_cent(trabalhador.folha_cotizacao),
         "folha_contribuicao_cent": None if trabalhador.folha_contribuicao is None else to_cent(trabalhador.folha_contribuicao),
     }
@@ -170,6 +174,7 @@ def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
     from ciclo.domain.naturezas import FORA_DA_DECLARACAO
     from ciclo.payroll.incidencia import incidencias
     from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade
+    from ciclo.domain.taxas import enquadramento_do_mes
 
     rem: dict[str, dict[str, Decimal]] = {}
     dias: dict[str, Decimal] = {}
@@ -209,7 +214,9 @@ def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
     for t in payroll.trabalhadores.to_dict("records"):
         n = t["niss_trabalhador"]
         cot, con = contrib.get(n, (None, None))
-        out.append(TrabalhadorInterno(n, t["enquadramento"], rem.get(n, {}),
+        # A change of enquadramento during the month takes effect the following month (DR 1-A/2011 art. 13.º-A n.º 2)
+        enq = enquadramento_do_mes(t["enquadramento"], ref, t.get("enquadramento_anterior"), t.get("enquadramento_desde"))
+        out.append(TrabalhadorInterno(n, enq, rem.get(n, {}), reducao=t.get("reducao"),
                                       dias_trabalho=min(dias[n], Decimal(30)) if n in dias else None,
                                       dias_inatividade=inativ.get(n), folha_cotizacao=cot, folha_contribuicao=con))
     return out
