@@ -131,8 +131,6 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
         if motivos and rng.random() < 0.15 and len(todos) > 1:
             motivo, sub = "STAT", rng.choice(todos[:-1])
         prest = rng.choice(("T", "A")) if mod.teletrabalho else ("P" if rng.random() < 0.5 else None)
-        if mod.termo == "sem" and int(niss[-4:-1]) % 25 == 0:  # a few hires with a reduction (DL 72/2017)
-            trab[-1]["reducao"] = "PRIMEIRO_EMPREGO"
         c = {"niss_trabalhador": niss, "modalidade_contrato": cod, "prestacao_trabalho": prest,
              "inicio_contrato": inicio, "fim_contrato": fim, "profissao": rng.choice(PROFISSOES),
              "remuneracao_base": base, "diuturnidades": diut, "percentagem_trabalho": pct, "horas_trabalho": horas_sem,
