@@ -118,7 +118,7 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             dias_sem = Decimal(round(rng.choice((3, 4, 5)) * 52 / 12))
         elif mod.intermitente:
             # full-time intermittent: ANNUAL hours (spec alterarContratoTrabalho, horas-trabalho)
-            horas_sem = Decimal(rng.choice((1040, 1200, 1400)))
+            horas_sem = Decimal(1040)
         diut = Decimal(rng.choice((25, 30, 32, 50))) if rng.random() < 0.25 else None
         fim = None
         if cessacao:
@@ -172,10 +172,13 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             linhas.append(_linha_rem(niss, "P", inicio_trab, fim_trab, mensal / 30 * dias_trab, dias_trab))
         uteis = min(22, round(dias_trab * 22 / 30))
         if uteis and not horista:
-            # Cash at the public administration's figure, or by card (within or above the card limit).
-            dia_r, pag = rng.choice((("6.00", "D"), ("7.63", "C"), ("9.60", "C"), ("11.00", "C")))
+            # Cash at the public administration's figure, or by card (within the card limit; one worker in ten above
+            # it). Derived from the NISS, not drawn, so the random stream (and every other value) stays as it was.
+            dia_r = rng.choice(("6.00", "7.63", "9.60"))
+            if dia_r != "6.00" and int(niss[-2]) == 0:
+                dia_r = "11.00"
             linhas.append(_linha_rem(niss, "R", inicio_trab, fim_trab, Decimal(dia_r) * uteis, uteis,
-                                     pagamento_refeicao=pag))
+                                     pagamento_refeicao="D" if dia_r == "6.00" else "C"))
         if rng.random() < 0.12:
             linhas.append(_linha_rem(niss, "S", inicio_trab, fim_trab, Decimal(rng.randrange(2000, 30000)) / 100, 0))
         if rng.random() < 0.04:
@@ -186,7 +189,7 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             a = cent(Decimal(rng.randrange(1000, 20000)) / 100)
             # the payroll's own subject part (above the DL 106/98 limits): usually none, sometimes a part
             linhas.append(_linha_rem(niss, "A", inicio_trab, fim_trab, a, 0,
-                                     valor_sujeito=cent(a * Decimal(rng.choice((0, 0, 0, 25))) / 100)))
+                                     valor_sujeito=cent(a / 4) if int(niss[-2]) % 4 == 0 else Decimal("0.00")))
         if ref.mes in (6, 7) and rng.random() < 0.5:
             linhas.append(_linha_rem(niss, "F", inicio_trab, fim_trab, mensal, 0))
         if ref.mes in (11, 12) and rng.random() < 0.5:
