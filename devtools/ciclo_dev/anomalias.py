@@ -18,7 +18,8 @@ from ciclo.domain.contrato import MODALIDADES
 from ciclo.domain.niss import completar
 from ciclo.domain.periodo import AnoMes
 
-NAO_PLANTAVEIS = {"DQ-PER-01": "the ano_mes argument of load_payroll, not the export's content"}
+NAO_PLANTAVEIS = {"DQ-PER-01": "the ano_mes argument of load_payroll, not the export's content",
+                  "DQ-ISE-03": "the dated legal limits (ciclo/data/limites.yaml) for the ano_mes, not the export's content"}
 
 
 @dataclass
@@ -178,6 +179,32 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 t = escolher(T, i=i); t["enquadramento"] = "REGIME_INEXISTENTE"; marca(rid, "trabalhadores", t)
             elif rid == "DQ-NAT-01":
                 r = escolher(_nao_p(R), i=i); r["natureza"] = "Z"; marca(rid, "remuneracoes", r)
+            elif rid == "DQ-NAT-02":
+                r = escolher(R, lambda r: r["natureza"] == "P" and r.get("horas") is None, i)
+                novo = dict(r, natureza="H", valor=Decimal("800.00"), dias=0)
+                R.insert(R.index(r) + 1, novo); marca(rid, "remuneracoes", novo)
+            elif rid == "DQ-ISE-01":
+                r = escolher(R, lambda r: r["natureza"] == "R", i)
+                r["pagamento_refeicao"] = r["valor_sujeito"] = None; marca(rid, "remuneracoes", r)
+            elif rid == "DQ-ISE-02":
+                r = escolher(R, lambda r: r["natureza"] == "R", i)
+                r["valor_sujeito"] = r["valor"] + Decimal("1.00"); marca(rid, "remuneracoes", r)
+            elif rid in ("DQ-CTR-41", "DQ-CTR-42"):
+                def parcial(c):
+                    c.update(modalidade_contrato="B", percentagem_trabalho=Decimal(50), horas_trabalho=Decimal(20),
+                             dias_trabalho=Decimal(22), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
+                c = contrato(lambda r: _mod(r).parcial and r.get("horas_trabalho"), i, parcial)
+                # 41: more days than a month has; 42: weekly days written where monthly ones are due
+                c["dias_trabalho"] = Decimal(40) if rid == "DQ-CTR-41" else Decimal(4)
+                if rid == "DQ-CTR-42":
+                    c["horas_trabalho"] = Decimal(20)
+                marca(rid, "contratos", c)
+            elif rid == "DQ-RED-01":
+                t = escolher(T, i=i); t["reducao"] = "REDUCAO_INEXISTENTE"; marca(rid, "trabalhadores", t)
+            elif rid == "DQ-ENQ-02":
+                t = escolher(T, i=i)
+                t["enquadramento_desde"], t["enquadramento_anterior"] = date(ref.ano, ref.mes, 15), None
+                marca(rid, "trabalhadores", t)
             elif rid == "DQ-VAL-01":
                 r = escolher(_nao_p(R), i=i); r["valor"] = Decimal("-10.00"); marca(rid, "remuneracoes", r)
             elif rid == "DQ-DIAS-01":
@@ -205,7 +232,7 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
             elif rid in ("DQ-CTR-08", "DQ-CTR-09", "DQ-CTR-34"):
                 def parcial(c):
                     c.update(modalidade_contrato="B", percentagem_trabalho=Decimal(50), horas_trabalho=Decimal(20),
-                             dias_trabalho=Decimal(5), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
+                             dias_trabalho=Decimal(22), motivo_contrato=None, fim_contrato=None, prestacao_trabalho=None)
                 c = contrato(lambda r: _mod(r).parcial, i, parcial)
                 if rid == "DQ-CTR-08":
                     c["percentagem_trabalho"] = Decimal(120)
@@ -233,7 +260,10 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
             elif rid == "DQ-DIAS-02":
                 p = escolher(R, tempo_inteiro_30, i)
                 c = next(c for c in C if c["niss_trabalhador"] == p["niss_trabalhador"])
-                extra = dict(p, data_fim=date(ref.ano, ref.mes, 10), dias=10,
+                # two successive periods (1–15, 16–end) declaring 30 + 10 days (overlapping periods would be
+                # concurrent contracts, which count once)
+                p["data_fim"] = date(ref.ano, ref.mes, 15)
+                extra = dict(p, data_inicio=date(ref.ano, ref.mes, 16), data_fim=fim, dias=10,
                              valor=((c["remuneracao_base"] + (c["diuturnidades"] or 0)) / 30 * 10).quantize(Decimal("0.01")))
                 R.insert(R.index(p) + 1, extra); marca(rid, "remuneracoes", extra)
             elif rid == "DQ-DIAS-03":
@@ -241,6 +271,12 @@ def plantar(pedidos: dict[str, int], dados: dict[str, list[dict]], ref: AnoMes, 
                 novo = {"niss_trabalhador": p["niss_trabalhador"], "data_inicio": date(ref.ano, ref.mes, 3),
                         "data_fim": date(ref.ano, ref.mes, 7), "motivo": "DOENCA"}
                 I.append(novo); marca(rid, "inatividades", novo)
+            elif rid == "DQ-INA-02":
+                t = escolher(T, lambda t: not any(x["niss_trabalhador"] == t["niss_trabalhador"] for x in I), i)
+                a = {"niss_trabalhador": t["niss_trabalhador"], "data_inicio": date(ref.ano, ref.mes, 10),
+                     "data_fim": date(ref.ano, ref.mes, 12), "motivo": "DOENCA"}
+                b = dict(a, data_inicio=date(ref.ano, ref.mes, 11), data_fim=date(ref.ano, ref.mes, 13))
+                I.extend([a, b]); marca(rid, "inatividades", b)
             elif rid == "DQ-DIAS-04":
                 r = escolher(R, lambda r: r.get("horas") is not None, i)
                 if r is None:

@@ -28,8 +28,9 @@ import yaml
 from ciclo.domain.contrato import MODALIDADES, motivos_da_modalidade
 from ciclo.domain.dinheiro import cent, percentagem
 from ciclo.domain.inatividades import MOTIVOS_INATIVIDADE
+from ciclo.domain.incidencia import LimitesEmFalta, incidencia
 from ciclo.domain.niss import completar
-from ciclo.domain.periodo import AnoMes, dias_no_periodo
+from ciclo.domain.periodo import AnoMes, dias_no_periodo, dias_trabalho_e_inatividade
 from ciclo.domain.taxas import tabela_em
 from ciclo.payroll.formato import FICHEIROS
 from ciclo_dev.escrita import escrever
@@ -70,9 +71,18 @@ def _niss(rng: random.Random, primeiro: str, usados: set[str]) -> str:
             return n
 
 
-def _linha_rem(niss, natureza, ini, fim, valor, dias, horas=None) -> dict:
+def _linha_rem(niss, natureza, ini, fim, valor, dias, horas=None, **extra) -> dict:
     return {"niss_trabalhador": niss, "natureza": natureza, "data_inicio": ini, "data_fim": fim,
-            "valor": cent(valor), "dias": dias, "horas": horas}
+            "valor": cent(valor), "dias": dias, "horas": horas, **extra}
+
+
+def _sujeito(r: dict, dia: date) -> Decimal:
+    try:
+        return incidencia(r["natureza"], r["valor"], dia, dias=r["dias"], pagamento_refeicao=r.get("pagamento_refeicao"),
+                          valor_sujeito=r.get("valor_sujeito")).sujeito
+    except LimitesEmFalta:
+        # A month before the recorded limits (only to exercise DQ-ISE-03): the synthetic base counts it in full.
+        return r["valor"]
 
 
 def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set[str]) -> dict[str, list[dict]]:
@@ -104,9 +114,11 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             pct = Decimal(rng.choice((50, 60, 75, 80)))
             base = cent(base * pct / 100)
             horas_sem = Decimal(40) * pct / 100
-            dias_sem = Decimal(rng.choice((3, 4, 5)))
+            # dias-trabalho are MONTHLY days (spec alterarContratoTrabalho): 3-5 days a week ≈ 13-22 a month
+            dias_sem = Decimal(round(rng.choice((3, 4, 5)) * 52 / 12))
         elif mod.intermitente:
-            horas_sem = Decimal(40)
+            # full-time intermittent: ANNUAL hours (spec alterarContratoTrabalho, horas-trabalho)
+            horas_sem = Decimal(1040)
         diut = Decimal(rng.choice((25, 30, 32, 50))) if rng.random() < 0.25 else None
         fim = None
         if cessacao:
@@ -141,8 +153,8 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             d = rng.randint(8, 22)
             nova = dict(c, inicio_contrato=date(ref.ano, ref.mes, d), remuneracao_base=base + Decimal(rng.randrange(20, 200, 5)))
             contr.append(nova)
-            d1 = d - 1
-            d2 = 30 - d1
+            d1 = dias_no_periodo(ini_mes, date(ref.ano, ref.mes, d - 1))
+            d2 = dias_no_periodo(date(ref.ano, ref.mes, d), fim_mes)  # 30 − d1, whatever the month's length
             linhas.append(_linha_rem(niss, "P", ini_mes, date(ref.ano, ref.mes, d1), mensal / 30 * d1, d1))
             linhas.append(_linha_rem(niss, "P", date(ref.ano, ref.mes, d), fim_mes,
                                      (nova["remuneracao_base"] + (diut or 0)) / 30 * d2, d2))
@@ -154,11 +166,19 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
                 b = min(a + rng.randint(0, 9), ref.ultimo_dia.day)
                 ina.append({"niss_trabalhador": niss, "data_inicio": date(ref.ano, ref.mes, a),
                             "data_fim": date(ref.ano, ref.mes, b), "motivo": rng.choice(sorted(MOTIVOS_INATIVIDADE))})
-                dias_trab = max(0, dias_trab - dias_no_periodo(date(ref.ano, ref.mes, a), date(ref.ano, ref.mes, b)))
+                # the one 30-day arithmetic (ciclo.domain.periodo), as the apuramento does it
+                dias_trab, _ = dias_trabalho_e_inatividade(inicio_trab, fim_trab,
+                                                           [(date(ref.ano, ref.mes, a), date(ref.ano, ref.mes, b))])
             linhas.append(_linha_rem(niss, "P", inicio_trab, fim_trab, mensal / 30 * dias_trab, dias_trab))
         uteis = min(22, round(dias_trab * 22 / 30))
         if uteis and not horista:
-            linhas.append(_linha_rem(niss, "R", inicio_trab, fim_trab, Decimal(rng.choice(("6.00", "7.63", "9.60"))) * uteis, uteis))
+            # Cash at the public administration's figure, or by card (within the card limit; one worker in ten above
+            # it). Derived from the NISS, not drawn, so the random stream (and every other value) stays as it was.
+            dia_r = rng.choice(("6.00", "7.63", "9.60"))
+            if dia_r != "6.00" and int(niss[-2]) == 0:
+                dia_r = "11.00"
+            linhas.append(_linha_rem(niss, "R", inicio_trab, fim_trab, Decimal(dia_r) * uteis, uteis,
+                                     pagamento_refeicao="D" if dia_r == "6.00" else "C"))
         if rng.random() < 0.12:
             linhas.append(_linha_rem(niss, "S", inicio_trab, fim_trab, Decimal(rng.randrange(2000, 30000)) / 100, 0))
         if rng.random() < 0.04:
@@ -166,7 +186,10 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
         if rng.random() < 0.05:
             linhas.append(_linha_rem(niss, "B", inicio_trab, fim_trab, Decimal(rng.randrange(5000, 50000)) / 100, 0))
         if rng.random() < 0.03:
-            linhas.append(_linha_rem(niss, "A", inicio_trab, fim_trab, Decimal(rng.randrange(1000, 20000)) / 100, 0))
+            a = cent(Decimal(rng.randrange(1000, 20000)) / 100)
+            # the payroll's own subject part (above the DL 106/98 limits): usually none, sometimes a part
+            linhas.append(_linha_rem(niss, "A", inicio_trab, fim_trab, a, 0,
+                                     valor_sujeito=cent(a / 4) if int(niss[-2]) % 4 == 0 else Decimal("0.00")))
         if ref.mes in (6, 7) and rng.random() < 0.5:
             linhas.append(_linha_rem(niss, "F", inicio_trab, fim_trab, mensal, 0))
         if ref.mes in (11, 12) and rng.random() < 0.5:
@@ -174,10 +197,13 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
         if cessacao:
             linhas.append(_linha_rem(niss, "2", inicio_trab, fim_trab, cent(mensal / 30 * rng.randint(2, 22)), 0))
             if mod.termo != "sem":
-                linhas.append(_linha_rem(niss, "D", inicio_trab, fim_trab, cent(mensal / 30 * 18), 0))
+                # compensation on the expiry of a fixed-term contract: not subject (valor_sujeito 0)
+                linhas.append(_linha_rem(niss, "D", inicio_trab, fim_trab, cent(mensal / 30 * 18), 0,
+                                         valor_sujeito=Decimal("0.00")))
         rem.extend(linhas)
         t = tabela_em(ini_mes)[enq]
-        incid = sum((r["valor"] for r in linhas if r["natureza"] != "A"), Decimal("0.00"))
+        # The payroll's base: the parts subject to contributions (ciclo.domain.incidencia), like the declaration.
+        incid = sum((_sujeito(r, ini_mes) for r in linhas), Decimal("0.00"))
         contrib.append({"niss_trabalhador": niss, "enquadramento": enq, "base_incidencia": cent(incid),
                         "valor_cotizacao": percentagem(incid, t.cotizacao),
                         "valor_contribuicao": percentagem(incid, t.contribuicao)})

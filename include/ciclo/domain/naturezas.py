@@ -21,5 +21,15 @@ NATUREZAS: dict[str, str] = {
 }
 
 
+# Naturezas a payroll may carry but that are NOT part of the employer's monthly declaration of remunerations.
+# H: "Os honorários previstos no artigo 130.º do Código são declarados de forma autónoma pela entidade beneficiária
+# dos serviços, sendo a declaração efetuada através do serviço da Segurança Social Direta" (DR 1-A/2011 art. 20.º
+# n.º 4, specs/decreto-regulamentar-ciclo-contributivo.txt). They are left out of the valores de remuneração and of
+# the internal totals, and the quality gate tells the operator to declare them separately (DQ-NAT-02).
+FORA_DA_DECLARACAO: dict[str, str] = {
+    "H": "DR 1-A/2011 art. 20.º n.º 4 (honorários declarados de forma autónoma, na Segurança Social Direta)",
+}
+
+
 def natureza_valida(codigo: object) -> bool:
     return str(codigo) in NATUREZAS

@@ -134,8 +134,8 @@ _LISTA: tuple[Regra, ...] = (
     Regra("DQ-PER-03", "error", "pandas", "DOMAIN.md §4; " + PSI, "Período termina antes de começar",
           "Período {valor}: a data de fim é anterior à data de início.", _PERIODOS),
     Regra("DQ-DIAS-02", "error", "pandas", DR + " Art. 16.º n.º 2 e Art. 70.º n.º 1 e 5", "Mais de 30 dias no mês",
-          "O trabalhador tem {dias} dias de trabalho no mês (soma das linhas de natureza P de todos os contratos com a "
-          "entidade empregadora); o máximo é 30.", _R),
+          "O trabalhador tem {dias} dias de trabalho no mês (linhas de natureza P de períodos sucessivos somadas; "
+          "contratos simultâneos contam uma vez); o máximo é 30.", _R),
     Regra("DQ-DIAS-03", "error", "pandas", DR + " Art. 16.º n.º 2; DOMAIN.md §4", "Trabalho + inatividade > 30 dias",
           "Dias de trabalho ({dias}) + dias de inatividade ({inatividade}) = {total} > 30.", _R + _I),
     Regra("DQ-DIAS-04", "error", "pandas", DR + " Art. 16.º n.º 5 e Art. 70.º n.º 8", "Dias de trabalho à hora errados",
@@ -145,7 +145,9 @@ _LISTA: tuple[Regra, ...] = (
           "Remuneração permanente {valor} ≠ (remuneração base {base} + diuturnidades {diut}) / 30 × {dias} dias = "
           "{esperado}.", _R),
     Regra("DQ-VAL-02", "error", "pandas", "DOMAIN.md §4 (duas casas decimais); " + SOAP + " — NUMBER(12,2)",
-          "Montante com mais de duas casas decimais", "Montante {valor} em {coluna} tem mais de duas casas decimais.",
+          "Montante com mais de duas casas decimais",
+          "Montante {valor} em {coluna} tem mais de duas casas decimais (NUMBER(12,2)). Se o ponto separa milhares "
+          "(1.500 = mil e quinhentos), escreva 1500 ou 1.500,00, ou indique csv: {{decimal: \",\"}} no mapeamento.",
           _C + _R + _X),
     Regra("DQ-CTR-20", "error", "pandas", SOAP + " — vínculo; " + PSI + " (alerta SEM_VINCULO)",
           "Remuneração sem contrato válido no mês",
@@ -166,6 +168,37 @@ _LISTA: tuple[Regra, ...] = (
           "Dois contratos do trabalhador começam em {valor} (linhas {linhas}).", _C),
     Regra("DQ-DUP-04", "warning", "pandas", PSI, "Remuneração repetida com valores diferentes",
           "Natureza {natureza} declarada mais de uma vez para o mesmo período (linhas {linhas}).", _R),
+    Regra("DQ-CTR-41", "error", "pandas", SOAP + " — dias-trabalho: \"Número de dias mensais de trabalho\" (anuais só "
+          "no intermitente a tempo completo)", "Dias de trabalho acima de um mês",
+          "dias_trabalho {valor} não cabe num mês (máx. 31): são dias MENSAIS (anuais só na modalidade {modalidade} "
+          "se intermitente a tempo completo).", _C),
+    Regra("DQ-CTR-42", "warning", "pandas", SOAP + " — dias-trabalho mensais e horas-trabalho semanais; Código do "
+          "Trabalho art. 203.º (período normal de trabalho)", "Dias de trabalho parecem semanais",
+          "dias_trabalho {valor} com {horas} horas semanais dá {horas_dia} horas por dia de trabalho: dias_trabalho são "
+          "dias MENSAIS (ex.: 4 dias por semana ≈ 17 por mês).", _C),
+    Regra("DQ-INA-02", "error", "pandas", DR + " Art. 16.º n.º 2 e Art. 20.º n.º 5 (dias de inatividade no mês)",
+          "Inatividades sobrepostas",
+          "A inatividade {valor} sobrepõe-se à da linha {outra}: os dias comuns contariam duas vezes. Junte-as ou "
+          "corrija as datas (qual o motivo desses dias?).", _I),
+    Regra("DQ-RED-01", "error", "pandas", "ciclo/data/reducoes.yaml (Decreto-Lei 72/2017)", "Redução desconhecida",
+          "Redução {valor!r} desconhecida no mês (ver ciclo/data/reducoes.yaml: PRIMEIRO_EMPREGO, ...).", _T),
+    Regra("DQ-ENQ-02", "error", "pandas", DR + " Art. 13.º-A n.º 2 (a nova taxa aplica-se no mês seguinte)",
+          "Mudança de enquadramento no mês sem o anterior",
+          "O enquadramento mudou em {valor} (dentro do mês): a taxa nova só se aplica no mês seguinte; indique um "
+          "enquadramento_anterior conhecido (está {anterior!r}).", _T),
+    Regra("DQ-NAT-02", "warning", "pandas", DR + " Art. 20.º n.º 4 (honorários: Código art. 130.º)",
+          "Honorários fora desta declaração",
+          "Honorários (natureza H, {valor}) não entram na declaração de remunerações: são declarados de forma autónoma "
+          "pela entidade beneficiária na Segurança Social Direta. A linha não é enviada nem conta para os totais.", _R),
+    Regra("DQ-ISE-01", "error", "pandas", "ISS, Guia Prático da Declaração de Remunerações (declara-se a remuneração "
+          "sujeita); Código dos Regimes Contributivos art. 46.º n.º 2; CIRS art. 2.º n.º 3 b) 2)",
+          "Parte sujeita a contribuições indeterminável",
+          "{detalhe}. Indique {coluna} na exportação (R: pagamento_refeicao D/C ou valor_sujeito; A e D: valor_sujeito — "
+          "ver docs/payroll-export.md, remuneracoes).", _R),
+    Regra("DQ-ISE-02", "error", "pandas", "Código dos Regimes Contributivos art. 46.º n.º 2; ciclo/data/limites.yaml",
+          "Parte sujeita da folha incoerente", "{detalhe}.", _R),
+    Regra("DQ-ISE-03", "error", "pandas", "ciclo/data/limites.yaml (limites legais datados, com fonte)",
+          "Sem limites legais para o mês", "{detalhe}.", _R),
     Regra("DQ-CONTRIB-01", "warning", "pandas", "DOMAIN.md §5; ciclo/data/taxas.yaml",
           "Contribuições da folha diferem da tabela de taxas",
           "{coluna} {valor} ≠ {esperado} ({taxa}% de {base}).", _X),

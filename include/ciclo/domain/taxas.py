@@ -20,6 +20,7 @@ class Taxa:
     contribuicao: Decimal  # employer, percent
     cotizacao: Decimal  # worker, percent
     desde: date
+    fonte: str = ""
 
     def valores(self, remuneracao: Decimal) -> tuple[Decimal, Decimal]:
         """(cotização, contribuição) on ``remuneracao``, each half-up to cents."""
@@ -38,7 +39,8 @@ def _versoes() -> tuple[tuple[date, dict[str, Taxa]], ...]:
         desde = date.fromisoformat(str(entrada["desde"]))
         tabela = {}
         for e in entrada["enquadramentos"]:
-            t = Taxa(e["codigo"], e["descricao"], Decimal(str(e["contribuicao"])), Decimal(str(e["cotizacao"])), desde)
+            t = Taxa(e["codigo"], e["descricao"], Decimal(str(e["contribuicao"])), Decimal(str(e["cotizacao"])), desde,
+                     str(e.get("fonte") or ""))
             tabela[t.codigo] = t
         versoes.append((desde, tabela))
     versoes.sort(key=lambda v: v[0])
@@ -62,3 +64,51 @@ def taxa(enquadramento: str, dia: date) -> Taxa:
         if t.descricao.casefold() == str(enquadramento).casefold():
             return t
     raise EnquadramentoDesconhecido(f"enquadramento desconhecido: {enquadramento!r}")
+
+
+def enquadramento_do_mes(atual: str, ref, anterior: str | None = None, desde: date | None = None) -> str:
+    """The enquadramento whose rate applies in month ``ref``: a change of enquadramento (``atual`` from ``desde``)
+    during the month takes effect from the following month — DR 1-A/2011 art. 13.º-A n.º 2: "a alteração da taxa
+    contributiva aplicável [...] produz efeitos a partir do mês seguinte ao da verificação do facto determinante"."""
+    if anterior and desde is not None and ref.primeiro_dia < desde <= ref.ultimo_dia:
+        return anterior
+    return atual
+
+
+# ------------------------------------------------------------------------------------------------ reductions
+
+
+@dataclass(frozen=True)
+class Reducao:
+    codigo: str
+    descricao: str
+    percentagem: Decimal  # of the employer's contribution
+    fonte: str
+
+    def valor(self, contribuicao: Decimal) -> Decimal:
+        """The part of the employer's contribution waived, half-up to cents."""
+        return percentagem(contribuicao, self.percentagem)
+
+
+class ReducaoDesconhecida(KeyError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _reducoes() -> tuple[tuple[date, dict[str, Reducao]], ...]:
+    texto = resources.files("ciclo.data").joinpath("reducoes.yaml").read_text(encoding="utf-8")
+    out = []
+    for entrada in yaml.safe_load(texto):
+        tabela = {r["codigo"]: Reducao(r["codigo"], r["descricao"], Decimal(str(r["percentagem"])), r["fonte"])
+                  for r in entrada["reducoes"]}
+        out.append((date.fromisoformat(str(entrada["desde"])), tabela))
+    out.sort(key=lambda v: v[0])
+    return tuple(out)
+
+
+def reducao(codigo: str, dia: date) -> Reducao:
+    """The reduction ``codigo`` in force on ``dia`` (ciclo/data/reducoes.yaml)."""
+    em_vigor = [t for desde, t in _reducoes() if desde <= dia]
+    if not em_vigor or codigo not in em_vigor[-1]:
+        raise ReducaoDesconhecida(f"redução desconhecida em {dia.isoformat()}: {codigo!r} (ver ciclo/data/reducoes.yaml)")
+    return em_vigor[-1][codigo]

@@ -50,6 +50,11 @@ TRABALHADORES = Ficheiro("trabalhadores", True, False, (
     _c("nome", "texto", True, "Nome completo"),
     _c("enquadramento", "codigo", True, "Enquadramento (código de ciclo/data/taxas.yaml, ex. REGIME_GERAL, ou a descrição da SS)"),
     _c("data_nascimento", "data", False, "Data de nascimento (opcional)"),
+    _c("enquadramento_desde", "data", False, "Data em que o enquadramento atual começou (se mudou neste mês, a taxa "
+       "nova só se aplica no mês seguinte: DR 1-A/2011 art. 13.º-A n.º 2)"),
+    _c("enquadramento_anterior", "codigo", False, "Enquadramento antes dessa data (obrigatório se mudou neste mês)"),
+    _c("reducao", "codigo", False, "Redução da contribuição da entidade empregadora (ciclo/data/reducoes.yaml, ex. "
+       "PRIMEIRO_EMPREGO)"),
 ), "Um trabalhador por linha.")
 
 CONTRATOS = Ficheiro("contratos", True, False, (
@@ -63,7 +68,8 @@ CONTRATOS = Ficheiro("contratos", True, False, (
     _c("diuturnidades", "montante", False, "Diuturnidades mensais (> 0 quando indicadas)"),
     _c("percentagem_trabalho", "numero", False, "Percentagem de trabalho (tempo parcial: 0 < p ≤ 100)"),
     _c("horas_trabalho", "numero", False, "Horas de trabalho semanais (tempo parcial: > 0)"),
-    _c("dias_trabalho", "numero", False, "Dias de trabalho semanais (tempo parcial: > 0)"),
+    _c("dias_trabalho", "numero", False, "Dias de trabalho MENSAIS (tempo parcial: > 0); anuais nos contratos "
+       "intermitentes a tempo completo (spec alterarContratoTrabalho: \"Número de dias mensais de trabalho\")"),
     _c("motivo_contrato", "codigo", True, "Motivo (termo certo/incerto, anexo 3.1.3)"),
     _c("niss_trabalhador_substituir", "niss", False, "NISS do trabalhador substituído (motivos STAJ, STAT, STLR, STTC)"),
     _c("inicio_vinculo", "data", True, "Início do vínculo com a entidade empregadora"),
@@ -76,9 +82,13 @@ REMUNERACOES = Ficheiro("remuneracoes", True, False, (
     _c("data_inicio", "data", True, "Início do período a que respeita"),
     _c("data_fim", "data", True, "Fim do período a que respeita"),
     _c("valor", "montante", True, "Valor (≥ 0, duas casas decimais)"),
-    _c("dias", "numero", True, "Dias de trabalho (base 30)"),
+    _c("dias", "numero", True, "Dias de trabalho (base 30); no subsídio de refeição (R), os dias em que foi pago"),
     _c("horas", "numero", False, "Horas de trabalho, só para trabalho à hora (1 dia por cada 5 horas iniciadas)"),
-), "Uma linha por trabalhador, natureza e período.")
+    _c("pagamento_refeicao", "codigo", False, "Subsídio de refeição (R): D numerário, C cartão ou vales (limite isento "
+       "diário diferente, ciclo/data/limites.yaml)"),
+    _c("valor_sujeito", "montante", False, "Parte sujeita a contribuições calculada pela folha: obrigatória em A "
+       "(ajudas de custo/transporte) e D (compensação por cessação); em R, opcional e verificada contra o limite legal"),
+), "Uma linha por trabalhador, natureza e período. Declara-se só a parte sujeita a contribuições.")
 
 INATIVIDADES = Ficheiro("inatividades", False, True, (
     _c("niss_trabalhador", "niss", True, "NISS do trabalhador"),

@@ -29,6 +29,7 @@ from ciclo.payroll.formato import EXTENSOES, FICHEIROS, META, Ficheiro
 from ciclo.payroll.mapping import Mapeamento, carregar_mapeamento, normalizar_cabecalho
 from ciclo.domain.violacao import Violation, violacao
 
+_MILHARES = r"-?\d{1,3}(\.\d{3})+"  # 1.500, 12.345.678: dot-separated thousands groups only
 FORMATOS_DATA = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -234,9 +235,17 @@ def _decimal_virgula(df: pd.DataFrame, spec: Ficheiro, sep: str | None, m: Mapea
         return False
     if sep != ";":
         return None  # a "," separated file cannot have unquoted decimal commas; parse_montante decides per value
-    for col in spec.por_tipo("montante", "numero"):
-        if col in df and df[col].dropna().astype(str).str.contains(",", regex=False).any():
-            return True
+    valores = pd.concat([df[col].dropna().astype(str) for col in spec.por_tipo("montante", "numero") if col in df]
+                        or [pd.Series(dtype=object)])
+    if valores.str.contains(",", regex=False).any():
+        return True
+    # A ";" file is the Portuguese convention (docs/payroll-export.md). With no comma anywhere, "1.500" in a money
+    # column can only be fifteen hundred: money has at most two decimals (NUMBER(12,2), DOMAIN.md §4). It is read
+    # so only when every dotted value of the file is a thousands group; a file that also has dot decimals
+    # ("1234.56", "37.5") keeps per-value parsing, and "1.500" there is 1.500 — three decimals, DQ-VAL-02.
+    com_ponto = valores[valores.str.contains(".", regex=False)]
+    if len(com_ponto) and com_ponto.str.fullmatch(_MILHARES).all():
+        return True
     return None
 
 

@@ -20,9 +20,11 @@ import pandas as pd
 
 from ciclo.domain import contrato as K
 from ciclo.domain.dinheiro import cent, percentagem
+from ciclo.domain.naturezas import FORA_DA_DECLARACAO
+from ciclo.payroll.incidencia import incidencias
 from ciclo.domain.niss import motivo_invalido
-from ciclo.domain.periodo import AnoMes
-from ciclo.domain.taxas import EnquadramentoDesconhecido, taxa
+from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade, sobreposicoes
+from ciclo.domain.taxas import EnquadramentoDesconhecido, ReducaoDesconhecida, reducao, taxa
 from ciclo.payroll.formato import FICHEIROS
 
 ACHADO = ("ficheiro", "linha", "niss", "coluna", "valor")
@@ -164,13 +166,35 @@ def periodo_invertido(ctx: Contexto) -> pd.DataFrame:
 
 
 def _dias_trabalho(ctx: Contexto) -> pd.DataFrame:
-    """Per worker: days of work (sum of ``dias`` on natureza P lines, every contract with this EE — Art. 70 n.º 5)
-    and the first P line (where a violation is reported)."""
+    """Per worker: days of work on natureza P lines and the first P line (where a violation is reported).
+
+    Successive periods (a mid-month change) add up; P lines whose periods overlap are concurrent contracts (several
+    vínculos) and count once — the longest — since the days are capped at 30 across vínculos, not added
+    (DR 1-A/2011 art. 16.º n.º 2, art. 70.º n.º 5)."""
     rem = ctx.df("remuneracoes")
     p = rem["natureza"] == "P"
     d = pd.DataFrame({"niss": rem["niss_trabalhador"][p], "dias": ctx.num("remuneracoes", "dias")[p],
+                      "ini": rem["data_inicio"][p] if "data_inicio" in rem else None,
+                      "fim": rem["data_fim"][p] if "data_fim" in rem else None,
                       "linha": rem["_linha"][p], "ficheiro": rem["_ficheiro"][p]}).dropna(subset=["niss"])
-    return d.groupby("niss", sort=False).agg(dias=("dias", "sum"), linha=("linha", "min"), ficheiro=("ficheiro", "first"))
+    so_um = ~d["niss"].duplicated(keep=False)
+    simples = d[so_um]
+    out = [simples.assign(dias=simples["dias"].fillna(0))[["niss", "dias", "linha", "ficheiro"]]]
+    linhas = []
+    for niss, g in d[~so_um].groupby("niss", sort=False):
+        clusters: list[list] = []  # [start, end, max days]
+        for ini, fim, dias in sorted(zip(g["ini"], g["fim"], g["dias"].fillna(0)),
+                                     key=lambda t: (t[0] is None, t[0] or date.min)):
+            if ini is not None and fim is not None and clusters and clusters[-1][1] is not None and ini <= clusters[-1][1]:
+                clusters[-1][1] = max(clusters[-1][1], fim)
+                clusters[-1][2] = max(clusters[-1][2], dias)
+            else:
+                clusters.append([ini, fim, dias])
+        linhas.append({"niss": niss, "dias": sum(c[2] for c in clusters), "linha": g["linha"].min(),
+                       "ficheiro": g["ficheiro"].iloc[0]})
+    if linhas:
+        out.append(pd.DataFrame(linhas))
+    return pd.concat(out, ignore_index=True).set_index("niss")
 
 
 def _fmt_dias(x: float) -> str:
@@ -188,17 +212,43 @@ def dias_acima_de_30(ctx: Contexto) -> pd.DataFrame:
 
 
 def _dias_inatividade(ctx: Contexto) -> pd.DataFrame:
+    """Per worker: inactivity days of the month with the one 30-day arithmetic (``ciclo.domain.periodo``): absences
+    clipped to the month and merged (an overlap counts once — DQ-INA-02 flags it)."""
     ina = ctx.df("inatividades")
-    ini, fim = ctx.datas("inatividades", "data_inicio"), ctx.datas("inatividades", "data_fim")
-    a, b = pd.Timestamp(ctx.ref.primeiro_dia), pd.Timestamp(ctx.ref.ultimo_dia)
-    ok = ini.notna() & fim.notna() & (fim >= ini) & ina["niss_trabalhador"].notna()
-    # 30-day basis (Art. 16): a whole month counts 30, otherwise calendar days, capped at 30.
-    i2, f2 = ini.clip(lower=a), fim.clip(upper=b)
-    dias = ((f2 - i2).dt.days + 1).clip(lower=0, upper=30).where(~((i2 == a) & (f2 == b)), 30)
-    d = pd.DataFrame({"niss": ina["niss_trabalhador"][ok], "dias": dias[ok], "linha": ina["_linha"][ok],
-                      "ficheiro": ina["_ficheiro"][ok]})
-    return d.groupby("niss", sort=False).agg(inatividade=("dias", "sum"), linha=("linha", "min"),
-                                             ficheiro=("ficheiro", "first"))
+    ini, fim = ina["data_inicio"], ina["data_fim"]
+    a, b = ctx.ref.primeiro_dia, ctx.ref.ultimo_dia
+    ok = ini.notna() & fim.notna() & ina["niss_trabalhador"].notna()
+    por: dict[str, list] = {}
+    primeira: dict[str, tuple] = {}
+    for n, i0, i1, linha, fich in zip(ina["niss_trabalhador"][ok], ini[ok], fim[ok], ina["_linha"][ok], ina["_ficheiro"][ok]):
+        if i1 < i0 or i1 < a or i0 > b:
+            continue
+        por.setdefault(n, []).append((max(i0, a), min(i1, b)))
+        if n not in primeira or linha < primeira[n][0]:
+            primeira[n] = (linha, fich)
+    linhas = [{"niss": n, "inatividade": dias_trabalho_e_inatividade(a, b, p)[1], "linha": primeira[n][0],
+               "ficheiro": primeira[n][1]} for n, p in por.items()]
+    if not linhas:
+        return pd.DataFrame(columns=["inatividade", "linha", "ficheiro"], index=pd.Index([], name="niss"))
+    return pd.DataFrame(linhas).set_index("niss")
+
+
+@regra("DQ-INA-02")
+def inatividades_sobrepostas(ctx: Contexto) -> pd.DataFrame:
+    """Two absences of one worker sharing a day: counted once, but the export is ambiguous (which motivo?)."""
+    if not ctx.tem("inatividades", "niss_trabalhador", "data_inicio", "data_fim"):
+        return _vazio()
+    ina = ctx.df("inatividades")
+    ok = ina["data_inicio"].notna() & ina["data_fim"].notna() & ina["niss_trabalhador"].notna()
+    ok &= ina["niss_trabalhador"].duplicated(keep=False)
+    mask = pd.Series(False, index=ina.index)
+    outra = pd.Series("", index=ina.index)
+    for _, g in ina[ok].groupby("niss_trabalhador", sort=False):
+        periodos = list(zip(g["data_inicio"], g["data_fim"]))
+        for i, j in sobreposicoes(periodos):
+            mask[g.index[j]] = True
+            outra[g.index[j]] = str(g["_linha"].iloc[i])
+    return _achados(ina, mask, "data_inicio", _periodo(ina), outra=outra)
 
 
 @regra("DQ-DIAS-03")
@@ -270,7 +320,9 @@ def contrato_fora_do_vinculo(ctx: Contexto) -> pd.DataFrame:
     ci, cf = ctx.datas("contratos", "inicio_contrato"), ctx.datas("contratos", "fim_contrato")
     vi, vf = ctx.datas("contratos", "inicio_vinculo"), ctx.datas("contratos", "fim_vinculo")
     antes = ci.notna() & vi.notna() & (ci < vi)
-    depois = vf.notna() & ci.notna() & (cf.isna() | (cf > vf))
+    # A contract without an end date ends with its vínculo (docs/payroll-export.md: fim_contrato empty when sem
+    # termo): only an explicit end after the vínculo's is wrong — a ceased open-ended worker is normal.
+    depois = vf.notna() & ci.notna() & cf.notna() & (cf > vf)
     a = _achados(c, antes, "inicio_contrato", "inicio_contrato",
                  detalhe="O contrato começa " + c["inicio_contrato"].map(_fmt) + ", antes do início do vínculo (" +
                  c["inicio_vinculo"].map(_fmt) + "): para o período do contrato indicado, o trabalhador não possui "
@@ -295,7 +347,6 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
     linhas = linhas.dropna(subset=["niss_trabalhador", "l_ini", "l_fim"])
     j = _contratos_por_linha(ctx, linhas)
     j = j[j["c_ini"] <= j["l_ini"]].dropna(subset=["c_base"])
-    j = j.sort_values("c_ini").groupby("_i").tail(1)  # the contract version in force when the period starts
     if j.empty:
         return _vazio()
     valores = rem.loc[j["_i"], "valor"].to_numpy()
@@ -303,7 +354,10 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
     esperado = [cent((b + (d or 0)) * n / 30) for b, d, n in zip(j["c_base"], j["c_diut"], dias)]
     errado = [abs(v - e) > Decimal("0.01") for v, e in zip(valores, esperado)]
     j = j.assign(esperado=esperado, errado=errado)
-    j = j[j["errado"]]
+    # Several contracts in force at the period's start are concurrent vínculos (art. 70.º n.º 5): the line is right
+    # when one of them gives its value; otherwise it is reported against the latest version.
+    algum_certo = set(j.loc[~j["errado"], "_i"])
+    j = j[~j["_i"].isin(algum_certo)].sort_values("c_ini").groupby("_i").tail(1)
     sel = rem.loc[j["_i"]]
     return pd.DataFrame({"ficheiro": sel["_ficheiro"].to_numpy(), "linha": sel["_linha"].to_numpy(),
                          "niss": sel["niss_trabalhador"].to_numpy(), "coluna": "valor",
@@ -321,10 +375,122 @@ def duas_casas_decimais(ctx: Contexto) -> pd.DataFrame:
             if not ctx.tem(tipo, col):
                 continue
             s = df[col]
-            mask = s.map(lambda v: v is not None and v != v.quantize(Decimal("0.01")))
+            # The written precision counts, not only the value: "1.500" read as Decimal("1.500") equals 1.50 but was
+            # written with three decimals — a thousands separator or a typo, never a silent 1.5 (DOMAIN.md §4).
+            mask = s.map(lambda v: v is not None and v.as_tuple().exponent < -2)
             if mask.any():
                 partes.append(_achados(df, mask.astype(bool), col, s.map(str)))
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
+
+
+def _dias_contrato(ctx: Contexto) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    c = ctx.df("contratos")
+    dias = ctx.num("contratos", "dias_trabalho")
+    anuais = c["modalidade_contrato"].map(
+        lambda m: bool(K.MODALIDADES.get(m or "") and K.MODALIDADES[m].intermitente and K.MODALIDADES[m].tempo == "completo"))
+    return c, dias, anuais, ctx.num("contratos", "horas_trabalho")
+
+
+@regra("DQ-CTR-41")
+def dias_contrato_acima_do_mes(ctx: Contexto) -> pd.DataFrame:
+    """dias-trabalho are monthly days (spec alterarContratoTrabalho), annual only for full-time intermittent work."""
+    if not ctx.tem("contratos", "dias_trabalho", "modalidade_contrato"):
+        return _vazio()
+    c, dias, anuais, _ = _dias_contrato(ctx)
+    mask = dias.notna() & ~anuais & (dias > 31)
+    return _achados(c, mask, "dias_trabalho", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    modalidade=c["modalidade_contrato"])
+
+
+@regra("DQ-CTR-42")
+def dias_contrato_parecem_semanais(ctx: Contexto) -> pd.DataFrame:
+    """Weekly hours over monthly days above 12 h a day cannot be a real schedule (Código do Trabalho art. 203.º: a
+    normal day is 8 h, up to 12 h with adaptability): the days were written per week."""
+    if not ctx.tem("contratos", "dias_trabalho", "horas_trabalho", "modalidade_contrato"):
+        return _vazio()
+    c, dias, anuais, horas = _dias_contrato(ctx)
+    horas_dia = horas * 52 / 12 / dias
+    mask = dias.notna() & horas.notna() & (dias > 0) & ~anuais & (horas_dia > 12)
+    return _achados(c, mask, "dias_trabalho", dias.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    horas=horas.map(lambda x: "" if math.isnan(x) else _fmt_dias(x)),
+                    horas_dia=horas_dia.map(lambda x: "" if math.isnan(x) else f"{x:.1f}"))
+
+
+@regra("DQ-RED-01")
+def reducao_desconhecida(ctx: Contexto) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("trabalhadores", "reducao"):
+        return _vazio()
+    t = ctx.df("trabalhadores")
+
+    def desconhecida(c):
+        try:
+            reducao(c, ctx.ref.primeiro_dia)
+            return False
+        except ReducaoDesconhecida:
+            return True
+
+    mask = t["reducao"].map(lambda c: c is not None and desconhecida(c)).astype(bool)
+    return _achados(t, mask, "reducao", "reducao")
+
+
+@regra("DQ-ENQ-02")
+def enquadramento_mudou_no_mes(ctx: Contexto) -> pd.DataFrame:
+    """DR 1-A/2011 art. 13.º-A n.º 2: a change within the month applies from the next one; the month's rate is the
+    previous enquadramento's, which must be given and known."""
+    if ctx.ref is None or not ctx.tem("trabalhadores", "enquadramento_desde"):
+        return _vazio()
+    t = ctx.df("trabalhadores")
+    ant = t["enquadramento_anterior"] if "enquadramento_anterior" in t else pd.Series(None, index=t.index)
+
+    def conhecido(c):
+        try:
+            taxa(c, ctx.ref.primeiro_dia)
+            return True
+        except EnquadramentoDesconhecido:
+            return False
+
+    no_mes = t["enquadramento_desde"].map(lambda d: d is not None and ctx.ref.primeiro_dia < d <= ctx.ref.ultimo_dia)
+    mask = (no_mes & ant.map(lambda c: c is None or not conhecido(c))).astype(bool)
+    return _achados(t, mask, "enquadramento_anterior", t["enquadramento_desde"].map(_fmt), anterior=ant)
+
+
+@regra("DQ-NAT-02")
+def honorarios(ctx: Contexto) -> pd.DataFrame:
+    """Honorários are declared autonomously (DR 1-A/2011 art. 20.º n.º 4); the payload leaves them out."""
+    if not ctx.tem("remuneracoes", "natureza"):
+        return _vazio()
+    rem = ctx.df("remuneracoes")
+    return _achados(rem, rem["natureza"].isin(list(FORA_DA_DECLARACAO)), "natureza", rem["valor"].map(_fmt))
+
+
+def _incidencia(ctx: Contexto, regra_id: str) -> pd.DataFrame:
+    if ctx.ref is None or not ctx.tem("remuneracoes", "natureza", "valor"):
+        return _vazio()
+    k = ("incidencia",)
+    if k not in ctx._cache:
+        ctx._cache[k] = incidencias(ctx.payroll)
+    inc = ctx._cache[k]
+    rem = ctx.df("remuneracoes")
+    mask = inc["regra"] == regra_id
+    out = _achados(rem, mask, "valor_sujeito", rem["valor"].map(_fmt), detalhe=inc["erro"])
+    if regra_id == "DQ-ISE-01":
+        out["coluna"] = rem.loc[mask, "natureza"].map(lambda n: "pagamento_refeicao" if n == "R" else "valor_sujeito").to_numpy()
+    return out
+
+
+@regra("DQ-ISE-01")
+def parte_sujeita_em_falta(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-01")
+
+
+@regra("DQ-ISE-02")
+def parte_sujeita_incoerente(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-02")
+
+
+@regra("DQ-ISE-03")
+def limites_em_falta(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-03")
 
 
 # ------------------------------------------------------------------------------------------------ workers

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from ciclo.domain.dinheiro import cent, formatar_eur, from_cent, to_cent
-from ciclo.domain.taxas import taxa as taxa_de
+from ciclo.domain.taxas import reducao as reducao_de, taxa as taxa_de
 from ciclo.ledger import sql_dir
 
 TOLERANCIA_PADRAO = Decimal("0.01")
@@ -46,6 +46,7 @@ class TrabalhadorInterno:
     dias_inatividade: Decimal | None = None
     folha_cotizacao: Decimal | None = None
     folha_contribuicao: Decimal | None = None
+    reducao: str | None = None  # code of ciclo/data/reducoes.yaml (employer's contribution reduced)
 
 
 @dataclass
@@ -83,12 +84,15 @@ def calcular_interno(trabalhador: TrabalhadorInterno, dia_ref: date) -> dict:
     t = taxa_de(trabalhador.enquadramento, dia_ref)
     total = cent(sum(trabalhador.remuneracoes.values(), Decimal(0)))
     cot, con = t.valores(total)
+    # A reduction waives part of the employer's contribution (ciclo/data/reducoes.yaml): the obligation is
+    # cotização + contribuição − redução, as the Segurança Social's totalObrigacao (ASSUMED, see reducoes.yaml).
+    red = reducao_de(trabalhador.reducao, dia_ref).valor(con) if trabalhador.reducao else Decimal("0.00")
     return {
         "niss_trabalhador": trabalhador.niss_trabalhador, "enquadramento": t.descricao,
         "taxa_cotizacao": t.cotizacao, "taxa_contribuicao": t.contribuicao,
         "dias_trabalho": trabalhador.dias_trabalho, "dias_inatividade": trabalhador.dias_inatividade,
         "total_remuneracao_cent": to_cent(total), "cotizacao_cent": to_cent(cot), "contribuicao_cent": to_cent(con),
-        "obrigacao_cent": to_cent(cot + con),
+        "obrigacao_cent": to_cent(cot + con - red),
         "folha_cotizacao_cent": None if trabalhador.folha_cotizacao is None else to_cent(trabalhador.folha_cotizacao),
         "folha_contribuicao_cent": None if trabalhador.folha_contribuicao is None else to_cent(trabalhador.folha_contribuicao),
     }
@@ -147,26 +151,43 @@ def reconciliar(ledger, niss_ee: str, ano_mes: str, tolerancia: Decimal = TOLERA
 
 
 def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
-    """The internal side from a loaded payroll: remuneration by natureza, days of work (P lines, capped at 30 —
+    """The internal side from a loaded payroll: remuneration subject to contributions by natureza, days of work (P lines, capped at 30 —
     Art. 16 DR 1-A/2011), inactivity days, enquadramento, and the payroll's own contributions when exported."""
-    from ciclo.domain.periodo import dias_no_periodo
+    from ciclo.domain.incidencia import IncidenciaInvalida
+    from ciclo.domain.naturezas import FORA_DA_DECLARACAO
+    from ciclo.payroll.incidencia import incidencias
+    from ciclo.domain.periodo import AnoMes, dias_trabalho_e_inatividade
+    from ciclo.domain.taxas import enquadramento_do_mes
 
     rem: dict[str, dict[str, Decimal]] = {}
     dias: dict[str, Decimal] = {}
-    for r in payroll.remuneracoes.to_dict("records"):
+    # The declared (and apurado) value of a line is its part subject to contributions, not its gross amount.
+    inc = incidencias(payroll)
+    for r, erro, sujeito in zip(payroll.remuneracoes.to_dict("records"), inc["erro"], inc["sujeito"]):
+        if r["natureza"] in FORA_DA_DECLARACAO:  # honorários: not in this declaration (DR 1-A/2011 art. 20.º n.º 4)
+            continue
+        if erro is not None:
+            raise IncidenciaInvalida(f"{r['niss_trabalhador']} natureza {r['natureza']}: {erro}")
         n = r["niss_trabalhador"]
         por = rem.setdefault(n, {})
-        por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + Decimal(str(r["valor"]))
+        if sujeito or r["natureza"] == "P":  # a wholly exempt line is not declared: nothing to compare
+            por[r["natureza"]] = por.get(r["natureza"], Decimal(0)) + sujeito
         if r["natureza"] == "P" and r.get("dias") is not None and str(r["dias"]) != "nan":
             dias[n] = dias.get(n, Decimal(0)) + Decimal(str(r["dias"]))
     inativ: dict[str, Decimal] = {}
     ina = getattr(payroll, "inatividades", None)
+    ref = AnoMes.parse(payroll.ano_mes)
     if ina is not None and len(ina):
+        # The same 30-day arithmetic as the apuramento (ciclo.domain.periodo): absences merged (an overlap counts
+        # once), clipped to the month, counted on the 30-day basis.
+        por_trab: dict[str, list] = {}
         for r in ina.to_dict("records"):
-            try:
-                inativ[r["niss_trabalhador"]] = inativ.get(r["niss_trabalhador"], Decimal(0)) + dias_no_periodo(r["data_inicio"], r["data_fim"])
-            except (TypeError, ValueError):
-                continue
+            if r["data_inicio"] is None or r["data_fim"] is None or r["data_fim"] < r["data_inicio"]:
+                continue  # DQ-OBR-01 / DQ-FMT-02 / DQ-PER-03 block such a payroll
+            por_trab.setdefault(r["niss_trabalhador"], []).append((r["data_inicio"], r["data_fim"]))
+        for n, periodos in por_trab.items():
+            _, d = dias_trabalho_e_inatividade(ref.primeiro_dia, ref.ultimo_dia, periodos)
+            inativ[n] = Decimal(d)
     contrib: dict[str, tuple[Decimal, Decimal]] = {}
     ct = getattr(payroll, "contribuicoes", None)
     if ct is not None and len(ct):
@@ -176,7 +197,9 @@ def internos_da_folha(payroll) -> list[TrabalhadorInterno]:
     for t in payroll.trabalhadores.to_dict("records"):
         n = t["niss_trabalhador"]
         cot, con = contrib.get(n, (None, None))
-        out.append(TrabalhadorInterno(n, t["enquadramento"], rem.get(n, {}),
+        # A change of enquadramento during the month takes effect the following month (DR 1-A/2011 art. 13.º-A n.º 2)
+        enq = enquadramento_do_mes(t["enquadramento"], ref, t.get("enquadramento_anterior"), t.get("enquadramento_desde"))
+        out.append(TrabalhadorInterno(n, enq, rem.get(n, {}), reducao=t.get("reducao"),
                                       dias_trabalho=min(dias[n], Decimal(30)) if n in dias else None,
                                       dias_inatividade=inativ.get(n), folha_cotizacao=cot, folha_contribuicao=con))
     return out

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ciclo.domain.dinheiro import cent, percentagem
-from ciclo.domain.periodo import AnoMes, dias_no_periodo
-from ciclo.domain.taxas import taxa
+from ciclo.domain.periodo import AnoMes, dias_no_periodo, dias_trabalho_e_inatividade, limitar_a_30
+from ciclo.domain.taxas import enquadramento_do_mes, reducao, taxa
 
 ZERO = Decimal("0.00")
 ZERO_TAXA = Decimal("0")
@@ -31,6 +31,7 @@ class Vinculo:
     inicio: date
     fim: date | None
     enquadramento: str  # code (REGIME_GERAL) or description
+    reducao: str | None = None  # code of ciclo/data/reducoes.yaml (employer's contribution reduced)
 
 
 @dataclass
@@ -68,6 +69,42 @@ def vinculos_no_mes(vinculos: list[Vinculo], ref: AnoMes) -> list[Vinculo]:
     return [v for v in vinculos if v.inicio <= ref.ultimo_dia and (v.fim is None or v.fim >= ref.primeiro_dia)]
 
 
+def enquadramentos_do_mes(vinculos: list[Vinculo], ref: AnoMes) -> dict[int, str]:
+    """id(vínculo) → the enquadramento whose rate applies this month. A vínculo that continues another one (starts
+    the day after it ends) with a different enquadramento keeps the old rate until the end of the month: DR 1-A/2011
+    art. 13.º-A n.º 2 (a change of rate takes effect from the following month)."""
+    out = {}
+    for v in vinculos:
+        anterior = next((a for a in vinculos if a is not v and a.fim is not None and
+                         a.fim + timedelta(days=1) == v.inicio), None)
+        out[id(v)] = enquadramento_do_mes(v.enquadramento, ref, anterior.enquadramento if anterior else None, v.inicio)
+    return out
+
+
+def contratos_por_vinculo(vinculos: list[Vinculo], contratos: list[Contrato]) -> dict[int, list[Contrato]]:
+    """Each contract belongs to the vínculo in force on its start date (the latest one started by then): two
+    vínculos at once are two concurrent contracts, both paid (DR 1-A/2011 art. 70.º n.º 5), while contracts within
+    one vínculo are versions of the same contract (specs/alterar-contrato-soap.txt: a new one ends the previous)."""
+    por_inicio = sorted(vinculos, key=lambda v: v.inicio)
+
+    def raiz(v: Vinculo) -> Vinculo:
+        # A vínculo that continues another one (starts the day after it ends, e.g. a new enquadramento) is the same
+        # employment: it shares its contracts.
+        while True:
+            a = next((a for a in por_inicio if a is not v and a.fim is not None and a.fim + timedelta(days=1) == v.inicio), None)
+            if a is None:
+                return v
+            v = a
+
+    por_raiz: dict[int, list[Contrato]] = {}
+    for c in contratos:
+        em_vigor = [v for v in por_inicio if v.inicio <= c.inicio and (v.fim is None or v.fim >= c.inicio)]
+        dono = em_vigor[-1] if em_vigor else (por_inicio[0] if por_inicio else None)
+        if dono is not None:
+            por_raiz.setdefault(id(raiz(dono)), []).append(c)
+    return {id(v): por_raiz.get(id(raiz(v)), []) for v in por_inicio}
+
+
 def apurar_trabalhador(
     ref: AnoMes,
     niss_trabalhador: str,
@@ -89,7 +126,6 @@ def apurar_trabalhador(
             inatividades.append((date.fromisoformat(ina["dataInicio"]), date.fromisoformat(ina["dataFim"]), ina["motivo"]))
         linhas_ee = list(comunicado.get("remuneracoes") or [])
 
-    contratos = sorted(contratos, key=lambda c: c.inicio)
     remuneracoes: list[dict] = []
     # per enquadramento: {natureza: Decimal}
     por_enq: dict[str, dict[str, Decimal]] = {}
@@ -98,41 +134,41 @@ def apurar_trabalhador(
     # Hourly work (Art. 16 n.º 5 DR 1-A/2011): the permanent remuneration cannot be derived from a monthly base, so
     # the employer declares it; a P line communicated for the worker replaces the contract-derived one.
     p_declarado = any(ln["natureza"] == "P" for ln in linhas_ee)
+    por_vinculo = contratos_por_vinculo(vincs, contratos)
+    enq_mes = enquadramentos_do_mes(vinculos, ref)
     for v in vincs:
-        desc = taxa(v.enquadramento, dia_taxas).descricao
+        desc = taxa(enq_mes[id(v)], dia_taxas).descricao
         enq_vinc.setdefault(desc, v)
         por_enq.setdefault(desc, {})
         v0, v1 = max(v.inicio, m0), min(v.fim or m1, m1)
-        for i, c in enumerate(contratos):
+        # The contracts of one vínculo are successive versions: each ends where the next one starts.
+        versoes = sorted(por_vinculo.get(id(v), []), key=lambda c: c.inicio)
+        for i, c in enumerate(versoes):
             c_fim = c.fim
-            if i + 1 < len(contratos):
-                prox = contratos[i + 1].inicio - timedelta(days=1)
+            if i + 1 < len(versoes):
+                prox = versoes[i + 1].inicio - timedelta(days=1)
                 c_fim = prox if c_fim is None else min(c_fim, prox)
             seg = _overlap(v0, v1, c.inicio, c_fim or m1)
             if seg is None:
                 continue
             s, e = seg
-            dias_seg = _dias(s, e)
-            ina_seg = []
-            dias_ina = 0
-            for (i0, i1, motivo) in inatividades:
-                o = _overlap(s, e, i0, i1)
-                if o:
-                    ina_seg.append({"dataInicio": i0.isoformat(), "dataFim": i1.isoformat(), "motivo": motivo})
-                    dias_ina += _dias(o[0], o[1])
-            dias_ina = min(dias_ina, dias_seg)
-            dias_trab = max(0, min(dias_seg - dias_ina, TRINTA - dias_total))
-            dias_total += dias_trab
+            ina_seg = [{"dataInicio": i0.isoformat(), "dataFim": i1.isoformat(), "motivo": motivo}
+                       for (i0, i1, motivo) in inatividades if _overlap(s, e, i0, i1)]
+            # one 30-day arithmetic for the SS side and the internal totals (ciclo.domain.periodo)
+            dias_trab, dias_ina = dias_trabalho_e_inatividade(s, e, [(i0, i1) for (i0, i1, _) in inatividades])
+            # Art. 70.º n.º 5: with several vínculos the registered DAYS are capped at 30; the pay of each is due.
+            (dias_reg,) = limitar_a_30([dias_trab], dias_total)
+            dias_total += dias_reg
             if p_declarado:
                 continue
             base = Decimal(c.remuneracao_base) + Decimal(c.diuturnidades or 0)
             valor = cent(base) if dias_trab == TRINTA else cent(base * dias_trab / TRINTA)
             remuneracoes.append({
-                "dataInicio": c.inicio.isoformat(),
+                "dataInicio": c.inicio.isoformat(),  # the contract's start, as in the spec's example
                 "dataFim": e.isoformat() if e < m1 else None,
                 "natureza": "P",
                 "remuneracao": valor,
-                "diasTrabalho": _dias_dec(dias_trab),
+                "diasTrabalho": _dias_dec(dias_reg),
                 "origem": "SEGURANCA_SOCIAL",
                 "diasInatividade": _dias_dec(dias_ina),
                 "inatividades": ina_seg,
@@ -146,7 +182,7 @@ def apurar_trabalhador(
             continue
         d0 = date.fromisoformat(ln["dataInicio"])
         alvo = next((v for v in vincs if v.inicio <= d0 and (v.fim is None or v.fim >= d0)), vincs[0])
-        desc = taxa(alvo.enquadramento, dia_taxas).descricao
+        desc = taxa(enq_mes[id(alvo)], dia_taxas).descricao
         dias = Decimal(str(ln.get("diasTrabalho") or 0))
         ja = dias_nat.get(ln["natureza"], Decimal(0))
         dias = max(Decimal(0), min(dias, Decimal(TRINTA) - ja))
@@ -166,6 +202,7 @@ def apurar_trabalhador(
 
     contribuicoes = []
     detalhes = []
+    total_red = ZERO
     total_rem = ZERO
     total_contrib = ZERO
     for desc, naturezas in por_enq.items():
@@ -174,8 +211,11 @@ def apurar_trabalhador(
         rem = sum(naturezas.values(), ZERO)
         total_rem += rem
         cot, con = t.valores(rem)
-        obrig = cot + con
-        total_contrib += obrig
+        # A reduction waives part of the employer's contribution (ciclo/data/reducoes.yaml; presentation ASSUMED)
+        red = reducao(v.reducao, dia_taxas).valor(con) if v.reducao else ZERO
+        total_red += red
+        obrig = cot + con - red
+        total_contrib += cot + con
         contribuicoes.append({
             "dataInicio": v.inicio.isoformat(),
             "dataFim": v.fim.isoformat() if v.fim and v.fim <= m1 else None,
@@ -214,7 +254,6 @@ def apurar_trabalhador(
                     "valor": val,
                     "valoresDataLimitePagamento": [{"valor": val, "dataLimitePagamento": data_limite.isoformat()}],
                 })
-    total_red = ZERO
     total_obrig = total_contrib - total_red
     corpo = {
         "anoMes": str(ref),

@@ -60,6 +60,7 @@ def _trabalhadores(indice_ee: int, n: int, rng: random.Random) -> list[dict]:
         elif r < 0.70:
             pct = Decimal(rng.choice([50, 60, 75, 80]))
             c.update({"modalidade-contrato": "B", "percentagem-trabalho": pct,
+                      # horas-trabalho weekly, dias-trabalho MONTHLY (specs/alterar-contrato-soap.txt)
                       "horas-trabalho": Decimal(40) * pct / 100, "dias-trabalho": Decimal(rng.choice([10, 15, 20])),
                       "remuneracao-base": (base * pct / 100).quantize(Decimal("0.01"))})
         elif r < 0.88:

@@ -75,10 +75,31 @@ def test_to_valores_remuneracao(limpo):
             assert r["dataInicio"].startswith("2025-06")
         for i in t["inatividades"]:
             assert set(i) == {"dataInicio", "dataFim", "motivo"}
+    # Only the part subject to contributions is declared: wholly exempt lines (meal allowance within the legal
+    # limit, ajudas de custo within theirs) are not sent, partly exempt ones carry the subject part.
+    from ciclo.payroll.incidencia import incidencias
+
+    inc = incidencias(p)
+    sujeitas = ((rem["natureza"] != "P") | horista) & inc["sujeito"].map(lambda v: v is not None and v > 0)
+    isentas_r = (rem["natureza"] == "R") & inc["sujeito"].map(lambda v: v == 0)
+    assert isentas_r.any() and (inc["isento"].map(lambda v: v is not None and v > 0) & ~isentas_r).any()
     enviados = sum(len(t["remuneracoes"]) for t in trab)
-    assert enviados == int(((rem["natureza"] != "P") | horista).sum())
+    assert enviados == int(sujeitas.sum())
+    assert sum(r["remuneracao"] for t in trab for r in t["remuneracoes"]) == sum(inc["sujeito"][sujeitas])
     assert sum(len(t["inatividades"]) for t in trab) == len(p.inatividades)
     # JSON-serialisable with exact decimals (what the REST client does)
     again = jsonexato.loads(jsonexato.dumps(body))
     assert again["trabalhadores"][0]["nissTrabalhador"] == trab[0]["nissTrabalhador"]
     json.dumps(body, default=str)
+
+
+def test_dias_trabalho_do_contrato_sao_mensais(limpo):
+    """Issue 13, item 3: dias-trabalho is "Número de dias mensais de trabalho" (specs/alterar-contrato-soap.txt)."""
+    from ciclo.domain.contrato import MODALIDADES
+
+    _, p, _ = limpo
+    c = p.contratos
+    parciais = c[c["modalidade_contrato"].map(lambda m: MODALIDADES[m].parcial)]
+    assert len(parciais) and all(d >= 13 for d in parciais["dias_trabalho"])  # 3 days a week ≈ 13 a month
+    horas_dia = [h * 52 / 12 / d for h, d in zip(parciais["horas_trabalho"], parciais["dias_trabalho"])]
+    assert max(horas_dia) <= 12

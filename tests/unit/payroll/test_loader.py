@@ -198,6 +198,7 @@ valores:
   remuneracoes: {natureza: {VENC: P, SREF: R}}
 constantes:
   contratos: {prestacao_trabalho: P}
+  remuneracoes: {pagamento_refeicao: C}   # this employer pays the meal allowance by card
 """, encoding="utf-8")
     p = load_payroll(pasta, ANO_MES, "20000003116", mapping=mapa)
     assert p.load_issues == []

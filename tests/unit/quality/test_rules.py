@@ -31,6 +31,15 @@ def test_regra_apanhada_onde_foi_plantada(rule_id, plantado, plantado_ficheiro, 
         _, r = carregar_e_verificar(pasta, ee, ano_mes="202513")
         assert "DQ-PER-01" in r.counts_by_rule and not r.ok
         return
+    if rule_id == "DQ-ISE-03":  # a month without recorded legal limits (before the first version of limites.yaml)
+        from ciclo_dev.generate import generate
+
+        g = generate(tmp_path, workers=12, ano_mes="202109", seed=3)
+        ee, pasta = next(iter(g.pastas.items()))
+        _, r = carregar_e_verificar(pasta, ee, ano_mes="202109")
+        v = r.violations[r.violations["rule_id"] == "DQ-ISE-03"]
+        assert len(v) and not r.ok and "limites.yaml" in v["mensagem"].iloc[0]
+        return
     if rule_id in REGRAS_FICHEIRO:
         g, _, r = plantado_ficheiro(rule_id)
     else:

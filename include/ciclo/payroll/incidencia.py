@@ -1,0 +1,68 @@
+"""Gross, exempt and subject parts of every remuneration line of a loaded payroll (``ciclo.domain.incidencia``).
+
+One computation used by the request body (declares the subject part), the internal totals (reconciliation), the
+quality gate (a line whose subject part cannot be determined is an error) and the report
+(``bruto_isento_sujeito``: per worker and natureza).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from ciclo.domain.dinheiro import ZERO
+from ciclo.domain.incidencia import IncidenciaInvalida, LimitesEmFalta, ParteSujeitaEmFalta, incidencia
+from ciclo.domain.naturezas import FORA_DA_DECLARACAO
+from ciclo.domain.periodo import AnoMes, AnoMesInvalido
+
+
+def incidencias(payroll) -> pd.DataFrame:
+    """One row per line of ``payroll.remuneracoes`` (same index): ``bruto, isento, sujeito, fonte, erro, limites``.
+    ``sujeito`` is None when it cannot be determined; ``erro`` says why and ``regra`` is the quality rule it breaks
+    (DQ-ISE-01 missing data, DQ-ISE-02 incoherent subject part, DQ-ISE-03 no legal limits for the month)."""
+    rem = payroll.remuneracoes
+    cols = ["bruto", "isento", "sujeito", "fonte", "erro", "regra"]
+    if not len(rem):
+        return pd.DataFrame(columns=cols, index=rem.index)
+    try:
+        dia = AnoMes.parse(payroll.ano_mes).primeiro_dia
+    except AnoMesInvalido:
+        dia = None
+    pag = rem["pagamento_refeicao"] if "pagamento_refeicao" in rem else pd.Series(None, index=rem.index)
+    suj = rem["valor_sujeito"] if "valor_sujeito" in rem else pd.Series(None, index=rem.index)
+    linhas = []
+    for nat, valor, dias, p, s in zip(rem["natureza"], rem["valor"], rem["dias"], pag, suj):
+        if nat is None or valor is None or nat in FORA_DA_DECLARACAO or dia is None:
+            linhas.append((None, None, None, None, None, None))
+            continue
+        try:
+            i = incidencia(nat, valor, dia, dias=dias, pagamento_refeicao=p, valor_sujeito=s)
+            linhas.append((i.bruto, i.isento, i.sujeito, i.fonte, None, None))
+        except LimitesEmFalta as exc:
+            linhas.append((valor, None, None, None, str(exc), "DQ-ISE-03"))
+        except ParteSujeitaEmFalta as exc:
+            linhas.append((valor, None, None, None, str(exc), "DQ-ISE-01"))
+        except IncidenciaInvalida as exc:
+            linhas.append((valor, None, None, None, str(exc), "DQ-ISE-02"))
+    return pd.DataFrame(linhas, columns=cols, index=rem.index)
+
+
+def bruto_isento_sujeito(payroll) -> list[dict]:
+    """Per worker and natureza: ``{niss_trabalhador, natureza, bruto, isento, sujeito}`` (Decimal), sorted, for the
+    report. Lines outside this declaration (H) are not included; a line whose subject part could not be determined
+    (the quality gate blocks sending it) raises ``IncidenciaInvalida``."""
+    inc = incidencias(payroll)
+    rem = payroll.remuneracoes
+    tot: dict[tuple[str, str], list[Decimal]] = {}
+    for niss, nat, i in zip(rem["niss_trabalhador"], rem["natureza"], inc.itertuples(index=False)):
+        if i.bruto is None and i.erro is None:
+            continue
+        if i.erro is not None:
+            raise IncidenciaInvalida(f"{niss} natureza {nat}: {i.erro}")
+        t = tot.setdefault((niss, nat), [ZERO, ZERO, ZERO])
+        t[0] += i.bruto
+        t[1] += i.isento
+        t[2] += i.sujeito
+    return [{"niss_trabalhador": n, "natureza": nat, "bruto": b, "isento": e, "sujeito": s}
+            for (n, nat), (b, e, s) in sorted(tot.items())]
