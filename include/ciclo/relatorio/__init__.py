@@ -13,9 +13,10 @@ from __future__ import annotations
 from ciclo.relatorio.correio import assunto, construir_email, instrucoes_pagamento, render_html, render_texto
 from ciclo.relatorio.dados import MULTIBANCO_MAX, DadosRelatorio, recolher
 from ciclo.relatorio.livro import write_xlsx
+from ciclo.relatorio.aprovacao import assunto_aprovacao, texto_aprovacao
 from ciclo.relatorio.pdf import documento_pdf, escrever_documentos_pdf
 
-__all__ = ["MULTIBANCO_MAX", "DadosRelatorio", "assunto", "construir_email", "documento_pdf",
+__all__ = ["MULTIBANCO_MAX", "DadosRelatorio", "assunto", "assunto_aprovacao", "texto_aprovacao", "construir_email", "documento_pdf",
            "escrever_documentos_pdf", "instrucoes_pagamento", "recolher", "render_documento", "render_html",
            "render_texto", "write_xlsx"]
 
