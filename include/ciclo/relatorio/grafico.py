@@ -35,13 +35,24 @@ def grafico_historico(historico: list[dict], titulo: str = "Obrigação contribu
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(titulo, fontsize=10, loc="left")
+    grande = max((h["obrigacao"] for h in historico if h["obrigacao"] is not None), default=Decimal(0)) >= 10000
     for b, h in zip(barras, historico):
-        texto = "sem dados" if h["obrigacao"] is None else eur(h["obrigacao"]).replace(" €", "")
+        texto = "—" if h["obrigacao"] is None else _rotulo_barra(h["obrigacao"], grande)
         ax.annotate(texto, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom", fontsize=6,
                     xytext=(0, 2), textcoords="offset points", color="#555" if h["obrigacao"] is None else "#222")
+    if any(h["obrigacao"] is None for h in historico):
+        ax.set_xlabel("— sem dados no ledger para o mês", fontsize=7, loc="left", color="#555")
     top = max(alturas) or 1.0
     ax.set_ylim(0, top * 1.18)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _rotulo_barra(valor: Decimal, grande: bool) -> str:
+    """The amount over a bar: in full (``1 668,01``), or in thousands when bars are wide apart (``117,2 mil``)."""
+    if not grande:
+        return eur(valor).replace(" €", "")
+    mil = (Decimal(valor) / 1000).quantize(Decimal("0.1"))
+    return f"{eur(mil)[:-3]} mil"  # eur() prints two decimals; the second is 0 after rounding to tenths
