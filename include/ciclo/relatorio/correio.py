@@ -38,8 +38,10 @@ def assunto(relatorios: list[DadosRelatorio]) -> str:
         return (f"Segurança Social {mes}: {d.nome} ({d.niss_ee}) — a pagar {eur(d.totais['a_pagar'])} "
                 f"até {data_pt(d.prazos['pagamento'].data)}")
     total = _total(relatorios)
-    limite = min(d.prazos["pagamento"].data for d in relatorios)
-    return f"Segurança Social {mes}: {len(relatorios)} entidades — a pagar {eur(total)}, a primeira até {data_pt(limite)}"
+    limites = {d.prazos["pagamento"].data for d in relatorios}
+    quando = (f"até {data_pt(min(limites))}" if len(limites) == 1
+              else f"a primeira data-limite em {data_pt(min(limites))}")
+    return f"Segurança Social {mes}: {len(relatorios)} entidades — a pagar {eur(total)} {quando}"
 
 
 def instrucoes_pagamento(doc: dict) -> list[str]:

@@ -35,6 +35,7 @@ class DadosRelatorio:
     alertas: list[str] = field(default_factory=list)
     submissoes: list[dict] = field(default_factory=list)
     chamadas: list[dict] = field(default_factory=list)
+    contratos: list[dict] = field(default_factory=list)  # contract changes communicated (SOAP) for the month
 
     def por_grupo(self, nome: str) -> list[dict]:
         return [d for d in self.diferencas if d["grupo"] == nome]
@@ -101,6 +102,7 @@ def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico
             .where(v.c.niss_ee == niss_ee, v.c.ano_mes.in_(meses)).group_by(v.c.ano_mes)).mappings()}
         submissoes = _todos(c, t["submissao"], niss_ee, ano_mes, t["submissao"].c.id)
         chamadas = _todos(c, t["chamada_externa"], niss_ee, ano_mes, t["chamada_externa"].c.id)
+        contratos = _todos(c, t["contrato_comunicado"], niss_ee, ano_mes, t["contrato_comunicado"].c.id)
 
     trabalhadores = []
     for niss in sorted(set(internos) | set(apurados)):
@@ -141,7 +143,7 @@ def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico
                  for m in meses]
     return DadosRelatorio(niss_ee, nome or niss_ee, ano_mes, totais, trabalhadores, difs, docs,
                           dict(conf) if conf else None, historico, prazos(ano_mes, _as_date(data_ss)),
-                          list(alertas or []), submissoes, chamadas)
+                          list(alertas or []), submissoes, chamadas, contratos)
 
 
 def _um(c, tabela, niss_ee, ano_mes):

@@ -138,6 +138,11 @@ def write_xlsx(dados: DadosRelatorio, path: Path) -> Path:
         eventos.append((_lisboa(s["created_at"]), "declaração de remunerações", "envio" + (" (correção)" if s["correcao"] else ""),
                         None, s["estado"], None, None, s.get("comprovativo_entrega"), s["n_trabalhadores"],
                         s["tentativas"], s.get("erro"), _lisboa(s["updated_at"])))
+    for ct in dados.contratos:
+        eventos.append((_lisboa(ct["created_at"]), "comunicação de contrato", f"trabalhador {ct['niss_trabalhador']}",
+                        "SOAP", ct["estado"], None, None, None, None, None,
+                        " ".join(filter(None, (f"código {ct['codigo_resultado']}" if ct.get("codigo_resultado") is not None
+                                               else None, ct.get("mensagens")))) or None, _lisboa(ct["updated_at"])))
     for ch in dados.chamadas:
         eventos.append((_lisboa(ch["created_at"]), "chamada à Segurança Social", ch["servico"], ch["metodo"],
                         ch["resultado"], ch["status"], ch["duracao_ms"], None, None, None, ch.get("erro_classe"), None))

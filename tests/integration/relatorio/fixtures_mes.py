@@ -36,6 +36,8 @@ def mes_completo(ledger, *, decidido_por="{'id': 'operadora.ana', 'name': 'Ana S
     key = "k" * 64
     ledger.insert_submission(key, EE, MES, "h" * 64, 3, False)
     ledger.update_submission(key, estado="ACKNOWLEDGED", comprovativo_entrega="CE-2025-0001", tentativas=1)
+    ct = ledger.insert_contrato(EE, "10000000022", MES, date(2024, 1, 1), "c" * 64, {"remuneracao-base": "1650.00"})
+    ledger.update_contrato(ct["id"], estado="ACKNOWLEDGED", codigo_resultado=0)
     ledger.audit("declaracao-remuneracoes", "POST", "ok", 120, status=201, niss_ee=EE, ano_mes=MES)
     ledger.audit("documento-pagamento/pedido-emissao", "POST", "ok", 80, status=200, niss_ee=EE, ano_mes=MES)
     _gravar_documentos(ledger, EE, MES, [

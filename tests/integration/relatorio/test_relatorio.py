@@ -104,7 +104,7 @@ def test_one_email_per_run_covers_every_employer(mes, ledger, tmp_path):
     outro.niss_ee = "20000003117"  # a second employer of the same month (same figures, different NISS)
     msg = construir_email([dados, outro], "ciclo@exemplo.pt", ["financas@exemplo.pt"], [xlsx])
     got = _enviar_e_receber(msg, tmp_path)
-    assert got["Subject"] == "Segurança Social setembro de 2025: 2 entidades — a pagar 243 336,02 €, a primeira até 25/10/2025"
+    assert got["Subject"] == "Segurança Social setembro de 2025: 2 entidades — a pagar 243 336,02 € até 25/10/2025"
     rel = got.get_payload()[0].get_payload()[1]
     assert [p.get_content_type() for p in rel.get_payload()] == ["text/html", "image/png", "image/png"]
 
@@ -144,6 +144,8 @@ def test_workbook_is_formatted_for_humans(mes):
     aud = list(wb["Auditoria"].iter_rows(min_row=2))
     tipos = [r[1].value for r in aud]
     assert tipos.count("declaração de remunerações") == 1 and tipos.count("chamada à Segurança Social") == 2
+    contrato = next(r for r in aud if r[1].value == "comunicação de contrato")
+    assert contrato[2].value == "trabalhador 10000000022" and contrato[4].value == "ACKNOWLEDGED"
     envio = next(r for r in aud if r[1].value == "declaração de remunerações")
     assert envio[0].is_date and envio[4].value == "ACKNOWLEDGED" and envio[7].value == "CE-2025-0001"
 
