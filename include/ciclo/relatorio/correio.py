@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ciclo.relatorio.dados import MULTIBANCO_MAX, DadosRelatorio
 from ciclo.relatorio.decisao import decisao_texto
-from ciclo.relatorio.formato import data_pt, datas_iso_para_pt, eur, mes_pt, percentagem_pt
+from ciclo.relatorio.formato import data_pt, datas_iso_para_pt, eur, iban_impresso, mes_pt, percentagem_pt
 from ciclo.relatorio.grafico import grafico_historico
 from ciclo.relatorio.rotulos import GRUPOS
 
@@ -54,7 +54,8 @@ def instrucoes_pagamento(doc: dict) -> list[str]:
         linhas.append(f"Multibanco: entidade {doc['entidade_mb']}, referência {_ref_mb(doc['referencia_mb'])}, "
                       f"montante {eur(doc['valor'])}")
     if doc.get("iban"):
-        linhas.append(f"Transferência bancária para o IBAN {doc['iban']}, indicando o documento n.º {doc['numero']}")
+        linhas.append(f"Transferência bancária para o IBAN {iban_impresso(doc['iban'])}, indicando o documento n.º "
+                      f"{doc['numero']}")
     if doc["valor"] > MULTIBANCO_MAX and not doc.get("referencia_mb"):
         linhas.append(f"Multibanco indisponível acima de {eur(MULTIBANCO_MAX)}")
     if not linhas:

@@ -114,3 +114,9 @@ def nome_decisor(decidido_por: object) -> str | None:
             raise ValueError(f"decidido_por has no name or id: {decidido_por!r}")
         return str(nome)
     return str(valor)
+
+
+def iban_impresso(iban: str) -> str:
+    """An IBAN in its print format, groups of four (ISO 13616-1): ``PT50 0781 0112 0000 0001 2037 6``."""
+    compacto = str(iban).replace(" ", "").upper()
+    return " ".join(compacto[i:i + 4] for i in range(0, len(compacto), 4))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ciclo.relatorio.correio import _ref_mb, instrucoes_pagamento
 from ciclo.relatorio.dados import MULTIBANCO_MAX, DadosRelatorio
-from ciclo.relatorio.formato import LISBOA, data_pt, eur, mes_pt
+from ciclo.relatorio.formato import LISBOA, data_pt, eur, iban_impresso, mes_pt
 
 AZUL = (31, 78, 121)
 CINZA = (235, 240, 246)
@@ -97,7 +97,7 @@ def documento_pdf(dados: DadosRelatorio, doc: dict, *, gerado_em: datetime | Non
                                  "Pagar por transferência bancária.", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         if doc.get("iban"):
-            bloco("Pagamento por transferência bancária", [("IBAN", doc["iban"]),
+            bloco("Pagamento por transferência bancária", [("IBAN", iban_impresso(doc["iban"])),
                                                             ("Descritivo", f"Documento {doc['numero']}"),
                                                             ("Montante", eur(doc["valor"]))])
     pdf.set_font("DejaVu", "", 8)

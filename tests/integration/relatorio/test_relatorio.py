@@ -77,7 +77,7 @@ def test_email_over_real_smtp_reads_as_finance_expects(mes, tmp_path):
         assert "Remuneração permanente diferente" in corpo
         # payment instructions: Multibanco, IBAN above the Multibanco limit, direct debit not to be paid
         assert "entidade 20638, referência 123 456 789" in corpo
-        assert "PT50000000000000000000001" in corpo and "Multibanco indisponível acima de 99 999,99 €" in corpo
+        assert "IBAN PT50 0000 0000 0000 0000 0000 1," in corpo and "Multibanco indisponível acima de 99 999,99 €" in corpo
         assert "Não pagar — débito automático (autorização n.º 998877)" in corpo
         assert "Face a agosto de 2025: +668,01 € (+66,8 %)" in corpo
     assert re.search(r"Aprovada por Ana Sousa em \d{2}/\d{2}/\d{4} \d{2}:\d{2}", plain)
@@ -171,8 +171,8 @@ def test_payment_documents_render_as_pdf(mes, tmp_path):
         assert "Documento de Pagamento" in t and "Exemplo, Lda." in t and "20000003116" in t
         assert "setembro de 2025" in t and "25/10/2025" in t
     assert re.search(r"Entidade\s+20638", mb) and re.search(r"Referência\s+123 456 789", mb)
-    assert re.search(r"Montante\s+1 112,00 €", mb) and "PT50000000000000000000000" in mb
-    assert "120 000,00 €" in iban and "PT50000000000000000000001" in iban
+    assert re.search(r"Montante\s+1 112,00 €", mb) and "PT50 0000 0000 0000 0000 0000 0" in mb
+    assert "120 000,00 €" in iban and re.search(r"IBAN\s+PT50 0000 0000 0000 0000 0000 1", iban)
     assert "Multibanco indisponível" in iban and "Pagamento por Multibanco" not in iban
     assert "NÃO PAGAR — débito automático" in dd and "998877" in dd and "IBAN" not in dd
 

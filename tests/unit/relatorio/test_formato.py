@@ -8,7 +8,8 @@ import pytest
 from ciclo.domain.calendario import prazos
 from ciclo.reconciliacao import EXPLICACOES
 from ciclo.relatorio.decisao import decisao_texto
-from ciclo.relatorio.formato import data_hora_pt, data_pt, datas_iso_para_pt, eur, mes_pt, nome_decisor, percentagem_pt
+from ciclo.relatorio.formato import (data_hora_pt, data_pt, datas_iso_para_pt, eur, iban_impresso, mes_pt, nome_decisor,
+                                     percentagem_pt)
 from ciclo.relatorio.rotulos import ROTULOS, grupo, rotulo
 
 
@@ -25,6 +26,7 @@ def test_money_and_dates_in_portuguese():
     assert data_hora_pt("2025-01-10 12:30:00") == "10/01/2025 12:30"
     assert mes_pt("202510") == "outubro de 2025" and mes_pt("202503", curto=True) == "mar/25"
     assert percentagem_pt(D("66.80")) == "+66,8 %" and percentagem_pt(D("-2.04")) == "-2,0 %"
+    assert iban_impresso("pt50078101120000000120376") == "PT50 0781 0112 0000 0001 2037 6"
     assert datas_iso_para_pt("prazo 2025-10-25: agir até 2025-10-24") == "prazo 25/10/2025: agir até 24/10/2025"
 
 
