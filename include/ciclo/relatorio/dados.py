@@ -10,8 +10,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ciclo.domain.calendario import prazos
+from ciclo.domain.naturezas import NATUREZAS
 from ciclo.domain.periodo import AnoMes
-from ciclo.ledger.db import from_cent
+from ciclo.ledger.db import from_cent, sql_dir
 from ciclo.relatorio.rotulos import grupo, rotulo
 
 # The Segurança Social issues no Multibanco reference above this amount; such a document is paid by bank transfer
@@ -36,6 +37,7 @@ class DadosRelatorio:
     submissoes: list[dict] = field(default_factory=list)
     chamadas: list[dict] = field(default_factory=list)
     contratos: list[dict] = field(default_factory=list)  # contract changes communicated (SOAP) for the month
+    naturezas: list[dict] = field(default_factory=list)  # remuneration per natureza, payroll vs Segurança Social
 
     def por_grupo(self, nome: str) -> list[dict]:
         return [d for d in self.diferencas if d["grupo"] == nome]
@@ -103,6 +105,8 @@ def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico
         submissoes = _todos(c, t["submissao"], niss_ee, ano_mes, t["submissao"].c.id)
         chamadas = _todos(c, t["chamada_externa"], niss_ee, ano_mes, t["chamada_externa"].c.id)
         contratos = _todos(c, t["contrato_comunicado"], niss_ee, ano_mes, t["contrato_comunicado"].c.id)
+        naturezas = [dict(r) for r in c.execute(sa.text(_sql("naturezas.sql")),
+                                                {"niss_ee": niss_ee, "ano_mes": ano_mes}).mappings()]
 
     trabalhadores = []
     for niss in sorted(set(internos) | set(apurados)):
@@ -124,6 +128,10 @@ def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico
     for x in docs:
         x["valor"] = from_cent(x["valor_cent"])
         x["debito_direto"] = _debito_direto(x)
+    for x in naturezas:
+        x["descricao"] = NATUREZAS.get(x["natureza"], "natureza desconhecida")
+        x["folha"], x["ss"] = from_cent(x.pop("folha_cent")), from_cent(x.pop("ss_cent"))
+        x["delta"] = None if x["folha"] is None or x["ss"] is None else x["ss"] - x["folha"]
     data_ss = apur["data_limite_pagamento"] if apur else None
     a_pagar = sum((x["valor"] for x in docs), Decimal("0.00")) if docs else (
         from_cent(rec["ss_obrigacao_cent"]) if rec else None)
@@ -143,7 +151,12 @@ def recolher(ledger, niss_ee: str, ano_mes: str, nome: str = "", meses_historico
                  for m in meses]
     return DadosRelatorio(niss_ee, nome or niss_ee, ano_mes, totais, trabalhadores, difs, docs,
                           dict(conf) if conf else None, historico, prazos(ano_mes, _as_date(data_ss)),
-                          list(alertas or []), submissoes, chamadas, contratos)
+                          list(alertas or []), submissoes, chamadas, contratos, naturezas)
+
+
+def _sql(nome: str) -> str:
+    texto = (sql_dir() / "relatorio" / nome).read_text(encoding="utf-8")
+    return "\n".join(l for l in texto.splitlines() if not l.strip().startswith("--"))
 
 
 def _um(c, tabela, niss_ee, ano_mes):

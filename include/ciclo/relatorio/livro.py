@@ -18,7 +18,7 @@ FMT_DATA = "dd/mm/yyyy"
 FMT_DATA_HORA = "dd/mm/yyyy hh:mm:ss"
 GRUPO_CURTO = {"bloqueante": "exige decisão", "informativa": "informativa", "tolerada": "dentro da tolerância"}
 
-SHEETS = ("Resumo", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico", "Auditoria")
+SHEETS = ("Resumo", "Naturezas", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico", "Auditoria")
 
 
 class _Livro:
@@ -114,6 +114,10 @@ def write_xlsx(dados: DadosRelatorio, path: Path) -> Path:
         lv.celula(ws, i, 1, v, bold=k == "Total a pagar")
     ws.freeze_panes(1, 0)
 
+    lv.folha("Naturezas", [("Natureza", 11), ("Descrição", 48), ("Remuneração folha", 18), ("Trabalhadores folha", 12),
+                           ("Remuneração SS", 18), ("Trabalhadores SS", 12), ("Diferença (SS − folha)", 18)],
+             [[x["natureza"], x["descricao"], x["folha"], x["folha_trabalhadores"], x["ss"], x["ss_trabalhadores"],
+               x["delta"]] for x in dados.naturezas])
     lv.folha("Trabalhadores", [("NISS", 14), ("Enquadramento", 30), ("Remuneração folha", 18), ("Remuneração SS", 18),
                                ("Obrigação folha", 18), ("Obrigação SS", 18), ("Dias folha", 10), ("Dias SS", 10)],
              [[w["niss_trabalhador"], w["enquadramento"], w["folha_remuneracao"], w["ss_remuneracao"], w["folha_obrigacao"],

@@ -133,6 +133,9 @@ def test_workbook_is_formatted_for_humans(mes):
     limite = resumo["Data-limite de pagamento"]
     assert limite.is_date and limite.value == datetime(2025, 10, 25) and limite.number_format == "dd/mm/yyyy"
     assert resumo["Decisão"].value.startswith("Aprovada por Ana Sousa em ")
+    nat = list(wb["Naturezas"].iter_rows(min_row=2, values_only=True))
+    assert nat == [("P", "Remuneração permanente", 4850, 3, 4800, 3, -50)]
+    assert "€" in wb["Naturezas"].cell(row=2, column=3).number_format
     trab = list(wb["Trabalhadores"].iter_rows(min_row=2))
     assert [r[0].value for r in trab] == ["10000000011", "10000000022", "10000000088"]
     assert trab[1][2].value == 1650 and "€" in trab[1][2].number_format
