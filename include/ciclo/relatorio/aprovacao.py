@@ -25,8 +25,9 @@ def texto_aprovacao(dados: DadosRelatorio, *, relatorio: str | None = None, top:
     out = [f"## {dados.nome} — NISS {dados.niss_ee} — {mes_pt(dados.ano_mes)}", ""]
     out.append(f"**{c['bloqueante']} diferença(s) exigem decisão** (fora da tolerância de {eur(t['tolerancia'])} por "
                f"trabalhador); {c['informativa']} informativa(s) e {c['tolerada']} dentro da tolerância não bloqueiam.")
-    out += ["", "| Trabalhador (NISS) | Diferença | Folha | Segurança Social | Diferença (€) | Explicação |",
-            "|---|---|--:|--:|--:|---|"]
+    if dados.bloqueantes:
+        out += ["", "| Trabalhador (NISS) | Diferença | Folha | Segurança Social | Diferença (€) | Explicação |",
+                "|---|---|--:|--:|--:|---|"]
     for x in dados.bloqueantes[:top]:
         rot = x["rotulo"] + (f" ({x['natureza']})" if x.get("natureza") else "")
         out.append(f"| {x['niss_trabalhador']} | {_md(rot)} | {eur(x['interno'])} | {eur(x['ss'])} | {eur(x['delta'])} "

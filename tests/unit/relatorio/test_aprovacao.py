@@ -55,3 +55,8 @@ def test_long_lists_are_cut_with_a_pointer_to_the_report():
     assert "… e mais 15 no relatório." in md
     assert "`/var/ciclo/reports/20000003116/202509/relatorio.html`" in md
     assert assunto_aprovacao(_dados(20)).endswith("20 diferença(s) exigem decisão")
+
+
+def test_without_blocking_differences_there_is_no_empty_table():
+    md = texto_aprovacao(_dados(0))
+    assert "**0 diferença(s) exigem decisão**" in md and "| Trabalhador (NISS) |" not in md
