@@ -80,7 +80,7 @@ def test_happy_path_two_employers_then_a_second_run_sends_nothing(ciclo, sandbox
     xlsx = next(p for p in msg.iter_attachments() if p.get_filename().endswith(".xlsx"))
     (cen.pasta / "a.xlsx").write_bytes(xlsx.get_content())
     wb = openpyxl.load_workbook(cen.pasta / "a.xlsx")
-    assert wb.sheetnames == ["Resumo", "Trabalhadores", "Diferenças", "Documentos de pagamento"]
+    assert wb.sheetnames == ["Resumo", "Naturezas", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico", "Auditoria"]
     assert wb["Trabalhadores"].max_row == 41  # header + 40 workers
 
     # a second run of the same month sends, confirms and issues nothing again

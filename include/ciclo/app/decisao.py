@@ -149,13 +149,16 @@ def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime 
     dia20 = datetime.combine(data_limite_confirmacao(ex.ano_mes), datetime.max.time(), tzinfo=LISBOA)
     # After day 20 the law already deems the values accepted; the operator still gets a window to look.
     prazo = max(dia20.astimezone(timezone.utc) - agora, timedelta(minutes=p.definicoes.aprovacao_min_minutos))
-    avisos = "".join(f"- {a}\n" for a in alertas[:20])
-    corpo = (f"{rec.get('fora_tolerancia')} diferença(s) fora da tolerância.\n\n"
-             + (f"**Alertas da Segurança Social** (valores não considerados):\n\n{avisos}\n" if alertas else "")
-             + f"```\n{rec.get('resumo', '')}\n```\n\n"
-             "**Approve** confirma os valores apurados na Segurança Social. **Reject** pára esta entidade: corrija a "
-             "folha e envie uma correção. Sem resposta até ao dia 20, o silêncio vale como aceitação.")
-    return PedidoAprovacao(f"Confirmar os valores apurados de {ex.rotulo}?", corpo, prazo)
+    from ciclo.relatorio import assunto_aprovacao, recolher, texto_aprovacao
+
+    dados = recolher(p.ledger, ex.niss_ee, ex.mes, nome=ex.employer.nome or ex.niss_ee)
+    pasta = p.definicoes.home / "reports" / ex.niss_ee / ex.mes
+    corpo = texto_aprovacao(dados, relatorio=str(pasta))
+    if alertas:
+        avisos = "".join(f"- {a}\n" for a in alertas[:20])
+        corpo = (f"**Alertas da Segurança Social** — valores que não foram considerados (DR 1-A/2011 art. 22.º):"
+                 f"\n\n{avisos}\n" + corpo)
+    return PedidoAprovacao(assunto_aprovacao(dados), corpo, prazo)
 
 
 def nome_de(utilizador) -> str | None:

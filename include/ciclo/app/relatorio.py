@@ -61,7 +61,7 @@ def _decidido(p: Portas, niss_ee: str, ano_mes: str) -> bool:
 def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
     """Gather the month from the ledger and write the report files; returns (dados, html path, xlsx, anexos)."""
     from ciclo.domain.calendario import alertas_atraso
-    from ciclo.relatorio import recolher, render_documento, render_html, write_xlsx
+    from ciclo.relatorio import escrever_documentos_pdf, recolher, render_html, write_xlsx
 
     pasta = p.definicoes.pasta_relatorio(ex.niss_ee, ex.mes)
     dados = recolher(p.ledger, ex.niss_ee, ex.mes, nome=ex.employer.nome or ex.niss_ee)
@@ -78,11 +78,8 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
     html = pasta / "relatorio.html"
     html.write_text(render_html([dados]), encoding="utf-8")
     xlsx = write_xlsx(dados, pasta / f"reconciliacao-{ex.niss_ee}-{ex.mes}.xlsx")
-    anexos = [Path(xlsx)]
-    for doc in dados.documentos:
-        f = pasta / f"documento-pagamento-{doc['numero']}.html"
-        f.write_text(render_documento(dados, doc), encoding="utf-8")
-        anexos.append(f)
+    # what finance files: the workbook and each payment document as a PDF like the SS's own
+    anexos = [Path(xlsx), *escrever_documentos_pdf(dados, pasta)]
     return dados, html, Path(xlsx), anexos
 
 
@@ -108,18 +105,9 @@ def relatorio_financas(ex: Execucao, p: Portas, hoje: date | None = None) -> Res
     if p.ledger.emails.ja_enviado(h):
         log.info("%s: finance already has this report (same facts); not emailed again", ex.rotulo)
         return ResultadoRelatorio(**{**base.as_dict(), "ja_enviado": True})
-    msg = construir_email([dados], p.definicoes.remetente, destinatarios, anexos, html.read_text(encoding="utf-8"))
-    msg.replace_header("Subject", f"Segurança Social {ex.mes}: {dados.nome} ({ex.niss_ee}) — a pagar "
-                                  f"{_eur(dados.totais['a_pagar'])} até {dados.prazos['pagamento'].data.strftime('%d/%m/%Y')}")
-    _mailer(p).enviar(msg)
+    _mailer(p).enviar(construir_email([dados], p.definicoes.remetente, destinatarios, anexos))
     p.ledger.emails.registar(h, ex.mes, [ex.niss_ee], destinatarios)
     return ResultadoRelatorio(**{**base.as_dict(), "email": True})
-
-
-def _eur(v) -> str:
-    from ciclo.domain.dinheiro import formatar_eur
-
-    return "—" if v is None else formatar_eur(v)
 
 
 def _mailer(p: Portas):
@@ -143,7 +131,7 @@ def email_da_execucao(execucoes: list[Execucao], p: Portas) -> dict | None:
             continue
         relatorios.append(recolher(p.ledger, ex.niss_ee, ano_mes, nome=ex.employer.nome or ex.niss_ee))
         ees.append(ex.niss_ee)
-        anexos += sorted(pasta.glob("reconciliacao-*.xlsx")) + sorted(pasta.glob("documento-pagamento-*.html"))
+        anexos += sorted(pasta.glob("reconciliacao-*.xlsx")) + sorted(pasta.glob("documento-pagamento-*.pdf"))
         destinatarios += [d for d in ex.employer.finance_recipients if d not in destinatarios]
     if not relatorios or not destinatarios:
         return None
@@ -152,8 +140,6 @@ def email_da_execucao(execucoes: list[Execucao], p: Portas) -> dict | None:
         return {"destinatarios": destinatarios, "entidades": len(relatorios), "ja_enviado": True}
     html = render_html(relatorios)
     (p.definicoes.home / f"relatorio-{ano_mes}.html").write_text(html, encoding="utf-8")
-    msg = construir_email(relatorios, p.definicoes.remetente, destinatarios, anexos, html)
-    msg.replace_header("Subject", f"Segurança Social {ano_mes}: {len(relatorios)} entidade(s)")
-    _mailer(p).enviar(msg)
+    _mailer(p).enviar(construir_email(relatorios, p.definicoes.remetente, destinatarios, anexos))
     p.ledger.emails.registar(h, ano_mes, ees, destinatarios)
     return {"destinatarios": destinatarios, "entidades": len(relatorios), "anexos": [str(a) for a in anexos]}

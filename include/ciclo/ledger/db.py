@@ -150,6 +150,7 @@ class Ledger:
         self.documentos = R.Documentos(self)
         self.emails = R.Emails(self)
         self.concessoes = R.Concessoes(self)
+        self.relatorios = R.Relatorios(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

@@ -487,3 +487,59 @@ class Concessoes(_Repo):
         with self._begin() as c:
             c.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes, t.c.operacao == operacao,
                                        t.c.dono == dono))
+
+
+# ------------------------------------------------------------------------------------------------ reports (read-only)
+def _sql_relatorio(nome: str) -> str:
+    from ciclo.ledger.db import sql_dir
+
+    texto = (sql_dir() / "relatorio" / nome).read_text(encoding="utf-8")
+    return "\n".join(l for l in texto.splitlines() if not l.strip().startswith("--"))
+
+
+class Relatorios(_Repo):
+    """What the finance report and the portfolio view read, in one consistent snapshot per call (reporting SQL in
+    ``include/sql/relatorio/``)."""
+
+    def mes(self, niss_ee: str, ano_mes: str, meses: list[str]) -> dict:
+        """Every row of one employer's month the report shows, plus the obligation of ``meses`` (history)."""
+        t = self.t
+
+        def um(c, nome):
+            tb = t[nome]
+            r = c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)).mappings().first()
+            return dict(r) if r else None
+
+        def todos(c, nome, ordem):
+            tb = t[nome]
+            return [dict(r) for r in c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)
+                                               .order_by(tb.c[ordem])).mappings()]
+
+        i, v, ap = t["interno_trabalhador"], t["valores_apurados"], t["apuramento"]
+        with self._begin() as c:
+            return {
+                "reconciliacao": um(c, "reconciliacao"),
+                "internos": todos(c, "interno_trabalhador", "niss_trabalhador"),
+                "apurados": todos(c, "valores_apurados", "niss_trabalhador"),
+                "diferencas": todos(c, "diferenca", "id"),
+                "documentos": todos(c, "documento_pagamento", "numero"),
+                "confirmacao": um(c, "confirmacao"),
+                "apuramento": um(c, "apuramento"),
+                "historico_apuramento": {r["ano_mes"]: r["total_obrigacao_cent"] for r in c.execute(
+                    sa.select(ap.c.ano_mes, ap.c.total_obrigacao_cent)
+                    .where(ap.c.niss_ee == niss_ee, ap.c.ano_mes.in_(meses))).mappings()},
+                "historico_apurados": {r["ano_mes"]: r["s"] for r in c.execute(
+                    sa.select(v.c.ano_mes, sa.func.sum(v.c.total_obrigacao_cent).label("s"))
+                    .where(v.c.niss_ee == niss_ee, v.c.ano_mes.in_(meses)).group_by(v.c.ano_mes)).mappings()},
+                "submissoes": todos(c, "submissao", "id"),
+                "chamadas": todos(c, "chamada_externa", "id"),
+                "contratos": todos(c, "contrato_comunicado", "id"),
+                "naturezas": [dict(r) for r in c.execute(sa.text(_sql_relatorio("naturezas.sql")),
+                                                         {"niss_ee": niss_ee, "ano_mes": ano_mes}).mappings()],
+            }
+
+    def carteira(self, ano_mes: str, ano_mes_anterior: str) -> list[dict]:
+        """One row per employer the ledger has for the month (``include/sql/relatorio/carteira.sql``)."""
+        with self._begin() as c:
+            return [dict(r) for r in c.execute(sa.text(_sql_relatorio("carteira.sql")),
+                                               {"ano_mes": ano_mes, "ano_mes_anterior": ano_mes_anterior}).mappings()]

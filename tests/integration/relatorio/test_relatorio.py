@@ -1,75 +1,192 @@
-"""The finance report: HTML, XLSX (read back with openpyxl) and the email through a real SMTP server."""
+"""The finance report as finance receives it: the email sent over real SMTP and parsed back (subject, MIME tree,
+Portuguese formats, inline chart, counts equal to the workbook's), the workbook read with openpyxl, and the
+payment documents rendered by poppler."""
 
+import re
+import shutil
 import smtplib
-from datetime import date
+import subprocess
+from datetime import datetime
 from decimal import Decimal as D
 
 import openpyxl
+import pytest
 
 from ciclo_dev.smtp_catcher import SmtpCatcher
+from ciclo.relatorio import construir_email, documento_pdf, recolher, render_documento, write_xlsx
+from ciclo.relatorio.livro import SHEETS
+from tests.integration.reconciliacao.test_reconciliacao import EE, MES
+from tests.integration.relatorio.fixtures_mes import NOME, mes_completo
 
-from ciclo.reconciliacao import reconciliar
-from tests.ledger_fixtures import gravar_interno
-from ciclo.relatorio import construir_email, recolher, render_documento, render_html, write_xlsx
-from tests.integration.reconciliacao.test_reconciliacao import EE, MES, interno, ss_doc
-
-
-def _mes_com_diferenca(ledger):
-    ledger.apurados.guardar(EE, MES, [ss_doc("10000000011", {"P": "1600.00"}), ss_doc("10000000022", {"P": "1600.00"})])
-    gravar_interno(ledger, EE, MES, [interno("10000000011", {"P": "1600.00"}), interno("10000000022", {"P": "1650.00"})],
-                   date(2025, 9, 1))
-    reconciliar(ledger, EE, MES)
-    ledger.apuramentos.registar(EE, MES, "APURADO", n_trabalhadores=2, total_obrigacao=D("1112.00"),
-                             data_limite_pagamento=date(2025, 10, 25))
-    ledger.apuramentos.registar(EE, "202508", "CONFIRMADO", total_obrigacao=D("1000.00"))
-    ledger.decisoes.registar(EE, MES, "CONFIRMADO", "aprovada", "operadora.ana", "diferença explicada pelo aumento")
-    ledger.documentos.gravar(EE, MES, [
-        {"tipo": "DP", "subtipo": "CONTRIB", "numeroDocumentoPagamento": "400012345678", "dataValidade": "2025-10-25",
-         "valor": D("1112.00"), "referenciaDocumentoPagamento": {"pagamentoMultibanco": {"entidadeMultibanco": "20638",
-         "referenciaMultibanco": "123456789"}, "pagamentoTransferenciaBancaria": {"iban": "PT50000000000000000000000"}}},
-        {"tipo": "DP", "subtipo": "CONTRIB", "numeroDocumentoPagamento": "400012345679", "dataValidade": "2025-10-25",
-         "valor": D("120000.00"), "referenciaDocumentoPagamento": {"pagamentoMultibanco": None,
-         "pagamentoTransferenciaBancaria": {"iban": "PT50000000000000000000001"}}},
-    ])
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_report_html_xlsx_and_email_over_real_smtp(ledger, tmp_path):
-    _mes_com_diferenca(ledger)
-    dados = recolher(ledger, EE, MES, nome="Exemplo, Lda.")
-    assert dados.totais["a_pagar"] == D("121112.00")
-    html = render_html([dados])
-    assert "Exemplo, Lda." in html and "121 112,00 €" in html
-    assert "contrato não atualizado" in html  # the difference is explained
-    assert "sem referência Multibanco" in html and "PT50000000000000000000001" in html  # > 99,999.99 → IBAN
-    assert "operadora.ana" in html
-    assert "2025-10-25" in html and "sábado" in html  # deadline flagged: 2025-10-25 is a Saturday
-    assert "202508" in html  # the chart covers the previous months
-
-    xlsx = write_xlsx(dados, tmp_path / "relatorio.xlsx")
-    wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ["Resumo", "Trabalhadores", "Diferenças", "Documentos de pagamento"]
-    ws = wb["Trabalhadores"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in rows] == ["10000000011", "10000000022"]
-    assert rows[1][2] == 1650 and rows[1][3] == 1600
-    assert "€" in ws.cell(row=2, column=3).number_format
-    dif = list(wb["Diferenças"].iter_rows(min_row=2, values_only=True))
-    assert {r[1] for r in dif} == {"REMUNERACAO_PERMANENTE_DIFERENTE", "OBRIGACAO_DIFERENTE"}
-
-    doc_html = tmp_path / "documento-400012345678.html"
-    doc_html.write_text(render_documento(dados, dados.documentos[0]), encoding="utf-8")
-    assert "20638" in doc_html.read_text() and "123456789" in doc_html.read_text()
-
-    msg = construir_email([dados], "ciclo@exemplo.pt", ["financas@exemplo.pt"], [xlsx, doc_html], html)
+def _enviar_e_receber(msg, tmp_path):
     with SmtpCatcher(tmp_path / "mail") as smtp:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=10) as s:
             s.send_message(msg)
         smtp.wait_for(1)
         [got] = smtp.messages()
-    assert got["To"] == "financas@exemplo.pt" and MES in got["Subject"]
-    names = [p.get_filename() for p in got.iter_attachments()]
-    assert names == ["relatorio.xlsx", "documento-400012345678.html"]
-    anexo = next(got.iter_attachments()).get_content()
-    (tmp_path / "back.xlsx").write_bytes(anexo)
-    assert openpyxl.load_workbook(tmp_path / "back.xlsx")["Resumo"]["A1"].value == "Entidade empregadora"
+    return got
+
+
+@pytest.fixture
+def mes(ledger, tmp_path):
+    mes_completo(ledger)
+    dados = recolher(ledger, EE, MES, nome=NOME)
+    xlsx = write_xlsx(dados, tmp_path / f"reconciliacao-{EE}-{MES}.xlsx")
+    pdfs = []
+    for doc in dados.documentos:
+        p = tmp_path / f"documento-pagamento-{doc['numero']}.pdf"
+        p.write_bytes(documento_pdf(dados, doc))
+        pdfs.append(p)
+    return dados, xlsx, pdfs
+
+
+def test_email_over_real_smtp_reads_as_finance_expects(mes, tmp_path):
+    dados, xlsx, pdfs = mes
+    msg = construir_email([dados], "ciclo@exemplo.pt", ["financas@exemplo.pt"], [xlsx, *pdfs])
+    got = _enviar_e_receber(msg, tmp_path)
+
+    assert got["To"] == "financas@exemplo.pt"
+    assert got["Subject"] == ("Segurança Social setembro de 2025: Exemplo, Lda. (20000003116) — a pagar 121 668,01 € "
+                              "até 25/10/2025")
+    # MIME tree: mixed[alternative[text/plain, related[text/html, image/png]], xlsx, pdf...]
+    assert got.get_content_type() == "multipart/mixed"
+    alt = got.get_payload()[0]
+    assert alt.get_content_type() == "multipart/alternative"
+    texto, rel = alt.get_payload()
+    assert texto.get_content_type() == "text/plain" and rel.get_content_type() == "multipart/related"
+    html_part, png = rel.get_payload()
+    assert html_part.get_content_type() == "text/html" and png.get_content_type() == "image/png"
+    assert png.get_content().startswith(b"\x89PNG\r\n\x1a\n")
+    cid = str(png["Content-ID"]).strip().strip("<>")
+    html = html_part.get_content()
+    assert f'src="cid:{cid}"' in html
+
+    anexos = [(p.get_filename(), p.get_content_type()) for p in got.iter_attachments()]
+    assert anexos == [(xlsx.name, XLSX_MIME)] + [(p.name, "application/pdf") for p in pdfs]
+
+    plain = texto.get_content()
+    for corpo in (html, plain):
+        assert "121 668,01 €" in corpo and "25/10/2025" in corpo
+        assert "2025-10-25" not in corpo  # no ISO date reaches finance
+        assert "Aprovada por Ana Sousa em " in corpo and "diferença explicada pelo aumento" in corpo
+        assert "{'id'" not in corpo and "operadora.ana" not in corpo
+        assert "TRABALHADOR_" not in corpo and "REMUNERACAO_PERMANENTE_DIFERENTE" not in corpo
+        assert "Remuneração permanente diferente" in corpo
+        # payment instructions: Multibanco, IBAN above the Multibanco limit, direct debit not to be paid
+        assert "entidade 20638, referência 123 456 789" in corpo
+        assert "IBAN PT50 0000 0000 0000 0000 0000 1," in corpo and "Multibanco indisponível acima de 99 999,99 €" in corpo
+        assert "Não pagar — débito automático (autorização n.º 998877)" in corpo
+        assert "Face a agosto de 2025: +668,01 € (+66,8 %)" in corpo
+    assert re.search(r"Aprovada por Ana Sousa em \d{2}/\d{2}/\d{4} \d{2}:\d{2}", plain)
+    assert "Atenção: o prazo de pagamento (25/10/2025) calha em sábado" in plain
+
+    # the counts the email states are the workbook's
+    assert "4 diferença(s): <b>2 exigem decisão</b>" in html and "1 informativa(s), 1 dentro da tolerância" in html
+    back = tmp_path / "back.xlsx"
+    back.write_bytes(next(got.iter_attachments()).get_content())
+    wb = openpyxl.load_workbook(back)
+    grupos = [r[1] for r in wb["Diferenças"].iter_rows(min_row=2, values_only=True)]
+    assert len(grupos) == 4
+    assert grupos.count("exige decisão") == 2 and grupos.count("informativa") == 1
+    assert grupos.count("dentro da tolerância") == 1
+    resumo = {r[0].strip(): r[1] for r in wb["Resumo"].iter_rows(min_row=2, values_only=True)}
+    assert resumo["Diferenças (total)"] == 4
+    assert resumo["Diferenças que exigem decisão (fora da tolerância)"] == 2
+    assert resumo["Total a pagar"] == 121668.01
+
+
+def test_one_email_per_run_covers_every_employer(mes, ledger, tmp_path):
+    dados, xlsx, _ = mes
+    outro = recolher(ledger, EE, MES, nome="Outra, S.A.")
+    outro.niss_ee = "20000003117"  # a second employer of the same month (same figures, different NISS)
+    msg = construir_email([dados, outro], "ciclo@exemplo.pt", ["financas@exemplo.pt"], [xlsx])
+    got = _enviar_e_receber(msg, tmp_path)
+    assert got["Subject"] == "Segurança Social setembro de 2025: 2 entidades — a pagar 243 336,02 € até 25/10/2025"
+    rel = got.get_payload()[0].get_payload()[1]
+    assert [p.get_content_type() for p in rel.get_payload()] == ["text/html", "image/png", "image/png"]
+
+
+def test_bad_attachments_and_months_are_refused(mes, tmp_path):
+    dados, _, _ = mes
+    estranho = tmp_path / "x.bin"
+    estranho.write_bytes(b"x")
+    with pytest.raises(ValueError, match="no MIME type known for '.bin'"):
+        construir_email([dados], "a@b", ["c@d"], [estranho])
+    with pytest.raises(ValueError, match="without recipients"):
+        construir_email([dados], "a@b", [], [])
+
+
+def test_workbook_is_formatted_for_humans(mes):
+    dados, xlsx, _ = mes
+    wb = openpyxl.load_workbook(xlsx)
+    assert tuple(wb.sheetnames) == SHEETS
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.column_dimensions["A"].width > 10, ws.title
+        if ws.title != "Resumo":
+            assert ws.auto_filter.ref, ws.title
+    resumo = {r[0].value.strip(): r[1] for r in wb["Resumo"].iter_rows(min_row=2)}
+    assert "€" in resumo["Total a pagar"].number_format and resumo["Total a pagar"].value == 121668.01
+    limite = resumo["Data-limite de pagamento"]
+    assert limite.is_date and limite.value == datetime(2025, 10, 25) and limite.number_format == "dd/mm/yyyy"
+    assert resumo["Decisão"].value.startswith("Aprovada por Ana Sousa em ")
+    nat = list(wb["Naturezas"].iter_rows(min_row=2, values_only=True))
+    assert nat == [("P", "Remuneração permanente", 4850, 3, 4800, 3, -50)]
+    assert "€" in wb["Naturezas"].cell(row=2, column=3).number_format
+    trab = list(wb["Trabalhadores"].iter_rows(min_row=2))
+    assert [r[0].value for r in trab] == ["10000000011", "10000000022", "10000000088"]
+    assert trab[1][2].value == 1650 and "€" in trab[1][2].number_format
+    docs = list(wb["Documentos de pagamento"].iter_rows(min_row=2))
+    assert docs[0][3].is_date and docs[0][3].number_format == "dd/mm/yyyy"
+    assert docs[2][7].value == "998877" and docs[2][8].value.startswith("Não pagar — débito automático")
+    hist = list(wb["Histórico"].iter_rows(min_row=2, values_only=True))
+    assert len(hist) == 12 and hist[-1] == ("setembro de 2025", 1668.01) and hist[0][0] == "outubro de 2024"
+    aud = list(wb["Auditoria"].iter_rows(min_row=2))
+    tipos = [r[1].value for r in aud]
+    assert tipos.count("declaração de remunerações") == 1 and tipos.count("chamada à Segurança Social") == 2
+    contrato = next(r for r in aud if r[1].value == "comunicação de contrato")
+    assert contrato[2].value == "trabalhador 10000000022" and contrato[4].value == "ACKNOWLEDGED"
+    envio = next(r for r in aud if r[1].value == "declaração de remunerações")
+    assert envio[0].is_date and envio[4].value == "ACKNOWLEDGED" and envio[7].value == "CE-2025-0001"
+
+
+def _poppler():
+    if not (shutil.which("pdftoppm") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdftoppm, pdftotext) not installed: apt-get install -y poppler-utils "
+                    "(scripts/run-tests.sh installs it)")
+
+
+def test_payment_documents_render_as_pdf(mes, tmp_path):
+    _poppler()
+    dados, _, pdfs = mes
+    textos = []
+    for p in pdfs:
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(p), str(p.with_suffix(""))], check=True)
+        png = p.with_suffix(".png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 5000  # a rendered page, not an empty one
+        textos.append(subprocess.run(["pdftotext", "-layout", str(p), "-"], check=True, capture_output=True,
+                                     text=True).stdout)
+    mb, iban, dd = textos
+    for t in textos:
+        assert "Documento de Pagamento" in t and "Exemplo, Lda." in t and "20000003116" in t
+        assert "setembro de 2025" in t and "25/10/2025" in t
+    assert re.search(r"Entidade\s+20638", mb) and re.search(r"Referência\s+123 456 789", mb)
+    assert re.search(r"Montante\s+1 112,00 €", mb) and "PT50 0000 0000 0000 0000 0000 0" in mb
+    assert "120 000,00 €" in iban and re.search(r"IBAN\s+PT50 0000 0000 0000 0000 0000 1", iban)
+    assert "Multibanco indisponível" in iban and "Pagamento por Multibanco" not in iban
+    assert "NÃO PAGAR — débito automático" in dd and "998877" in dd and "IBAN" not in dd
+
+
+def test_document_of_another_month_is_refused(mes):
+    dados, _, _ = mes
+    with pytest.raises(ValueError, match="is not one of"):
+        documento_pdf(dados, {**dados.documentos[0], "numero": "999"})
+
+
+def test_html_document_page_still_renders_for_the_current_adapter(mes):
+    dados, _, _ = mes
+    html = render_documento(dados, dados.documentos[0])
+    assert "123 456 789" in html and "setembro de 2025" in html and D("1112.00") == dados.documentos[0]["valor"]

@@ -52,7 +52,7 @@ def test_approval_is_asked_only_with_differences_and_gets_a_minimum_window_after
                               agora=datetime(2026, 11, 25, 12, tzinfo=timezone.utc))
     assert timedelta(days=10) < antes.prazo < timedelta(days=11)  # to the end of 20 November (Lisbon)
     assert depois.prazo == timedelta(minutes=60)
-    assert "Exemplo, Lda. (20000003116) 202610" in antes.assunto
+    assert "Exemplo, Lda. (20000003116)" in antes.assunto and "outubro de 2026" in antes.assunto
 
 
 def test_no_finance_report_for_an_employer_that_reached_no_decision(mundo):

@@ -1,0 +1,120 @@
+"""A payment document as a PDF laid out like the Segurança Social's own "Documento de Pagamento": who pays, for
+which month, the document number, the amount, validity, and the payment references (Multibanco entity and
+reference, IBAN for a bank transfer, or the direct-debit notice). Made with fpdf2; the font is the DejaVu Sans
+that matplotlib ships (covers €, accents), so no system font is needed.
+
+Field set: the document shape of DOMAIN.md §3 (PUBLIC-CLIENT diegobarbosa88/atualizacao-app-magnetic-place,
+api/seguranca-social/index.js). The visual arrangement (header band, identification block, the Multibanco box
+with Entidade / Referência / Montante) is ASSUMED after the documents the Segurança Social Direta prints.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ciclo.relatorio.correio import _ref_mb, instrucoes_pagamento
+from ciclo.relatorio.dados import MULTIBANCO_MAX, DadosRelatorio
+from ciclo.relatorio.formato import LISBOA, data_pt, eur, iban_impresso, mes_pt
+
+AZUL = (31, 78, 121)
+CINZA = (235, 240, 246)
+
+
+def _fonte_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def documento_pdf(dados: DadosRelatorio, doc: dict, *, gerado_em: datetime | None = None) -> bytes:
+    """The PDF bytes of one payment document of ``dados`` (a row of ``dados.documentos``)."""
+    from fpdf import FPDF
+
+    if doc not in dados.documentos:
+        raise ValueError(f"document {doc.get('numero')} is not one of {dados.niss_ee} {dados.ano_mes}'s documents")
+    gerado_em = gerado_em or datetime.now(LISBOA)
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_title(f"Documento de pagamento {doc['numero']}")
+    pdf.set_author("Ciclo contributivo")
+    pdf.set_creation_date(gerado_em)
+    fontes = _fonte_dir()
+    pdf.add_font("DejaVu", "", str(fontes / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fontes / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    w = pdf.w - pdf.l_margin - pdf.r_margin
+
+    # header band
+    pdf.set_fill_color(*AZUL)
+    pdf.rect(pdf.l_margin, 12, w, 18, style="F")
+    pdf.set_xy(pdf.l_margin + 4, 14)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(w - 8, 7, "Segurança Social — Documento de Pagamento")
+    pdf.set_xy(pdf.l_margin + 4, 22)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.cell(w - 8, 5, f"Contribuições e quotizações — {mes_pt(dados.ano_mes)}")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_y(36)
+
+    def bloco(titulo: str, linhas: list[tuple[str, str]], destaque: bool = False):
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.set_fill_color(*CINZA)
+        pdf.cell(w, 7, "  " + titulo, border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
+        for k, v in linhas:
+            pdf.set_font("DejaVu", "", 9)
+            pdf.cell(60, 8, "  " + k, border="LB")
+            pdf.set_font("DejaVu", "B", 12 if destaque else 10)
+            pdf.cell(w - 60, 8, v, border="RB", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+
+    bloco("Entidade empregadora", [("Nome", dados.nome), ("NISS", dados.niss_ee)])
+    bloco("Documento", [
+        ("Número do documento", str(doc["numero"])),
+        ("Referente a", f"Contribuições de {mes_pt(dados.ano_mes)}"),
+        ("Tipo", " ".join(filter(None, (doc.get("tipo"), doc.get("subtipo")))) or "—"),
+        ("Montante", eur(doc["valor"])),
+        ("Válido até", data_pt(doc.get("data_validade"))),
+        ("Data-limite de pagamento", data_pt(dados.prazos["pagamento"].data)),
+    ])
+    if doc.get("debito_direto"):
+        bloco("Débito direto", [("Autorização n.º", str(doc["debito_direto"])), ("Montante", eur(doc["valor"]))])
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.set_text_color(156, 43, 0)
+        pdf.multi_cell(w, 7, align="L", text="NÃO PAGAR — débito automático: a Segurança Social cobra este valor diretamente na "
+                             "conta autorizada.", border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(4)
+    else:
+        if doc.get("referencia_mb"):
+            bloco("Pagamento por Multibanco", [("Entidade", str(doc["entidade_mb"])),
+                                                ("Referência", _ref_mb(doc["referencia_mb"])),
+                                                ("Montante", eur(doc["valor"]))], destaque=True)
+        elif doc["valor"] > MULTIBANCO_MAX:
+            pdf.set_font("DejaVu", "", 9)
+            pdf.multi_cell(w, 5, align="L", text=f"Multibanco indisponível: o montante excede {eur(MULTIBANCO_MAX)}. "
+                                 "Pagar por transferência bancária.", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        if doc.get("iban"):
+            bloco("Pagamento por transferência bancária", [("IBAN", iban_impresso(doc["iban"])),
+                                                            ("Descritivo", f"Documento {doc['numero']}"),
+                                                            ("Montante", eur(doc["valor"]))])
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_text_color(90, 90, 90)
+    pdf.multi_cell(w, 4.5, align="L", text="Como pagar: " + " · ".join(instrucoes_pagamento(doc)) + "\n"
+                   f"Documento emitido pela Segurança Social e obtido em {data_pt(doc.get('obtido_em'))}; "
+                   f"reproduzido pelo ciclo contributivo em {data_pt(gerado_em)}.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def escrever_documentos_pdf(dados: DadosRelatorio, pasta: Path) -> list[Path]:
+    """One ``documento-pagamento-<número>.pdf`` per document of the month, in ``pasta``."""
+    pasta = Path(pasta)
+    pasta.mkdir(parents=True, exist_ok=True)
+    out = []
+    for doc in dados.documentos:
+        p = pasta / f"documento-pagamento-{doc['numero']}.pdf"
+        p.write_bytes(documento_pdf(dados, doc))
+        out.append(p)
+    return out

@@ -1,0 +1,175 @@
+"""The portfolio page inside the Airflow UI, end to end: ``make airflow`` (airflow standalone on free ports), the
+month's run triggered through the REST API and followed until the operator's approval is awaited, then the page
+fetched through the api-server with a logged-in session (the UI's ``_token`` cookie) and checked for every
+employer, and one screenshot taken with headless Chromium (kept under ``var/test-artifacts/``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from ciclo_dev.processo import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+ARTEFACTOS = REPO / "var" / "test-artifacts"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def airflow_local(tmp_path):
+    port = free_port()
+    home = tmp_path / "af"
+    env = {**os.environ, "CICLO_APROVACAO_MIN_MINUTOS": "30"}
+    for k in [k for k in env if k.startswith("AIRFLOW__") or k == "AIRFLOW_HOME"]:
+        env.pop(k)  # the test session's own Airflow settings must not leak into the standalone
+    out = open(tmp_path / "out.txt", "w")
+    proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "airflow_local.py"), "--port", str(port),
+                             "--home", str(home)], stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        fim = time.monotonic() + 300
+        while "Airflow UI" not in (tmp_path / "out.txt").read_text():
+            assert proc.poll() is None, (tmp_path / "out.txt").read_text()[-3000:]
+            assert time.monotonic() < fim, "make airflow did not come up"
+            time.sleep(1)
+        texto = (tmp_path / "out.txt").read_text()
+        senha = re.search(r"password: (\S+)", texto).group(1)
+        url = f"http://127.0.0.1:{port}"
+        token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": senha}, timeout=30).json()["access_token"]
+        yield {"url": url, "home": home, "token": token, "ano_mes": re.search(r"ano_mes=(\d{6})", texto).group(1)}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out.close()
+
+
+def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
+    a = airflow_local
+    h = {"Authorization": f"Bearer {a['token']}"}
+    api = lambda m, p, **kw: httpx.request(m, f"{a['url']}/api/v2{p}", headers=h, timeout=30, **kw)  # noqa: E731
+    from ciclo.ledger import Ledger
+
+    # the ledger's schema is created here, once, before the mapped tasks of the run open it side by side
+    Ledger(f"sqlite:///{a['home'] / 'ledger.sqlite3'}").dispose()
+    r = api("POST", "/dags/contribution_cycle/dagRuns", json={"logical_date": None, "conf": {"ano_mes": a["ano_mes"]}})
+    assert r.status_code == 200, r.text
+    run_id = r.json()["dag_run_id"]
+    fim = time.monotonic() + 420
+    while time.monotonic() < fim:  # until the operator is asked (one employer has differences) or the run ends
+        tis = api("GET", "/dags/contribution_cycle/dagRuns/~/taskInstances", params={"state": "awaiting_input"}).json()
+        estado = api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}").json()["state"]
+        if tis.get("task_instances") or estado in ("success", "failed"):
+            break
+        time.sleep(3)
+    else:
+        pytest.fail("the run neither reached the approval nor finished")
+
+    # registered as an external view in the UI's navigation, served by the plugin's FastAPI app
+    plugins = api("GET", "/plugins").json()["plugins"]
+    vistas = [v for p in plugins for v in p.get("external_views", [])]
+    assert {"name": "Carteira", "href": "ciclo/carteira/", "url_route": "carteira"}.items() <= next(
+        v for v in vistas if v["name"] == "Carteira").items()
+
+    pagina = f"{a['url']}/ciclo/carteira/?ano_mes={a['ano_mes']}"
+    assert httpx.get(pagina, timeout=30).status_code == 401  # Airflow's auth, not an open page
+    assert httpx.get(pagina, cookies={"_token": "invalid-token"}, timeout=30).status_code in (401, 403)
+    with httpx.Client(cookies={"_token": a["token"]}, timeout=60) as sessao:  # the UI's logged-in session cookie
+        r = sessao.get(pagina)
+        assert r.status_code == 200, r.text[:2000]
+        html = r.text
+        ARTEFACTOS.mkdir(parents=True, exist_ok=True)
+        (ARTEFACTOS / "carteira.html").write_text(html, encoding="utf-8")
+        emps = yaml.safe_load((a["home"] / "employers.yaml").read_text())["employers"]
+        linhas = {m.group(1): m.group(2) for m in re.finditer(r'<tr data-niss-ee="(\d{11})">(.*?)</tr>', html, re.S)}
+        assert set(linhas) == {e["niss_ee"] for e in emps}
+        for e in emps:
+            linha = linhas[e["niss_ee"]]
+            assert e["nome"] in linha
+            assert "entregue" in linha  # the declaration was acknowledged for every employer
+            assert re.search(r"\d[\d ]*,\d{2} €", linha)  # the apurado obligation, in euros
+            # links to its task instances (in whichever run of the month did the work: the scheduled one may be first)
+            assert re.search(r'href="\.\./\.\./dags/contribution_cycle/runs/[^/"]+/tasks/(ciclo|fecho)_ee\.\w+/mapped/\d"', linha)
+            assert "obter_lote" not in linha  # mapped over batches, not employers
+        assert sum("exigem decisão" in l for l in linhas.values()) >= 1  # the planted differences
+        assert "Sessão: admin" in html
+        # a report link is served from the month's folder, and nothing outside it is
+        pasta = a["home"] / "home" / "reports" / emps[0]["niss_ee"] / a["ano_mes"]
+        pasta.mkdir(parents=True, exist_ok=True)
+        (pasta / "relatorio.html").write_text("<p>ok</p>", encoding="utf-8")
+        r = sessao.get(f"{a['url']}/ciclo/carteira/relatorio/{emps[0]['niss_ee']}/{a['ano_mes']}/relatorio.html")
+        assert r.status_code == 200 and r.text == "<p>ok</p>"
+        assert sessao.get(f"{a['url']}/ciclo/carteira/relatorio/{emps[0]['niss_ee']}/{a['ano_mes']}/..%2F..%2Fx.json").status_code == 404
+
+    png = _screenshot(pagina, a["token"], tmp_path)
+    ARTEFACTOS.mkdir(parents=True, exist_ok=True)
+    destino = ARTEFACTOS / "carteira.png"
+    destino.write_bytes(png)
+    assert png.startswith(b"\x89PNG") and len(png) > 20000, destino
+
+
+def _screenshot(url: str, token: str, tmp_path: Path) -> bytes:
+    """Headless Chromium driven over the DevTools protocol: set the session cookie, open the page, capture it."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium not installed: apt-get install -y chromium (scripts/run-tests.sh installs it)")
+    from websockets.sync.client import connect
+
+    porta = free_port()
+    perfil = tempfile.mkdtemp(dir=tmp_path)
+    proc = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                             f"--user-data-dir={perfil}", f"--remote-debugging-port={porta}", "--window-size=1400,700",
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        fim = time.monotonic() + 60
+        while True:
+            try:
+                alvo = next(t for t in httpx.get(f"http://127.0.0.1:{porta}/json", timeout=2).json() if t["type"] == "page")
+                break
+            except (httpx.HTTPError, StopIteration, ValueError):
+                assert time.monotonic() < fim, "chromium did not open its DevTools port"
+                time.sleep(0.5)
+        with connect(alvo["webSocketDebuggerUrl"], max_size=50_000_000, open_timeout=30) as ws:
+            seq = iter(range(1, 10_000))
+
+            def cdp(metodo, **params):
+                n = next(seq)
+                ws.send(json.dumps({"id": n, "method": metodo, "params": params}))
+                while True:
+                    msg = json.loads(ws.recv(timeout=60))
+                    if msg.get("id") == n:
+                        assert "error" not in msg, msg
+                        return msg["result"]
+
+            cdp("Page.enable")
+            cdp("Network.enable")
+            cdp("Network.setCookie", name="_token", value=token, url=url)
+            cdp("Page.navigate", url=url)
+            fim = time.monotonic() + 30
+            while cdp("Runtime.evaluate", expression="document.readyState")["result"]["value"] != "complete":
+                assert time.monotonic() < fim
+                time.sleep(0.3)
+            titulo = cdp("Runtime.evaluate", expression="document.title")["result"]["value"]
+            assert titulo.startswith("Carteira"), titulo
+            return base64.b64decode(cdp("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
