@@ -81,9 +81,11 @@ def _linha(ee: str, nome: str, r: dict | None, ano_mes: str) -> LinhaCarteira:
     else:
         decisao = ({"CONFIRMADO": "ok", "REJEITADO": "erro"}.get(conf["estado"], "pendente"), decisao_texto(conf))
     if r["documentos"]:
-        docs = ("ok", f"{r['documentos']} · {eur(from_cent(r['documentos_cent']))} até "
-                      f"{data_pt(r['data_limite_pagamento'])}" if r["data_limite_pagamento"] else
-                      f"{r['documentos']} · {eur(from_cent(r['documentos_cent']))}")
+        from ciclo.domain.calendario import prazos
+
+        # the legal date (the SS's day moved to the next working day, Código Civil art. 279.º e)), as everywhere
+        limite = prazos(ano_mes, _data(r["data_limite_pagamento"]))["pagamento"].data
+        docs = ("ok", f"{r['documentos']} · {eur(from_cent(r['documentos_cent']))} até {data_pt(limite)}")
     else:
         docs = pend
     # The ledger keeps no payment receipts yet (comprovativos-pagamento are not fetched by the pipeline).
@@ -101,3 +103,11 @@ def render_carteira(linhas: list[LinhaCarteira], ano_mes: str, *, meses: list[st
     return env.get_template("carteira.html").render(
         linhas=linhas, ano_mes=ano_mes, mes=mes_pt(ano_mes), meses=[(m, mes_pt(m)) for m in (meses or [ano_mes])],
         utilizador=utilizador, aviso=aviso)
+
+
+def _data(v):
+    from datetime import date
+
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])

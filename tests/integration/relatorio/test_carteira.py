@@ -7,7 +7,8 @@ from tests.integration.relatorio.fixtures_mes import NOME, mes_completo
 
 def test_every_employer_with_its_state(ledger):
     mes_completo(ledger)
-    ledger.record_snapshot(EE, MES, "c" * 64, 3, True, 0, 2, None)
+    ledger.folhas.registar(EE, MES, "c" * 64, n_trabalhadores=3, n_remuneracoes=3, quality_ok=True, n_erros=0, n_avisos=2,
+                           report_path=None)
     linhas = estado_carteira(ledger, MES, [{"niss_ee": "20000000001", "nome": "Ainda Nada, S.A."},
                                            {"niss_ee": EE, "nome": NOME}])
     assert [l.niss_ee for l in linhas] == ["20000000001", EE]  # configured order; the empty one is still listed
@@ -18,7 +19,7 @@ def test_every_employer_with_its_state(ledger):
     assert ee.apurado == ("ok", "1 668,01 € (+668,01 € face a ago/25)")
     assert ee.diferencas == ("erro", "2 exigem decisão (de 4)")
     assert ee.decisao[0] == "ok" and ee.decisao[1].startswith("Aprovada por Ana Sousa em ")
-    assert ee.documentos == ("ok", "3 · 121 668,01 € até 25/10/2025")
+    assert ee.documentos == ("ok", "3 · 121 668,01 € até 27/10/2025")
     html = render_carteira(linhas, MES, utilizador="admin")
     assert html.count("<tr data-niss-ee=") == 2 and "Carteira do ciclo contributivo — setembro de 2025" in html
     assert "Ainda Nada, S.A." in html and NOME in html and "Sessão: admin" in html

@@ -50,7 +50,7 @@ def test_email_over_real_smtp_reads_as_finance_expects(mes, tmp_path):
 
     assert got["To"] == "financas@exemplo.pt"
     assert got["Subject"] == ("Segurança Social setembro de 2025: Exemplo, Lda. (20000003116) — a pagar 121 668,01 € "
-                              "até 25/10/2025")
+                              "até 27/10/2025")
     # MIME tree: mixed[alternative[text/plain, related[text/html, image/png]], xlsx, pdf...]
     assert got.get_content_type() == "multipart/mixed"
     alt = got.get_payload()[0]
@@ -69,7 +69,7 @@ def test_email_over_real_smtp_reads_as_finance_expects(mes, tmp_path):
 
     plain = texto.get_content()
     for corpo in (html, plain):
-        assert "121 668,01 €" in corpo and "25/10/2025" in corpo
+        assert "121 668,01 €" in corpo and "27/10/2025" in corpo
         assert "2025-10-25" not in corpo  # no ISO date reaches finance
         assert "Aprovada por Ana Sousa em " in corpo and "diferença explicada pelo aumento" in corpo
         assert "{'id'" not in corpo and "operadora.ana" not in corpo
@@ -104,7 +104,7 @@ def test_one_email_per_run_covers_every_employer(mes, ledger, tmp_path):
     outro.niss_ee = "20000003117"  # a second employer of the same month (same figures, different NISS)
     msg = construir_email([dados, outro], "ciclo@exemplo.pt", ["financas@exemplo.pt"], [xlsx])
     got = _enviar_e_receber(msg, tmp_path)
-    assert got["Subject"] == "Segurança Social setembro de 2025: 2 entidades — a pagar 243 336,02 € até 25/10/2025"
+    assert got["Subject"] == "Segurança Social setembro de 2025: 2 entidades — a pagar 243 336,02 € até 27/10/2025"
     rel = got.get_payload()[0].get_payload()[1]
     assert [p.get_content_type() for p in rel.get_payload()] == ["text/html", "image/png", "image/png"]
 
@@ -131,7 +131,7 @@ def test_workbook_is_formatted_for_humans(mes):
     resumo = {r[0].value.strip(): r[1] for r in wb["Resumo"].iter_rows(min_row=2)}
     assert "€" in resumo["Total a pagar"].number_format and resumo["Total a pagar"].value == 121668.01
     limite = resumo["Data-limite de pagamento"]
-    assert limite.is_date and limite.value == datetime(2025, 10, 25) and limite.number_format == "dd/mm/yyyy"
+    assert limite.is_date and limite.value == datetime(2025, 10, 27) and limite.number_format == "dd/mm/yyyy"
     assert resumo["Decisão"].value.startswith("Aprovada por Ana Sousa em ")
     nat = list(wb["Naturezas"].iter_rows(min_row=2, values_only=True))
     assert nat == [("P", "Remuneração permanente", 4850, 3, 4800, 3, -50)]
@@ -172,7 +172,7 @@ def test_payment_documents_render_as_pdf(mes, tmp_path):
     mb, iban, dd = textos
     for t in textos:
         assert "Documento de Pagamento" in t and "Exemplo, Lda." in t and "20000003116" in t
-        assert "setembro de 2025" in t and "25/10/2025" in t
+        assert "setembro de 2025" in t and "27/10/2025" in t
     assert re.search(r"Entidade\s+20638", mb) and re.search(r"Referência\s+123 456 789", mb)
     assert re.search(r"Montante\s+1 112,00 €", mb) and "PT50 0000 0000 0000 0000 0000 0" in mb
     assert "120 000,00 €" in iban and re.search(r"IBAN\s+PT50 0000 0000 0000 0000 0000 1", iban)
