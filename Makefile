@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit sandbox demo airflow bench clean
+.PHONY: setup test unit sandbox demo airflow airflow-celery bench clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ demo: setup
 # The Airflow UI on embedded defaults (airflow standalone on SQLite + the sandbox + an SMTP catcher); prints URL and login
 airflow: setup
 	$(PY) scripts/airflow_local.py
+
+# The production deployment (CeleryExecutor, two workers, PostgreSQL, Redis) on loopback without Docker, configured
+# from deploy/ciclo.env like docker-compose.yaml; prints URL and login. See docs/OPERATIONS.md.
+airflow-celery: setup
+	$(PY) scripts/airflow_celery.py
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py

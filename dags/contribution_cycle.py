@@ -37,6 +37,10 @@ from ciclo_airflow.sensors import ApuramentoSensor
 
 # Retry pacing (seconds) may be tightened for tests/demos through the environment; no I/O at parse time.
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
+# Celery queues (deploy/ciclo.env): calls to the Segurança Social and heavy local work scale separately. "default"
+# when unset, so the LocalExecutor and single-queue deployments are unaffected.
+QUEUE_PSI = os.environ.get("CICLO_QUEUE_PSI", "default")
+QUEUE_LOCAL = os.environ.get("CICLO_QUEUE_LOCAL", "default")
 
 default_args = {
     "owner": "ciclo",
@@ -67,7 +71,7 @@ default_args = {
     },
 )
 def contribution_cycle():
-    @task(retries=0)
+    @task(retries=0, queue=QUEUE_LOCAL)
     def preparar() -> list[dict]:
         """Resolve the reference month and the employers of this run (one entry per employer)."""
         from ciclo_airflow import steps
@@ -79,28 +83,28 @@ def contribution_cycle():
 
     @task_group(group_id="ciclo_ee")
     def ciclo_ee(employer: dict):
-        @task(retries=0, execution_timeout=timedelta(minutes=20))
+        @task(retries=0, execution_timeout=timedelta(minutes=20), queue=QUEUE_LOCAL)
         def carregar_folha(employer: dict) -> dict:
             """Load the employer's payroll export for the month (workers, contracts, remuneration, absences)."""
             from ciclo_airflow import steps
 
             return steps.carregar_folha(employer)
 
-        @task(retries=0, execution_timeout=timedelta(minutes=20))
+        @task(retries=0, execution_timeout=timedelta(minutes=20), queue=QUEUE_LOCAL)
         def verificar_qualidade(employer: dict) -> dict:
             """Run the data-quality rules; errors stop this employer before anything is sent."""
             from ciclo_airflow import steps
 
             return steps.verificar_qualidade(employer)
 
-        @task(retries=3, execution_timeout=timedelta(minutes=30))
+        @task(retries=3, execution_timeout=timedelta(minutes=30), queue=QUEUE_PSI)
         def comunicar_contratos(employer: dict) -> dict:
             """Communicate contract changes of the month through SOAP alterarContratoTrabalho."""
             from ciclo_airflow import steps
 
             return steps.comunicar_contratos(employer, employer["ano_mes"], get_current_context()["params"]["dry_run"])
 
-        @task(retries=3, execution_timeout=timedelta(minutes=15))
+        @task(retries=3, execution_timeout=timedelta(minutes=15), queue=QUEUE_PSI)
         def enviar_valores(employer: dict) -> dict:
             """Send the valores de remuneração exactly once (a retry checks the SS before resending)."""
             from ciclo_airflow import steps
@@ -110,10 +114,10 @@ def contribution_cycle():
 
         esperar = ApuramentoSensor(
             task_id="esperar_apuramento", employer=employer, dry_run="{{ params.dry_run }}",
-            retries=1, poll_initial=2.0, poll_max=600.0,
+            retries=1, poll_initial=2.0, poll_max=600.0, queue=QUEUE_PSI,
         )
 
-        @task(retries=3, execution_timeout=timedelta(minutes=10))
+        @task(retries=3, execution_timeout=timedelta(minutes=10), queue=QUEUE_PSI)
         def planear_obtencao(employer: dict) -> list[dict]:
             """List the workers with valores apurados and plan batches of those not yet in the ledger."""
             from ciclo_airflow import steps
@@ -128,7 +132,7 @@ def contribution_cycle():
 
     planos = ciclo_ee.expand(employer=execucao)
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(trigger_rule="all_done", retries=0, queue=QUEUE_LOCAL)
     def juntar_lotes(execucao: list[dict]) -> list[dict]:
         """Gather the fetch batches of every employer that reached this point (a failed one adds none)."""
         from ciclo_airflow import steps
@@ -138,7 +142,7 @@ def contribution_cycle():
         return steps.juntar_lotes(planos)
 
     @task(retries=4, retry_delay=RETRY_DELAY, execution_timeout=timedelta(minutes=60),
-          max_active_tis_per_dag=4)
+          max_active_tis_per_dag=4, queue=QUEUE_PSI)
     def obter_lote(lote: dict) -> dict:
         """Fetch one batch (hundreds) of workers' valores apurados into the ledger."""
         from ciclo_airflow import steps
@@ -147,14 +151,14 @@ def contribution_cycle():
 
     @task_group(group_id="fecho_ee")
     def fecho_ee(employer: dict):
-        @task(trigger_rule="all_done", retries=0)
+        @task(trigger_rule="all_done", retries=0, queue=QUEUE_LOCAL)
         def reconciliar(employer: dict) -> dict:
             """Reconcile the payroll with the valores apurados; explain every difference."""
             from ciclo_airflow import steps
 
             return steps.reconciliar(employer)
 
-        @task(retries=3)
+        @task(retries=3, queue=QUEUE_PSI)
         def confirmar_automaticamente(employer: dict, rec: dict) -> dict:
             """Confirm the valores apurados once when no difference exceeds the tolerance (skipped otherwise)."""
             from ciclo_airflow import steps
@@ -165,16 +169,17 @@ def contribution_cycle():
         # Asks only when differences remain beyond tolerance (it skips itself otherwise, and in a dry run).
         aprovacao = AprovacaoConfirmacao(
             task_id="aprovacao_operador", employer=employer, reconciliacao=rec, dry_run="{{ params.dry_run }}", retries=0,
+            queue=QUEUE_LOCAL,
         )
 
-        @task(retries=3)
+        @task(retries=3, queue=QUEUE_PSI)
         def confirmar_aprovado(employer: dict, resposta: dict | None) -> dict:
             """Confirm after the operator's approval (or record acceptance by silence on day 20)."""
             from ciclo_airflow import steps
 
             return steps.confirmar_aprovado(employer, resposta)
 
-        @task(trigger_rule="all_done", retries=0)
+        @task(trigger_rule="all_done", retries=0, queue=QUEUE_LOCAL)
         def tratar_rejeicao(employer: dict, resposta: dict | None) -> None:
             """If the operator rejected, record it and stop this employer with a notification."""
             from ciclo_airflow import steps
@@ -185,14 +190,14 @@ def contribution_cycle():
                     f"EE {employer['niss_ee']} {employer['ano_mes']}: the operator rejected confirming the valores "
                     f"apurados; correct the payroll and send a correction (allow_correction).")
 
-        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=RETRY_DELAY)
+        @task(trigger_rule="none_failed_min_one_success", retries=3, retry_delay=RETRY_DELAY, queue=QUEUE_PSI)
         def documentos_pagamento(employer: dict) -> dict:
             """Request (once) and fetch the payment documents."""
             from ciclo_airflow import steps
 
             return steps.documentos_pagamento(employer)
 
-        @task(trigger_rule="all_done", retries=2)
+        @task(trigger_rule="all_done", retries=2, queue=QUEUE_LOCAL)
         def relatorio_financas(employer: dict) -> dict:
             """Email finance the report: totals, differences explained, decision, payment references, XLSX."""
             from ciclo_airflow import steps
@@ -208,7 +213,7 @@ def contribution_cycle():
         [auto, aprovado] >> docs >> rel
         rejeicao >> rel
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(trigger_rule="all_done", retries=0, queue=QUEUE_LOCAL)
     def resumo(execucao: list[dict]) -> dict:
         """Summarise each employer's state from the ledger; fail the run if any employer did not get through."""
         from ciclo_airflow import steps
