@@ -166,7 +166,7 @@ def main(argv=None) -> int:
     servicos = home / "services"
     subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "stop", str(servicos)], check=True)
     out = subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "start", str(servicos)], check=True,
-                         capture_output=True, text=True)
+                         stdout=subprocess.PIPE, text=True)
     portas = dict(l.split("=", 1) for l in out.stdout.split())
     pg, redis = portas["CICLO_PG_PORT"], portas["CICLO_REDIS_PORT"]
     dep = Implantacao(home)

@@ -16,7 +16,7 @@ if [ "$cmd" = stop ]; then
     kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
     for _ in $(seq 50); do [ -f "$dir/redis/redis.pid" ] || break; sleep 0.1; done
   fi
-  bash "$here/pg.sh" stop "$dir/pg"
+  if [ -f "$dir/pgdir" ]; then bash "$here/pg.sh" stop "$(cat "$dir/pgdir")"; fi
   rm -rf "$dir"
   exit 0
 fi
@@ -35,7 +35,11 @@ fi
 command -v redis-server >/dev/null || { echo "could not install Redis" >&2; exit 1; }
 
 mkdir -p "$dir"
-pg_url=$(bash "$here/pg.sh" start "$dir/pg")
+# PostgreSQL runs as the postgres user, who may not traverse DIR (pytest's temporary folders are private to
+# their owner): its data goes to a folder of its own under /tmp, recorded in DIR/pgdir for `stop`.
+pgdir=$(mktemp -d /tmp/ciclo-services-pg-XXXXXX)
+echo "$pgdir" > "$dir/pgdir"
+pg_url=$(bash "$here/pg.sh" start "$pgdir")
 pg_port=$(sed -E 's|.*@127\.0\.0\.1:([0-9]+)/.*|\1|' <<<"$pg_url")
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
