@@ -1,7 +1,7 @@
 """End to end on the distributed deployment: ``make airflow-celery`` (PostgreSQL, Redis, api-server, scheduler,
 dag-processor, triggerer and two Celery workers on loopback, configured from deploy/ciclo.env like the compose file).
 
-1. A portfolio run (4 employers) triggered through the REST API v2, the operator's approval answered through the
+1. A portfolio run (3 employers) triggered through the REST API v2, the operator's approval answered through the
    REST API, the apuramento wait deferred to the triggerer; tasks seen on both workers (each worker has its own log
    folder, as it would on its own machine); then the ledger (PostgreSQL), the sandbox's request log (exactly one
    accepted POST per write per employer) and the mailbox.
@@ -31,8 +31,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-EMPLOYERS, WORKERS_PER_EE, BATCH = 4, 40, 40
-RUN_BUDGET_S = 300
+EMPLOYERS, WORKERS_PER_EE, BATCH = 3, 40, 40
+RUN_BUDGET_S = 480  # one month's run on a loaded 2-core machine; the kills add two heartbeat timeouts (30 s)
 
 
 def test_compose_and_loopback_share_one_configuration():
@@ -54,6 +54,13 @@ def test_compose_and_loopback_share_one_configuration():
             assert svc["env_file"] == common["env_file"], name
             repetidas = {k: v for k, v in (svc.get("environment") or {}).items() if k in shared}
             assert all(str(v) == shared[k] for k, v in repetidas.items()), (name, repetidas)
+
+
+def test_image_installs_runtime_requirements_only():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "requirements.txt" in dockerfile and "requirements-dev" not in dockerfile and "devtools" not in dockerfile
+    runtime = (REPO / "requirements.txt").read_text()
+    assert "apache-airflow-providers-celery==" in runtime and "\nredis==" in runtime
 
 
 # ------------------------------------------------------------------------------------------ the deployment
@@ -254,7 +261,7 @@ def _assunto(eml: Path) -> str:
 
 # ------------------------------------------------------------------------------------------ the runs
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)
 def test_portfolio_run_on_two_celery_workers(celery_deployment):
     d = celery_deployment
     t0 = time.monotonic()
@@ -285,7 +292,7 @@ def test_portfolio_run_on_two_celery_workers(celery_deployment):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)
 def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
     d = celery_deployment
     t0 = time.monotonic()
@@ -312,9 +319,9 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
         matar_no_envio()
         time.sleep(0.3)
     assert mortos, "no enviar_valores was caught in flight"
-    # the batches of valores apurados: each worker's GET takes 1–9 s, so a batch is fetched over seconds
+    # the batches of valores apurados: each worker's GET takes 0.5–4.5 s, so a batch is fetched over seconds
     d.sb("PUT", "faults", json=[{"mode": "latency", "method": "GET", "path": r"valores-apurados/.*/trabalhador/[0-9]+$",
-                                 "latency_ms": 1000, "jitter_ms": 8000}])
+                                 "latency_ms": 500, "jitter_ms": 4000}])
     # the killed send is retried on the surviving worker; then the killed worker is started again
     morto_envio = mortos[0]
     while time.monotonic() < fim:
