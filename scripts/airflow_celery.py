@@ -147,7 +147,7 @@ def main(argv=None) -> int:
     ap.add_argument("--home", default=str(REPO / "var" / "airflow-celery"))
     ap.add_argument("--employers", type=int, default=2)
     ap.add_argument("--workers", type=int, default=150, help="workers (people) per employer in the generated payroll")
-    ap.add_argument("--extra-month", action="append", default=[], help="prepare this month (YYYYMM) too")
+    ap.add_argument("--ano-mes", help="the month (YYYYMM) prepared (default: the month before today)")
     ap.add_argument("--no-schedule", action="store_true", help="manual runs only (no scheduled run is created)")
     ap.add_argument("--check", action="store_true", help="start, wait until healthy, print, stop")
     ap.add_argument("--timeout", type=float, default=300.0)
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
     home.mkdir(parents=True, exist_ok=True)
     port = a.port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    ano_mes = str(AnoMes.de_data(date.today()).anterior())
+    ano_mes = str(AnoMes.parse(a.ano_mes)) if a.ano_mes else str(AnoMes.de_data(date.today()).anterior())
     servicos = home / "services"
     subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "stop", str(servicos)], check=True)
     out = subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "start", str(servicos)], check=True,
@@ -184,7 +184,7 @@ def main(argv=None) -> int:
         (home / "employers.yaml").unlink(missing_ok=True)
         shutil.rmtree(home / "payroll", ignore_errors=True)
         cen_env = preparar_cenario(home, sb.url, smtp.port, ano_mes, employers=a.employers, workers=a.workers,
-                                   ledger_url=ledger_url, mais_meses=tuple(a.extra_month))
+                                   ledger_url=ledger_url)
         partilhada = ler_config_partilhada()
         base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__") and k != "AIRFLOW_HOME"}
         env = {**base, **partilhada, **cen_env,
@@ -260,8 +260,7 @@ def main(argv=None) -> int:
         print(f"PostgreSQL: 127.0.0.1:{pg} (databases airflow, ciclo_ledger); Redis: 127.0.0.1:{redis}")
         print(f"PSI sandbox: {sb.url} (admin API {sb.url}/_sandbox/); SMTP catcher: 127.0.0.1:{smtp.port} → {home / 'mail'}")
         print(f"Payroll (shared by the workers): {home / 'payroll'}; workers: {home / 'workers.json'}")
-        print(f"Employers: {home / 'employers.yaml'}; trigger 'contribution_cycle' with ano_mes={ano_mes}"
-              + (f" (also prepared: {', '.join(a.extra_month)})" if a.extra_month else ""))
+        print(f"Employers: {home / 'employers.yaml'}; trigger 'contribution_cycle' with ano_mes={ano_mes}")
         print(f"Health: {url}/api/v2/monitor/health → {estado}", flush=True)
         if a.check:
             return 0

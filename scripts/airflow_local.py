@@ -97,20 +97,20 @@ def main(argv=None) -> int:
 
 
 def preparar_cenario(home: Path, sandbox_url: str, smtp_port: int, ano_mes: str, *, employers: int = 2,
-                     workers: int = 150, ledger_url: str | None = None, mais_meses: tuple[str, ...] = ()) -> dict:
+                     workers: int = 150, ledger_url: str | None = None) -> dict:
     """The local scenario shared by ``make airflow`` and ``make airflow-celery``: payroll for ``ano_mes`` under
     ``home/payroll`` and the sandbox seeded (first time only; one employer with planted differences, so the operator
     is asked), then the environment every Airflow process needs: one PSI connection per employer, the SMTP
     connection, the employers file, CICLO_HOME and the ledger (``ledger_url``, SQLite in ``home`` by default).
-    ``mais_meses``: further months prepared the same way (same employers, same seed), e.g. for a second run."""
+    Called again with a later month (same employers, same seed), it prepares that month for a later run; prepare a
+    month only after the earlier months ran (the SS then knows their contracts, as in life)."""
     import yaml
 
     from ciclo_dev.cenario import preparar
 
-    for mes in (ano_mes, *mais_meses):
-        if not list((home / "payroll").glob(f"*/{mes}")):
-            preparar(home, sandbox_url, ano_mes=mes, employers=employers, workers=workers, seed=2027,
-                     smtp_port=smtp_port, planted_differences=True)
+    if not list((home / "payroll").glob(f"*/{ano_mes}")):
+        preparar(home, sandbox_url, ano_mes=ano_mes, employers=employers, workers=workers, seed=2027,
+                 smtp_port=smtp_port, planted_differences=True)
     emps = yaml.safe_load((home / "employers.yaml").read_text())["employers"]
     env = {f"AIRFLOW_CONN_{e['conn_id'].upper()}": json.dumps({"conn_type": "psi", "host": sandbox_url, "login": e["niss_ee"],
                                                                "password": "sandbox"}) for e in emps}

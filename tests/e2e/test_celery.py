@@ -5,7 +5,7 @@ dag-processor, triggerer and two Celery workers on loopback, configured from dep
    REST API, the apuramento wait deferred to the triggerer; tasks seen on both workers (each worker has its own log
    folder, as it would on its own machine); then the ledger (PostgreSQL), the sandbox's request log (exactly one
    accepted POST per write per employer) and the mailbox.
-2. A second month where a worker is killed (SIGKILL, the whole process tree: a machine lost) while its
+2. The next month, where a worker is killed (SIGKILL, the whole process tree: a machine lost) while its
    ``enviar_valores`` POST is in flight, and again while an ``obter_lote`` batch is half fetched (the sandbox's
    latency faults make those steps slow enough to hit): the tasks are retried on the other worker, nothing is sent
    twice, nothing is missing from the ledger, the run succeeds.
@@ -71,15 +71,17 @@ def celery_deployment(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("celery")
     home = tmp / "home"
-    mes1 = AnoMes.de_data(date.today()).anterior()
-    mes2 = str(mes1.anterior())
+    # two months in calendar order: the second is prepared (payroll, SS seed) only after the first ran
+    mes2 = AnoMes.de_data(date.today()).anterior()
+    mes1 = str(mes2.anterior())
+    mes2 = str(mes2)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__") and k != "AIRFLOW_HOME"}
     env.update({"CICLO_APROVACAO_MIN_MINUTOS": "30", "CICLO_FETCH_BATCH_SIZE": str(BATCH), "CICLO_RETRY_DELAY_SECONDS": "3"})
     out_path = tmp / "out.txt"
     out = open(out_path, "w")
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "airflow_celery.py"), "--home", str(home),
-                             "--employers", str(EMPLOYERS), "--workers", str(WORKERS_PER_EE), "--extra-month", mes2,
+                             "--employers", str(EMPLOYERS), "--workers", str(WORKERS_PER_EE), "--ano-mes", mes1,
                              "--no-schedule"], stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         fim = time.monotonic() + 300
@@ -94,6 +96,7 @@ def celery_deployment(tmp_path_factory):
         token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": senha}, timeout=30).json()["access_token"]
         yield Deployment(url=url, home=home, out=out_path, proc=proc, h={"Authorization": f"Bearer {token}"},
                          sandbox=re.search(r"PSI sandbox: (http://\S+)", texto).group(1),
+                         smtp_port=int(re.search(r"SMTP catcher: 127\.0\.0\.1:(\d+)", texto).group(1)),
                          mes1=str(mes1), mes2=mes2,
                          pg_port=re.search(r"PostgreSQL: 127\.0\.0\.1:(\d+)", texto).group(1))
     finally:
@@ -107,10 +110,10 @@ def celery_deployment(tmp_path_factory):
 
 
 class Deployment:
-    def __init__(self, *, url, home, out, proc, h, sandbox, mes1, mes2, pg_port):
+    def __init__(self, *, url, home, out, proc, h, sandbox, smtp_port, mes1, mes2, pg_port):
         self.url, self.home, self.out, self.proc, self.h = url, home, out, proc, h
         self.sandbox, self.mes1, self.mes2 = sandbox, mes1, mes2
-        self.pg_port = pg_port
+        self.pg_port, self.smtp_port = pg_port, smtp_port
         self.aprovados: list[tuple[str, int]] = []
 
     def api(self, method: str, path: str, **kw) -> httpx.Response:
@@ -120,6 +123,13 @@ class Deployment:
         r = httpx.request(method, f"{self.sandbox}/_sandbox/{path}", timeout=30, **kw)
         r.raise_for_status()
         return r.json()
+
+    def preparar_mes(self, ano_mes: str) -> None:
+        """Payroll and the SS's seed for a further month, the way make airflow-celery prepared the first one."""
+        sys.path.insert(0, str(REPO / "scripts"))
+        from airflow_local import preparar_cenario
+
+        preparar_cenario(self.home, self.sandbox, self.smtp_port, ano_mes, employers=EMPLOYERS, workers=WORKERS_PER_EE)
 
     def workers(self) -> dict:
         return json.loads((self.home / "workers.json").read_text())
@@ -159,13 +169,21 @@ class Deployment:
             time.sleep(0.3 if durante else 2)
         return f"still {self.estado(run_id)} after {budget:.0f} s"
 
+    def workers_de(self, run_id: str, task_id: str, map_index: int, try_number: int) -> list[str]:
+        """The workers that ran (part of) this attempt, latest last: those whose own log folder holds the attempt's
+        log. A deferred task resumes after the triggerer on any worker, with the same try number."""
+        achados = []
+        for nome, w in self.workers().items():
+            p = Path(w["logs"]) / (f"dag_id=contribution_cycle/run_id={run_id}/task_id={task_id}/"
+                                   f"map_index={map_index}/attempt={try_number}.log")
+            if p.exists():
+                achados.append((p.stat().st_mtime, nome))
+        return [nome for _, nome in sorted(achados)]
+
     def worker_de(self, run_id: str, task_id: str, map_index: int, try_number: int) -> str | None:
-        """Which worker ran this attempt: the one whose own log folder holds the attempt's log."""
-        achados = [nome for nome, w in self.workers().items()
-                   if list(Path(w["logs"]).glob(f"dag_id=contribution_cycle/run_id={run_id}/task_id={task_id}/"
-                                                f"map_index={map_index}/attempt={try_number}.log"))]
-        assert len(achados) <= 1, achados
-        return achados[0] if achados else None
+        """The worker running (or that last ran) this attempt."""
+        ws = self.workers_de(run_id, task_id, map_index, try_number)
+        return ws[-1] if ws else None
 
     def correndo_em(self, run_id: str, nome: str) -> list[dict]:
         """The task instances running on worker ``nome`` now."""
@@ -281,9 +299,7 @@ def test_portfolio_run_on_two_celery_workers(celery_deployment):
     por_worker = Counter()
     for ti in d.tis(run_id):
         if ti["state"] == "success" and ti["try_number"]:
-            w = d.worker_de(run_id, ti["task_id"], ti["map_index"], ti["try_number"])
-            if w:
-                por_worker[w] += 1
+            por_worker.update(d.workers_de(run_id, ti["task_id"], ti["map_index"], ti["try_number"]))
     assert set(por_worker) == {"worker1", "worker2"}, por_worker
     # tasks went to their queues
     filas = {t["task_id"]: t["queue"] for t in d.tis(run_id)}
@@ -299,6 +315,7 @@ def test_portfolio_run_on_two_celery_workers(celery_deployment):
 def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
     d = celery_deployment
     t0 = time.monotonic()
+    d.preparar_mes(d.mes2)
     desde = d.ultimo_pedido()
     # every valores-remuneracao POST waits 8 s at the SS's door: long enough to kill the worker sending one
     d.sb("PUT", "faults", json=[{"mode": "latency", "method": "POST", "path": "valores-remuneracao",
