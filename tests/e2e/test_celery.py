@@ -6,9 +6,10 @@ dag-processor, triggerer and two Celery workers on loopback, configured from dep
    folder, as it would on its own machine); then the ledger (PostgreSQL), the sandbox's request log (exactly one
    accepted POST per write per employer) and the mailbox.
 2. The next month, where a worker is killed (SIGKILL, the whole process tree: a machine lost) while its
-   ``enviar_valores`` POST is in flight, and again while an ``obter_lote`` batch is half fetched (the sandbox's
-   latency faults make those steps slow enough to hit): the tasks are retried on the other worker, nothing is sent
-   twice, nothing is missing from the ledger, the run succeeds.
+   ``enviar_valores`` POST is in flight, again while an ``obter_lote`` batch is half fetched, and again while
+   ``documentos_pagamento`` polls a payment-document request the SS has already accepted (the sandbox's latency
+   faults make those steps slow enough to hit): the tasks are retried on another worker, nothing is sent twice,
+   nothing is missing from the ledger, the run succeeds.
 
 Bounded in time; stops every process it started.
 """
@@ -347,9 +348,13 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
         matar_no_envio()
         time.sleep(0.3)
     assert mortos, "no enviar_valores was caught in flight"
-    # the batches of valores apurados: each worker's GET takes 0.5–4.5 s, so a batch is fetched over seconds
+    # the batches of valores apurados: each worker's GET takes 0.5–4.5 s, so a batch is fetched over seconds; and
+    # the first poll after a payment-document request waits 8 s: the request has been made at the SS (and recorded
+    # with its chave in the ledger) when the worker dies, so the retry must resume it, never ask again
     d.sb("PUT", "faults", json=[{"mode": "latency", "method": "GET", "path": r"valores-apurados/.*/trabalhador/[0-9]+$",
-                                 "latency_ms": 500, "jitter_ms": 4000}])
+                                 "latency_ms": 500, "jitter_ms": 4000},
+                                {"mode": "latency", "method": "GET", "path": "documento-pagamento/consulta-pedido",
+                                 "latency_ms": 8000, "times": EMPLOYERS}])
     # the killed send is retried on the surviving worker; then the killed worker is started again
     morto_envio = mortos[0]
     while time.monotonic() < fim:
@@ -365,7 +370,24 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
 
     lg = d.ledger()
 
-    def matar_na_obtencao():
+    reinicio_pedido = []
+
+    def matar_na_obtencao_e_na_emissao():
+        if len(mortos) == 2 and not reinicio_pedido:
+            tid, w, mi, tn = mortos[1]
+            ti = d.api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}/taskInstances/{tid}/{mi}").json()
+            if ti["state"] == "success":  # retried elsewhere: bring the dead worker back (restart: always)
+                d.proc.send_signal(signal.SIGUSR1)
+                reinicio_pedido.append(True)
+        if len(mortos) == 2:
+            lenta = [f for f in d.sb("GET", "faults")["faults"] if "consulta-pedido" in f["path"]]
+            if lenta and lenta[0]["times"] == EMPLOYERS:
+                return  # no payment-document poll has started yet
+            for ti in [t for t in d.tis(run_id) if t["task_id"] == "fecho_ee.documentos_pagamento"
+                       and t["state"] == "running"]:
+                w = d.worker_de(run_id, ti["task_id"], ti["map_index"], ti["try_number"])
+                if w and matar_se_so("fecho_ee.documentos_pagamento", ti, w):
+                    return
         if len(mortos) > 1:
             return
         correndo = [(ti, d.worker_de(run_id, ti["task_id"], ti["map_index"], ti["try_number"]))
@@ -378,17 +400,27 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
                     return
 
     try:
-        estado = d.seguir(run_id, budget=max(30.0, fim - time.monotonic()), durante=matar_na_obtencao)
+        estado = d.seguir(run_id, budget=max(30.0, fim - time.monotonic()), durante=matar_na_obtencao_e_na_emissao)
     finally:
         lg.dispose()
         d.sb("DELETE", "faults")
     print(f"month {d.mes2} with workers killed {mortos}: {estado} in {time.monotonic() - t0:.0f} s")
     assert estado == "success", (estado, [(t["task_id"], t["map_index"], t["state"]) for t in d.tis(run_id)
                                           if t["state"] != "success"])
-    assert len(mortos) == 2, f"the fetch was not caught mid-batch: {mortos}"
+    assert [m[0] for m in mortos] == ["ciclo_ee.enviar_valores", "obter_lote", "fecho_ee.documentos_pagamento"], mortos
     tid, w, mi, tn = mortos[1]
     ti = d.api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}/taskInstances/{tid}/{mi}").json()
     assert ti["try_number"] > tn
     assert d.worker_de(run_id, tid, mi, ti["try_number"]) not in (None, w)  # retried on the other worker
-    _verificar_mes(d, d.mes2, desde)  # nothing sent twice, nothing lost
+    tid, w, mi, tn = mortos[2]
+    ti = d.api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}/taskInstances/{tid}/{mi}").json()
+    assert ti["state"] == "success" and ti["try_number"] > tn, ti  # retried (on whichever worker was up)
+    _verificar_mes(d, d.mes2, desde)  # nothing sent twice (one pedido-emissao per employer), nothing lost
+    from ciclo.pipeline.fecho import documentos
+
+    lg = d.ledger()
+    try:
+        assert all(documentos(lg, ee, d.mes2) for ee in d.employers())  # every employer has its payment document
+    finally:
+        lg.dispose()
     _verificar_aprovacoes(d, run_id, d.mes2)
