@@ -164,14 +164,16 @@ def main(argv=None) -> int:
     url = f"http://127.0.0.1:{port}"
     ano_mes = str(AnoMes.parse(a.ano_mes)) if a.ano_mes else str(AnoMes.de_data(date.today()).anterior())
     servicos = home / "services"
-    subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "stop", str(servicos)], check=True)
-    out = subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "start", str(servicos)], check=True,
-                         stdout=subprocess.PIPE, text=True)
-    portas = dict(l.split("=", 1) for l in out.stdout.split())
-    pg, redis = portas["CICLO_PG_PORT"], portas["CICLO_REDIS_PORT"]
+    # SIGTERM (and Ctrl-C) at any moment, start-up included, stops everything started so far (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     dep = Implantacao(home)
     sb = smtp = None
     try:
+        subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "stop", str(servicos)], check=True)
+        out = subprocess.run(["bash", str(REPO / "scripts" / "services.sh"), "start", str(servicos)], check=True,
+                             stdout=subprocess.PIPE, text=True)
+        portas = dict(l.split("=", 1) for l in out.stdout.split())
+        pg, redis = portas["CICLO_PG_PORT"], portas["CICLO_REDIS_PORT"]
         (home / "sandbox.sqlite3").unlink(missing_ok=True)  # a fresh world per start, like the new databases
         sb = SandboxProcess(home / "sandbox.sqlite3").start()
         smtp = SmtpCatcher(home / "mail").start()
@@ -267,7 +269,6 @@ def main(argv=None) -> int:
 
         reiniciar = []
         signal.signal(signal.SIGUSR1, lambda *_: reiniciar.append(True))
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         avisados: set[str] = set()
         try:
             while True:
@@ -287,7 +288,11 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:
             pass
         return 0
+    except KeyboardInterrupt:
+        print("interrupted during start-up: stopping", flush=True)
+        return 130
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
         dep.parar()
         if smtp:
             smtp.stop()
