@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit sandbox demo airflow bench drill clean
+.PHONY: setup test unit sandbox demo airflow airflow-celery bench drill clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,11 @@ airflow: setup
 # The fault drill (docs/RELIABILITY.md): each case on SQLite and PostgreSQL; one line per case, then a JSON line.
 drill: setup
 	bash scripts/drill.sh $(DRILL_ARGS)
+
+# The production deployment (CeleryExecutor, two workers, PostgreSQL, Redis) on loopback without Docker, configured
+# from deploy/ciclo.env like docker-compose.yaml; prints URL and login. See docs/OPERATIONS.md.
+airflow-celery: setup
+	$(PY) scripts/airflow_celery.py
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py

@@ -36,8 +36,9 @@ from ciclo_airflow.aprovacao import AprovacaoConfirmacao
 from ciclo_airflow.notifiers import OperatorNotifier
 from ciclo_airflow.sensors import ApuramentoSensor
 
-# Plain settings read at parse time (no I/O): retry pacing for tests/demos, Celery queues for PSI calls and for
-# heavy local work (both "default" unless a deployment separates them).
+# Plain settings read at parse time (no I/O): retry pacing for tests/demos, and the Celery queues (deploy/ciclo.env):
+# calls to the Segurança Social and heavy local work scale separately; "default" when unset, so the LocalExecutor
+# and single-queue deployments are unaffected.
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
 FILA_PSI = os.environ.get("CICLO_QUEUE_PSI", "default")
 FILA_LOCAL = os.environ.get("CICLO_QUEUE_LOCAL", "default")
@@ -77,7 +78,9 @@ default_args = {
     },
 )
 def contribution_cycle():
-    @task(retries=0, queue=FILA_LOCAL)
+    # Every task but the operator's approval has a retry: a worker lost mid-task is retried on another worker (data
+    # errors and refusals are Definitivo and fail at once, without retrying).
+    @task(retries=1, queue=FILA_LOCAL)
     def preparar() -> list[dict]:
         """Resolve the reference month and the employers of this run (one context per employer)."""
         from ciclo.app.execucao import resolver
@@ -92,7 +95,7 @@ def contribution_cycle():
     # each mapped instance shows its employer, e.g. "Padaria Marques (21163218588)" (set by every step)
     @task_group(group_id="ciclo_ee", default_args={"map_index_template": "{{ rotulo }}"})
     def ciclo_ee(execucao: dict):
-        @task(retries=0, execution_timeout=timedelta(minutes=30), queue=FILA_LOCAL)
+        @task(retries=1, execution_timeout=timedelta(minutes=30), queue=FILA_LOCAL)
         def preparar_folha(execucao: dict) -> dict:
             """Snapshot the payroll export and run the data-quality gate; errors stop this employer."""
             from ciclo.app.folha import preparar_folha as passo
@@ -177,7 +180,7 @@ def contribution_cycle():
          >> obter_apurados(execucao) >> rec)
         [auto, decidido] >> docs >> relatorio_financas(execucao)
 
-    @task(trigger_rule="all_done", retries=0, queue=FILA_LOCAL)
+    @task(trigger_rule="all_done", retries=1, queue=FILA_LOCAL)
     def resumo(execucao: list[dict]) -> dict:
         """The verdict per employer; fails the run naming every employer that did not get through."""
         from ciclo.app.contexto import Execucao

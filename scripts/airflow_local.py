@@ -32,7 +32,6 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=240.0)
     a = ap.parse_args(argv)
 
-    from ciclo_dev.cenario import preparar
     from ciclo_dev.processo import SandboxProcess
     from ciclo_dev.smtp_catcher import SmtpCatcher
     from ciclo.domain.periodo import AnoMes
@@ -44,10 +43,7 @@ def main(argv=None) -> int:
     smtp = SmtpCatcher(home / "mail").start()
     proc = None
     try:
-        if not (home / "employers.yaml").exists():
-            preparar(home, sb.url, ano_mes=ano_mes, employers=2, workers=150, seed=2027, smtp_port=smtp.port,
-                     planted_differences=True)
-        cen_env = _env_cenario(home, sb.url, smtp.port)
+        cen_env = preparar_cenario(home, sb.url, smtp.port, ano_mes)
         env = {**os.environ, **cen_env,
                "AIRFLOW_HOME": str(home / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
@@ -100,14 +96,26 @@ def main(argv=None) -> int:
         sb.stop()
 
 
-def _env_cenario(home: Path, sandbox_url: str, smtp_port: int) -> dict:
+def preparar_cenario(home: Path, sandbox_url: str, smtp_port: int, ano_mes: str, *, employers: int = 2,
+                     workers: int = 150, ledger_url: str | None = None) -> dict:
+    """The local scenario shared by ``make airflow`` and ``make airflow-celery``: payroll for ``ano_mes`` under
+    ``home/payroll`` and the sandbox seeded (first time only; one employer with planted differences, so the operator
+    is asked), then the environment every Airflow process needs: one PSI connection per employer, the SMTP
+    connection, the employers file, CICLO_HOME and the ledger (``ledger_url``, SQLite in ``home`` by default).
+    Called again with a later month (same employers, same seed), it prepares that month for a later run; prepare a
+    month only after the earlier months ran (the SS then knows their contracts, as in life)."""
     import yaml
 
+    from ciclo_dev.cenario import preparar
+
+    if not list((home / "payroll").glob(f"*/{ano_mes}")):
+        preparar(home, sandbox_url, ano_mes=ano_mes, employers=employers, workers=workers, seed=2027,
+                 smtp_port=smtp_port, planted_differences=True)
     emps = yaml.safe_load((home / "employers.yaml").read_text())["employers"]
     env = {f"AIRFLOW_CONN_{e['conn_id'].upper()}": json.dumps({"conn_type": "psi", "host": sandbox_url, "login": e["niss_ee"],
                                                                "password": "sandbox"}) for e in emps}
     env.update({"CICLO_EMPLOYERS": str(home / "employers.yaml"), "CICLO_HOME": str(home / "home"),
-                "CICLO_LEDGER_URL": f"sqlite:///{home / 'ledger.sqlite3'}",
+                "CICLO_LEDGER_URL": ledger_url or f"sqlite:///{home / 'ledger.sqlite3'}",
                 "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
                                                          "extra": {"disable_ssl": True, "disable_tls": True,
                                                                    "from_email": "ciclo-contributivo@localhost"}})})

@@ -103,8 +103,7 @@ def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
             assert "entregue" in linha  # the declaration was acknowledged for every employer
             assert re.search(r"\d[\d ]*,\d{2} €", linha)  # the apurado obligation, in euros
             # links to its task instances (in whichever run of the month did the work: the scheduled one may be first)
-            assert re.search(r'href="\.\./\.\./dags/contribution_cycle/runs/[^/"]+/tasks/(ciclo|fecho)_ee\.\w+/mapped/\d"', linha)
-            assert "obter_lote" not in linha  # mapped over batches, not employers
+            assert re.search(r'href="\.\./\.\./dags/contribution_cycle/runs/[^/"]+/tasks/ciclo_ee\.\w+/mapped/\d"', linha)
         assert sum("exigem decisão" in l for l in linhas.values()) >= 1  # the planted differences
         assert "Sessão: admin" in html
         # a report link is served from the month's folder, and nothing outside it is

@@ -119,19 +119,20 @@ def _mailer(p: Portas):
 def email_da_execucao(execucoes: list[Execucao], p: Portas) -> dict | None:
     """With ``CICLO_EMAIL_POR=execucao``: one finance email for the whole run (each employer that reached a
     decision), once per content."""
-    from ciclo.relatorio import construir_email, recolher, render_html
+    from ciclo.relatorio import construir_email, render_html
 
     if p.definicoes.email_por != "execucao" or not execucoes or execucoes[0].dry_run:
         return None
     ano_mes = execucoes[0].mes
     relatorios, anexos, destinatarios, ees = [], [], [], []
     for ex in execucoes:
-        pasta = p.definicoes.pasta_relatorio(ex.niss_ee, ano_mes)
-        if not _decidido(p, ex.niss_ee, ano_mes) or not (pasta / "relatorio.html").exists():
+        if not _decidido(p, ex.niss_ee, ano_mes):
             continue
-        relatorios.append(recolher(p.ledger, ex.niss_ee, ano_mes, nome=ex.employer.nome or ex.niss_ee))
+        # rendered here from the ledger: the employers' own report tasks may have run on other workers
+        dados, _html, xlsx, docs = escrever_relatorio(ex, p)
+        relatorios.append(dados)
         ees.append(ex.niss_ee)
-        anexos += sorted(pasta.glob("reconciliacao-*.xlsx")) + sorted(pasta.glob("documento-pagamento-*.pdf"))
+        anexos += docs
         destinatarios += [d for d in ex.employer.finance_recipients if d not in destinatarios]
     if not relatorios or not destinatarios:
         return None
