@@ -82,15 +82,21 @@ def contribution_cycle():
     # errors and refusals are Definitivo and fail at once, without retrying).
     @task(retries=1, queue=FILA_LOCAL)
     def preparar() -> list[dict]:
-        """Resolve the reference month and the employers of this run (one context per employer)."""
-        from ciclo.app.execucao import resolver
+        """Resolve the reference month and the employers of this run; warn of credentials about to expire."""
+        from ciclo.app.execucao import avisar_credenciais, resolver
         from ciclo_airflow.resultado import correr
 
         ctx = get_current_context()
         prm = ctx["params"]
-        return correr(lambda p: resolver(p.definicoes, ano_mes=prm["ano_mes"], employers=prm["employers"],
-                                         dry_run=prm["dry_run"], permitir_correcao=prm["allow_correction"],
-                                         hoje=ctx["dag_run"].run_after.date()), None)
+
+        def passo(p):
+            execucoes = resolver(p.definicoes, ano_mes=prm["ano_mes"], employers=prm["employers"],
+                                 dry_run=prm["dry_run"], permitir_correcao=prm["allow_correction"],
+                                 hoje=ctx["dag_run"].run_after.date())
+            avisar_credenciais(execucoes, p)
+            return execucoes
+
+        return correr(passo, None)
 
     # each mapped instance shows its employer, e.g. "Padaria Marques (21163218588)" (set by every step)
     @task_group(group_id="ciclo_ee", default_args={"map_index_template": "{{ rotulo }}"})
@@ -183,11 +189,10 @@ def contribution_cycle():
     @task(trigger_rule="all_done", retries=1, queue=FILA_LOCAL)
     def resumo(execucao: list[dict]) -> dict:
         """The verdict per employer; fails the run naming every employer that did not get through."""
-        from ciclo.app.contexto import Execucao
-        from ciclo.app.resumo import resumir
+        from ciclo.app.resumo import resumir_xcom
         from ciclo_airflow.resultado import correr
 
-        return correr(lambda p: resumir([Execucao.de_xcom(e) for e in execucao], p), None)
+        return correr(lambda p: resumir_xcom(execucao, p), None)
 
     execucao = preparar()
     ciclo_ee.expand(execucao=execucao) >> resumo(execucao)

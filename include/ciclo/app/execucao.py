@@ -8,6 +8,7 @@ from datetime import date
 from ciclo.app.configuracao import ConfigError, Definicoes, select
 from ciclo.app.contexto import Execucao
 from ciclo.app.erros import Definitivo
+from ciclo.app.portas import Portas
 from ciclo.domain.periodo import AnoMes, AnoMesInvalido
 
 log = logging.getLogger(__name__)
@@ -26,3 +27,21 @@ def resolver(definicoes: Definicoes, *, ano_mes: str | None, employers: list[str
         raise Definitivo(str(exc)) from None
     log.info("contribution cycle for %s: %d employer(s)", mes, len(escolhidos))
     return [Execucao(e, mes, bool(dry_run), bool(permitir_correcao)) for e in escolhidos]
+
+
+def avisar_credenciais(execucoes: list[Execucao], p: Portas) -> list[str]:
+    """At the start of a run: a Bearer token that has expired, or expires within a week, is said to the operator
+    now — not discovered as a 401 in the middle of the month. Returns the warnings (also notified)."""
+    from ciclo.psi.auth import aviso_expiracao
+
+    avisos = []
+    for ex in execucoes:
+        aviso = aviso_expiracao(p.psi(ex.employer).credenciais)
+        if aviso:
+            avisos.append(f"{ex.employer.rotulo}: {aviso}")
+    if avisos and p.notificador:
+        p.notificador.notificar({"tipo": "credenciais", "avisos": avisos},
+                                "Ciclo contributivo: credenciais da Segurança Social a expirar")
+    for a in avisos:
+        log.warning("%s", a)
+    return avisos

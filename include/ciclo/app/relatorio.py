@@ -46,7 +46,7 @@ def conteudo_hash(p: Portas, niss_ees: list[str], ano_mes: str) -> str:
             "ee": ee,
             "comprovativos": sorted(s["comprovativo_entrega"] or "" for s in lg.submissoes.do_mes(ee, ano_mes)
                                     if s["estado"] == "ACKNOWLEDGED"),
-            "obrigacao": apur.get("total_obrigacao_cent"), "estado": apur.get("estado"),
+            "obrigacao": apur.get("total_obrigacao_cent"),  # not the apuramento's state: confirming changes it
             "decisao": [conf.get("estado"), conf.get("modo")],
             "documentos": sorted((d["numero"], d["valor_cent"]) for d in lg.documentos.do_mes(ee, ano_mes)),
         })

@@ -107,3 +107,10 @@ def resumir(execucoes: list[Execucao], p: Portas) -> Resumo:
         raise Definitivo(f"{len(r.incompletos)} of {len(linhas)} employer(s) did not complete {ano_mes}: "
                          + "; ".join(f"{l['niss_ee']} ({l['estado']})" for l in r.incompletos) + f". Summary: {out}")
     return r
+
+
+def resumir_xcom(execucoes: list[dict] | None, p: Portas) -> Resumo:
+    """``resumir`` over the run's contexts as XCom; a run whose employers could not even be resolved says so."""
+    if not execucoes:
+        raise Definitivo("the run's month and employers could not be resolved (see the task 'preparar'); nothing ran")
+    return resumir([Execucao.de_xcom(e) for e in execucoes], p)

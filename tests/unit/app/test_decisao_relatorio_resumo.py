@@ -128,3 +128,26 @@ def test_an_alert_from_the_ss_blocks_automatic_confirmation_and_reaches_the_oper
     pedido = pedido_aprovacao(ex, p, rec)
     assert "Alertas da Segurança Social" in pedido.corpo and "valor não considerado" in pedido.corpo
     assert psi.posts("confirmar") == 0
+
+
+def test_a_token_expiring_within_a_week_is_said_at_the_start_of_the_run(mundo):
+    """Issue 12: a Bearer token's ``exp`` is checked when the run starts, not discovered as a 401 mid-month."""
+    import base64
+    import json as _json
+
+    from ciclo.app.execucao import avisar_credenciais
+    from ciclo.psi.auth import Credenciais
+
+    def jwt(exp: datetime) -> str:
+        b = lambda d: base64.urlsafe_b64encode(_json.dumps(d).encode()).decode().rstrip("=")  # noqa: E731
+        return f"{b({'alg': 'HS256'})}.{b({'sub': EE, 'exp': int(exp.timestamp())})}.assinatura"
+
+    p, psi = mundo["p"], mundo["psi"]
+    notas = []
+    p.notificador = type("N", (), {"notificar": lambda self, r, a: notas.append((r, a))})()
+    psi.credenciais = Credenciais(EE, token=jwt(datetime.now(timezone.utc) + timedelta(days=3)))
+    [aviso] = avisar_credenciais([execucao(mundo["emp"])], p)
+    assert "Exemplo, Lda." in aviso and notas and notas[0][0]["tipo"] == "credenciais"
+    assert "assinatura" not in aviso  # never the token itself
+    psi.credenciais = Credenciais(EE, token=jwt(datetime.now(timezone.utc) + timedelta(days=60)))
+    assert avisar_credenciais([execucao(mundo["emp"])], p) == []
