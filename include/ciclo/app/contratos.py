@@ -109,7 +109,7 @@ def _comunicar(ex: Execucao, p: Portas, pendentes: list[ContratoTrabalho]) -> Re
         repo.atualizar(row["id"], estado="SENT")
         t0 = time.monotonic()
         try:
-            soap.alterar_contrato(c.campos())
+            soap.alterar_contrato(c)
         except (S.ContratoInvalido, S.ContratoParametroEmFalta) as exc:
             codigo = 3 if isinstance(exc, S.ContratoInvalido) else 2
             msgs = list(getattr(exc, "mensagens", []) or [str(exc)])

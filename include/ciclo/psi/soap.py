@@ -38,6 +38,7 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 from zeep.transports import Transport
 
+from ciclo.domain.contrato_trabalho import ContratoTrabalho
 from ciclo.psi.auth import Credenciais
 from ciclo.psi.errors import (
     PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError,
@@ -50,9 +51,8 @@ SERVICO = "alterarContratoTrabalho"
 WSDL_PATH = Path(__file__).resolve().parent / "wsdl" / "alterarContratoTrabalho.wsdl"
 BINDING = "{http://interfaces.webservice.contrato.segsocial.pt}alterarContratoTrabalhoSEIBinding"
 SEPARADOR_MENSAGENS = "; "
-CAMPOS = ("niss_trabalhador", "modalidade_contrato", "prestacao_trabalho", "inicio_contrato", "fim_contrato",
-          "profissao", "remuneracao_base", "diuturnidades", "percentagem_trabalho", "horas_trabalho", "dias_trabalho",
-          "motivo_contrato", "niss_trabalhador_substituir")
+# The request's fields: one list for the client, the pipeline, the sandbox and the validation (SPEC input table).
+from ciclo.domain.contrato import CAMPOS  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------------- results and errors
@@ -233,10 +233,12 @@ class ContratoSoapClient:
             out[k.replace("_", "-")] = v
         return out
 
-    def alterar_contrato(self, campos: dict) -> ResultadoAlteracao:
+    def alterar_contrato(self, campos: "dict | ContratoTrabalho") -> ResultadoAlteracao:
         """Send one contract change (``campos`` keyed by SOAP field names with underscores; None/blank omitted).
         The employer is the authenticated NISS: a representative's credential is stopped here, before any call
         (``PsiCredencialInadequada``); callers check ``exigir_credencial_propria(credenciais, niss_ee)`` first."""
+        if isinstance(campos, ContratoTrabalho):
+            campos = campos.campos()
         if self.credenciais.representante:
             raise PsiCredencialInadequada(
                 f"{SERVICO} authenticates as the employer itself; NISS {self.credenciais.niss} is a representative's "

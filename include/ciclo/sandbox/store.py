@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import jwt
 
+from ciclo.domain import contrato as C
 from ciclo.domain import jsonexato
 from ciclo.domain.niss import formato_valido
 from ciclo.domain.periodo import AnoMes, data_limite_pagamento
@@ -117,9 +118,9 @@ def _k(obj: dict, nome: str, default=None):
     return obj.get(alt, default)
 
 
-CONTRATO_CAMPOS = ["modalidade-contrato", "prestacao-trabalho", "inicio-contrato", "fim-contrato", "profissao",
-                   "remuneracao-base", "diuturnidades", "percentagem-trabalho", "horas-trabalho", "dias-trabalho",
-                   "motivo-contrato", "niss-trabalhador-substituir", "muito-curta-duracao"]
+# A stored contract: the SOAP request's fields (ciclo.domain.contrato.CAMPOS, the one list) without the worker, plus
+# whether it is a very-short-duration contract (which a change never creates).
+CONTRATO_CAMPOS = [c.replace("_", "-") for c in C.CAMPOS if c != "niss_trabalhador"] + ["muito-curta-duracao"]
 
 
 def _contrato_norm(c: dict) -> dict:
