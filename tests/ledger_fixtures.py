@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
@@ -12,14 +11,9 @@ PG_URL = os.environ.get("CICLO_TEST_PG_URL")
 
 def _pg_ledger_url() -> str:
     """A fresh PostgreSQL database per test (created on the suite's server)."""
-    import sqlalchemy as sa
+    from ciclo_dev.pg import nova_base
 
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + "/" + name
+    return nova_base(PG_URL)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -23,8 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -427,14 +426,9 @@ RAPIDOS = [caso_base, caso_lost_ack, _caso_5xx(0.10), caso_kill_apos_post, caso_
 def _ledger_url(pg: str | None, pasta: Path) -> str:
     if not pg:
         return f"sqlite:///{pasta / 'ledger.sqlite3'}"
-    import sqlalchemy as sa
+    from ciclo_dev.pg import nova_base
 
-    nome = "drill_" + uuid.uuid4().hex[:10]
-    eng = sa.create_engine(pg, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {nome}")
-    eng.dispose()
-    return pg.rsplit("/", 1)[0] + "/" + nome
+    return nova_base(pg, prefixo="drill_")
 
 
 def correr(casos, pg: str | None = None, raiz: Path | None = None) -> dict:

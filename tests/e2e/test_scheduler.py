@@ -7,52 +7,16 @@ Bounded in time; stops every process it started."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ciclo_dev.processo import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def airflow_local(tmp_path):
-    port = free_port()
-    home = tmp_path / "af"
-    env = {**os.environ, "CICLO_APROVACAO_MIN_MINUTOS": "30"}
-    for k in [k for k in env if k.startswith("AIRFLOW__") or k == "AIRFLOW_HOME"]:
-        env.pop(k)  # the test session's own Airflow settings must not leak into the standalone
-    out = open(tmp_path / "out.txt", "w")
-    proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "airflow_local.py"), "--port", str(port),
-                             "--home", str(home)], stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        fim = time.monotonic() + 300
-        while "Airflow UI" not in (tmp_path / "out.txt").read_text():
-            assert proc.poll() is None, (tmp_path / "out.txt").read_text()[-3000:]
-            assert time.monotonic() < fim, "make airflow did not come up"
-            time.sleep(1)
-        texto = (tmp_path / "out.txt").read_text()
-        senha = re.search(r"password: (\S+)", texto).group(1)
-        sandbox = re.search(r"PSI sandbox: (http://\S+)", texto).group(1)
-        url = f"http://127.0.0.1:{port}"
-        token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": senha}, timeout=30).json()["access_token"]
-        yield {"url": url, "home": home, "sandbox": sandbox, "h": {"Authorization": f"Bearer {token}"}}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        out.close()
 
 
 def test_cycle_through_the_scheduler_with_approval_via_rest(airflow_local):

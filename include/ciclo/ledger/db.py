@@ -10,15 +10,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ciclo.domain import jsonexato
-from ciclo.domain.dinheiro import from_cent, to_cent  # noqa: F401 - money helpers live in domain
 
 SCHEMA_VERSION_TABLE = "ciclo_schema_version"
 

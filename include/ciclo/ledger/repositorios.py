@@ -515,7 +515,7 @@ class Relatorios(_Repo):
             return [dict(r) for r in c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)
                                                .order_by(tb.c[ordem])).mappings()]
 
-        i, v, ap = t["interno_trabalhador"], t["valores_apurados"], t["apuramento"]
+        v, ap = t["valores_apurados"], t["apuramento"]
         with self._begin() as c:
             return {
                 "reconciliacao": um(c, "reconciliacao"),
