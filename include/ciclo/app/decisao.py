@@ -9,7 +9,6 @@ Regimes Contributivos) — recorded as such, and no confirmation is sent.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -83,7 +82,7 @@ def alertas_do_mes(ex: Execucao, p: Portas) -> list[str]:
     """The alerts the SS raised on this month's acknowledged submissions. An alert is the legal notice that values
     were not considered (Decreto Regulamentar 1-A/2011 art. 22 n.º 2–3): it never confirms automatically."""
     nossos = p.ledger.submissoes.comprovativos_conhecidos(ex.niss_ee, ex.mes)
-    with p.psi(ex.employer).get_client() as client:
+    with p.cliente(ex) as client:
         alertas = client.alertas(ex.niss_ee, ano_mes=ex.mes)
     return [f"{a.nissTrabalhador or '—'}: {a.mensagem or a.codigo or 'alerta'} (comprovativo {a.comprovativoEntrega})"
             for a in alertas if not nossos or a.comprovativoEntrega in nossos]
@@ -102,7 +101,7 @@ def _confirmar_uma_vez(ex: Execucao, p: Portas, modo: str, decidido_por: str | N
     if atual and atual["estado"] == "CONFIRMADO":
         log.info("%s already confirmed on %s: not confirming again", ex.rotulo, atual["data_confirmacao"])
         return ResultadoDecisao("CONFIRMADO", atual["modo"], atual["decidido_por"], ja_confirmado=True)
-    with p.psi(ex.employer).get_client() as client:
+    with p.cliente(ex) as client:
         if atual and atual["estado"] == "PENDING":
             # An earlier attempt may have confirmed and lost the answer: ask the SS before confirming again.
             mensal = client.valores_apurados_mensal(ex.niss_ee, ex.mes)
@@ -111,12 +110,9 @@ def _confirmar_uma_vez(ex: Execucao, p: Portas, modo: str, decidido_por: str | N
                 log.info("%s: the SS already holds the confirmation (an earlier answer was lost)", ex.rotulo)
                 return ResultadoDecisao("CONFIRMADO", modo, decidido_por, ja_confirmado=True)
         decisoes.registar(ex.niss_ee, ex.mes, "PENDING", modo, decidido_por, nota)
-        t0 = time.monotonic()
         resposta = client.confirmar(ex.niss_ee, ex.mes)
     data = getattr(resposta, "dataConfirmacao", None)
     decisoes.registar(ex.niss_ee, ex.mes, "CONFIRMADO", modo, decidido_por, nota, str(data) if data else None)
-    p.ledger.auditoria.registar("obrigacao-contributiva/confirmar", "POST", "ok", int((time.monotonic() - t0) * 1000),
-                                niss_ee=ex.niss_ee, ano_mes=ex.mes, referencia=str(data) if data else None)
     return ResultadoDecisao("CONFIRMADO", modo, decidido_por, bool(getattr(resposta, "jaConfirmado", False)))
 
 

@@ -62,18 +62,14 @@ def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep)
     chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
     if not chave:
         repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="PENDING")  # before the POST: evidence for a retry
-    t0 = time.monotonic()
 
     def ao_pedir(nova: str, codigo: int) -> None:
         # 1 accepted, 10 already processing, 11 a valid answer exists — all name the chave to follow; stored before
         # polling, so that a retry resumes it instead of asking again.
         log.info("payment document request %s: codigoResultado %s", ex.rotulo, codigo)
         repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=nova, codigo_resultado=codigo, estado="processando")
-        p.ledger.auditoria.registar("documento-pagamento/pedido-emissao", "POST", "ok",
-                                    int((time.monotonic() - t0) * 1000), niss_ee=ex.niss_ee, ano_mes=ex.mes,
-                                    referencia=nova)
 
-    with p.psi(ex.employer).get_client() as client:
+    with p.cliente(ex) as client:
         if atual and atual["estado"] == "PENDING":
             # An earlier attempt may have requested and lost the answer: ask the SS what it holds before any resend.
             docs = _procurar_no_ss(client, ex, p)

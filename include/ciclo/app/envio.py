@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -116,7 +115,7 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
                  existente["comprovativo_entrega"])
         return ResultadoEnvio("JA_ENVIADO", existente["comprovativo_entrega"], key, n)
 
-    with p.psi(ex.employer).get_client() as client:
+    with p.cliente(ex) as client:
         if existente and existente["estado"] in ("SENT", "UNKNOWN"):
             comp = procurar_no_ss(p, client, ex, payload)
             if comp:
@@ -140,21 +139,17 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
         if existente is None:
             subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)  # PENDING, committed before the POST
         subs.atualizar(key, estado="SENT", tentativas=(existente or {}).get("tentativas", 0) + 1)
-        t0 = time.monotonic()
         try:
             resposta = client.enviar_valores_remuneracao(ex.niss_ee, payload)
         except E.PsiValidationError as exc:
             subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
-            _auditar(p, ex, "erro", t0, exc)
             raise EnvioRecusado(f"{ex.rotulo}: the Segurança Social refused the values: {exc}") from None
         except (E.PsiAuthError, E.PsiForbiddenError) as exc:
             subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
-            _auditar(p, ex, "erro", t0, exc)
             raise
         except E.PsiError as exc:
             # Transport error or 5xx after the request left: it may have been recorded. Check before anything else.
             subs.atualizar(key, estado="UNKNOWN", erro=f"{type(exc).__name__}: {exc}"[:2000])
-            _auditar(p, ex, "desconhecido", t0, exc)
             try:
                 comp = procurar_no_ss(p, client, ex, payload)
             except E.PsiError:
@@ -168,7 +163,6 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
                 f"visible at the Segurança Social; a retry checks again before resending.") from None
     comp = str(resposta.comprovativoEntrega)
     subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
-    _auditar(p, ex, "ok", t0, None, referencia=comp)
     log.info("valores de remuneração %s: %s workers, comprovativo %s", ex.rotulo, n, comp)
     return _resultado(ex, p, correcao, comp, key, n)
 
@@ -197,9 +191,3 @@ def refrescar_mes(ex: Execucao, p: Portas) -> None:
             f"({', '.join(d['numero'] for d in docs)}); confira-os com a nova obrigação antes de pagar")
     log.warning("%s: correction sent; the month's apuramento, valores apurados, reconciliation and decision will be "
                 "refreshed", ex.rotulo)
-
-
-def _auditar(p: Portas, ex: Execucao, resultado: str, t0: float, exc: Exception | None, referencia: str | None = None):
-    p.ledger.auditoria.registar("valores-remuneracao", "POST", resultado, int((time.monotonic() - t0) * 1000),
-                                status=getattr(exc, "status", None), niss_ee=ex.niss_ee, ano_mes=ex.mes,
-                                erro_classe=type(exc).__name__ if exc else None, referencia=referencia)

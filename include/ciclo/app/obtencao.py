@@ -32,7 +32,7 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados_sync
 
     ligacao = p.psi(ex.employer)
-    with ligacao.get_client() as client:
+    with p.cliente(ex) as client:
         mensal = client.valores_apurados_mensal(ex.niss_ee, ex.mes)
         lista = client.obrigacao_trabalhadores(ex.niss_ee, ex.mes)
     estado = str(mensal.estado) if mensal.estado is not None else None
@@ -54,6 +54,10 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     with BatchingSink(gravar, max_batch=250) as sink:
         res = fetch_valores_apurados_sync(ligacao.get_async_client, ex.niss_ee, ex.mes, falta, sink,
                                           concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second)
+    # one audit row for the bulk fetch (a row per worker's GET would cost the fetch its speed)
+    p.ledger.auditoria.registar("consultarValoresApuradosTrabalhador", "GET", "ok" if not res.failed else "erro",
+                                int(res.seconds * 1000), niss_ee=ex.niss_ee, ano_mes=ex.mes,
+                                referencia=f"{res.done}/{len(falta)} workers")
     if res.failed:
         amostra = ", ".join(f"{n} ({m})" for n, m in list(res.failed.items())[:10])
         raise Repetivel(f"{ex.rotulo}: {len(res.failed)} of {len(falta)} workers could not be fetched after "

@@ -61,6 +61,17 @@ class Portas:
             self._ledger = self.abrir_ledger()
         return self._ledger
 
+    def cliente(self, ex):
+        """The employer's REST client, every call audited in the ledger (service, method, status, outcome,
+        duration — never secrets or amounts)."""
+        repo = self.ledger.auditoria
+
+        def auditar(*, servico, metodo, status, duracao_ms, resultado, erro_classe, niss_ee=None):
+            repo.registar(servico, metodo, resultado, duracao_ms, status=status, niss_ee=niss_ee or ex.niss_ee,
+                          ano_mes=ex.mes, erro_classe=erro_classe)
+
+        return self.psi(ex.employer).get_client(on_call=auditar)
+
     def fechar(self) -> None:
         if self._ledger is not None:
             self._ledger.dispose()

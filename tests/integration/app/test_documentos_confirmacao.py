@@ -47,6 +47,10 @@ def test_emission_retried_after_a_lost_acknowledgement_issues_one_document(sandb
     assert again.ja_emitido and len(_posts(sandbox, "pedido-emissao")) == 1
     with p.psi(ex.employer).get_client() as c:
         assert len(c.documentos_pagamento(EE)) == 1
+    # every call the steps made is in the audit, with its outcome (the lost answer as unknown)
+    chamadas = [(a["metodo"], a["resultado"]) for a in p.ledger.auditoria.linhas(EE, MES)]
+    assert ("POST", "desconhecido") in chamadas and ("GET", "ok") in chamadas
+    assert all(a["niss_ee"] == EE and a["duracao_ms"] >= 0 for a in p.ledger.auditoria.linhas(EE, MES))
 
 
 def test_no_documents_for_a_month_not_confirmed(sandbox, ctx):

@@ -79,3 +79,15 @@ def test_contract_and_apuramento_and_audit(ledger):
     ledger.auditoria.registar("valores-apurados-trabalhador", "GET", "ok", 12, status=200, niss_ee="20000003116", ano_mes="202509")
     [a] = ledger.auditoria.linhas("20000003116")
     assert a["servico"] == "valores-apurados-trabalhador" and a["status"] == 200
+
+
+def test_audit_view_and_cli(ledger, capsys):
+    from ciclo.ledger.__main__ import main
+
+    ledger.auditoria.registar("enviarValoresRemuneracao", "POST", "desconhecido", 3000, status=None,
+                              niss_ee="20000003116", ano_mes="202509", erro_classe="PsiOutcomeUnknown")
+    ledger.auditoria.registar("consultarComprovativosEntrega", "GET", "ok", 40, status=200, niss_ee="20000003116",
+                              ano_mes="202509")
+    assert main([ledger.url, "--ee", "20000003116", "--mes", "202509"]) == 0
+    linhas = capsys.readouterr().out.splitlines()
+    assert len(linhas) == 2 and "desconhecido" in linhas[0] and "PsiOutcomeUnknown" in linhas[0] and "200" in linhas[1]

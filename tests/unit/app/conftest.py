@@ -67,7 +67,7 @@ class PsiFalsa:
     rate_per_second = None
 
     @contextmanager
-    def get_client(self):
+    def get_client(self, **kw):
         yield self
 
     def posts(self, servico: str) -> int:

@@ -17,8 +17,8 @@ def test_sends_the_verified_payload_once_and_a_rerun_sends_nothing(mundo):
     r2 = enviar_valores(execucao(mundo["emp"]), p)
     assert (r1.estado, r2.estado) == ("ENVIADO", "JA_ENVIADO")
     assert r1.comprovativo == r2.comprovativo and psi.posts("valores-remuneracao") == 1
-    [a] = [a for a in p.ledger.auditoria.linhas(EE, MES) if a["servico"] == "valores-remuneracao"]
-    assert a["resultado"] == "ok" and a["referencia"] == r1.comprovativo
+    [s] = p.ledger.submissoes.do_mes(EE, MES)
+    assert s["estado"] == "ACKNOWLEDGED" and s["comprovativo_entrega"] == r1.comprovativo
 
 
 def test_a_blocked_snapshot_is_never_sent(mundo):
