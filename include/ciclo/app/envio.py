@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -140,7 +141,7 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
             subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)  # PENDING, committed before the POST
         subs.atualizar(key, estado="SENT", tentativas=(existente or {}).get("tentativas", 0) + 1)
         try:
-            resposta = client.enviar_valores_remuneracao(ex.niss_ee, payload)
+            resposta = _post_apos_429(lambda: client.enviar_valores_remuneracao(ex.niss_ee, payload), ex)
         except E.PsiValidationError as exc:
             subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
             raise EnvioRecusado(f"{ex.rotulo}: the Segurança Social refused the values: {exc}") from None
@@ -165,6 +166,25 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
     subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=comp, erro=None)
     log.info("valores de remuneração %s: %s workers, comprovativo %s", ex.rotulo, n, comp)
     return _resultado(ex, p, correcao, comp, key, n)
+
+
+ESPERA_429_MAX_S = 120.0
+
+
+def _post_apos_429(post, ex: Execucao):
+    """A 429 on a POST means the request was *not processed* (the SS throttled it before reading it): wait the
+    Retry-After it gives (bounded) and send once more. A second 429 goes to the task's retry, which asks first."""
+    from ciclo.psi import errors as E
+
+    try:
+        return post()
+    except E.PsiRetryableError as exc:
+        if exc.status != 429:
+            raise
+        espera = min(float(exc.retry_after or 5.0), ESPERA_429_MAX_S)
+        log.warning("%s: HTTP 429 on the POST (not processed); sending once more in %.0f s", ex.rotulo, espera)
+        time.sleep(espera)
+        return post()
 
 
 def _resultado(ex: Execucao, p: Portas, correcao: bool, comp: str, key: str, n: int) -> ResultadoEnvio:

@@ -86,3 +86,23 @@ def test_dry_run_sends_nothing(mundo):
     snapshot_verificado(p, payload())
     assert enviar_valores(execucao(mundo["emp"], dry_run=True), p).estado == "DRY_RUN"
     assert psi.posts("valores-remuneracao") == 0
+
+
+def test_a_429_on_the_post_waits_retry_after_and_sends_once_more(mundo):
+    """Issue 11 #6: a 429 is "not processed" (not an unknown outcome): wait Retry-After, send once."""
+    p, psi = mundo["p"], mundo["psi"]
+    snapshot_verificado(p, payload())
+    original = psi.enviar_valores_remuneracao
+    recusas = []
+
+    def uma_vez_429(niss_ee, corpo):
+        if not recusas:
+            recusas.append(1)
+            psi.chamadas.append(("POST-429", "valores-remuneracao"))
+            raise E.PsiRetryableError("429", status=429, retry_after=0.01)
+        return original(niss_ee, corpo)
+
+    psi.enviar_valores_remuneracao = uma_vez_429
+    r = enviar_valores(execucao(mundo["emp"]), p)
+    assert r.estado == "ENVIADO" and psi.posts("valores-remuneracao") == 1 and len(psi.submissoes) == 1
+    assert ("GET", "comprovativos") not in psi.chamadas  # not treated as an unknown outcome
