@@ -72,6 +72,10 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
         pago=False, data_limite_ss=dados.prazos["pagamento"].data)
     if p.ledger.submissoes.comprovativos_conhecidos(ex.niss_ee, ex.mes):
         from ciclo.app.decisao import alertas_do_mes
+        from ciclo.app.pagamentos import linhas_pagamento, verificar_pagamentos
+
+        # the earlier months: paid, partly paid or unpaid, from the SS's receipts
+        dados.alertas += linhas_pagamento(verificar_pagamentos(ex, p))
 
         # an alert is the legal notice that values were not considered (DR 1-A/2011 art. 22): finance must see it
         dados.alertas += [f"ALERTA DA SEGURANÇA SOCIAL — {a}" for a in alertas_do_mes(ex, p)]

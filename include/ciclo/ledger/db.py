@@ -148,6 +148,7 @@ class Ledger:
         self.emails = R.Emails(self)
         self.concessoes = R.Concessoes(self)
         self.relatorios = R.Relatorios(self)
+        self.pagamentos = R.Pagamentos(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

@@ -543,3 +543,30 @@ class Relatorios(_Repo):
         with self._begin() as c:
             return [dict(r) for r in c.execute(sa.text(_sql_relatorio("carteira.sql")),
                                                {"ano_mes": ano_mes, "ano_mes_anterior": ano_mes_anterior}).mappings()]
+
+
+# ------------------------------------------------------------------------------------------------ payments
+class Pagamentos(_Repo):
+    """The payment state of each month's documents, as the SS's receipts show it."""
+
+    def registar(self, niss_ee: str, ano_mes: str, estado: str, devido, pago) -> None:
+        with self._begin() as c:
+            self._db.upsert(c, "pagamento_mes", [{
+                "niss_ee": niss_ee, "ano_mes": ano_mes, "estado": estado, "devido_cent": to_cent(devido),
+                "pago_cent": to_cent(pago), "verificado_em": _now()}], keys=["niss_ee", "ano_mes"])
+
+    def obter(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["pagamento_mes"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
+
+    def meses_por_verificar(self, niss_ee: str, antes_de: str) -> dict[str, list[tuple[str, int]]]:
+        """Months before ``antes_de`` with payment documents not yet known to be paid: month → [(number, cents)]."""
+        d, pg = self.t["documento_pagamento"], self.t["pagamento_mes"]
+        pagos = {r["ano_mes"] for r in self._todos(sa.select(pg.c.ano_mes).where(
+            pg.c.niss_ee == niss_ee, pg.c.estado == "PAGO"))}
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in self._todos(sa.select(d.c.ano_mes, d.c.numero, d.c.valor_cent).where(
+                d.c.niss_ee == niss_ee, d.c.ano_mes < antes_de).order_by(d.c.ano_mes, d.c.numero)):
+            if r["ano_mes"] not in pagos:
+                out.setdefault(r["ano_mes"], []).append((r["numero"], r["valor_cent"]))
+        return out

@@ -88,8 +88,17 @@ def _linha(ee: str, nome: str, r: dict | None, ano_mes: str) -> LinhaCarteira:
         docs = ("ok", f"{r['documentos']} · {eur(from_cent(r['documentos_cent']))} até {data_pt(limite)}")
     else:
         docs = pend
-    # The ledger keeps no payment receipts yet (comprovativos-pagamento are not fetched by the pipeline).
-    pago = ("pendente", "sem registo")
+    # from the SS's payment receipts, checked when the next month's report is made (ciclo.app.pagamentos)
+    estado_pg = r.get("pagamento_estado")
+    if estado_pg == "PAGO":
+        pago = ("ok", f"pago ({eur(from_cent(r['pagamento_pago_cent']))})")
+    elif estado_pg == "PARCIALMENTE_PAGO":
+        pago = ("aviso", f"em parte: {eur(from_cent(r['pagamento_pago_cent']))} de "
+                         f"{eur(from_cent(r['pagamento_devido_cent']))}")
+    elif estado_pg == "NAO_PAGO":
+        pago = ("erro", "por pagar")
+    else:
+        pago = ("pendente", "sem registo")
     return LinhaCarteira(ee, nome, qual, envio, apurado, difs, decisao, docs, pago)
 
 

@@ -32,7 +32,10 @@ SELECT e.niss_ee,
        (SELECT COUNT(*) FROM documento_pagamento d
          WHERE d.niss_ee = e.niss_ee AND d.ano_mes = :ano_mes)                                    AS documentos,
        (SELECT SUM(d.valor_cent) FROM documento_pagamento d
-         WHERE d.niss_ee = e.niss_ee AND d.ano_mes = :ano_mes)                                    AS documentos_cent
+         WHERE d.niss_ee = e.niss_ee AND d.ano_mes = :ano_mes)                                    AS documentos_cent,
+       pg.estado                 AS pagamento_estado,
+       pg.pago_cent              AS pagamento_pago_cent,
+       pg.devido_cent            AS pagamento_devido_cent
   FROM (SELECT niss_ee FROM payroll_snapshot WHERE ano_mes = :ano_mes
         UNION SELECT niss_ee FROM submissao WHERE ano_mes = :ano_mes
         UNION SELECT niss_ee FROM apuramento WHERE ano_mes = :ano_mes
@@ -42,4 +45,5 @@ SELECT e.niss_ee,
   LEFT JOIN apuramento anterior ON anterior.niss_ee = e.niss_ee AND anterior.ano_mes = :ano_mes_anterior
   LEFT JOIN reconciliacao r ON r.niss_ee = e.niss_ee AND r.ano_mes = :ano_mes
   LEFT JOIN confirmacao c ON c.niss_ee = e.niss_ee AND c.ano_mes = :ano_mes
+  LEFT JOIN pagamento_mes pg ON pg.niss_ee = e.niss_ee AND pg.ano_mes = :ano_mes
  ORDER BY e.niss_ee

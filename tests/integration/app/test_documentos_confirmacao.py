@@ -69,3 +69,23 @@ def test_confirmation_is_recorded_once_and_never_repeated(sandbox, ctx):
     r2 = aplicar_resposta(ex, p, resposta)
     assert r1.estado == r2.estado == "CONFIRMADO" and r2.ja_confirmado
     assert len(_posts(sandbox, "/confirmar")) == 1
+
+
+def test_a_paid_month_shows_as_paid_in_the_next_months_report_and_portfolio(sandbox, ctx):
+    """Issue 12: after the payment, the receipts make the month PAGO in the ledger, the next report and the
+    portfolio; before it, NAO_PAGO."""
+    from ciclo.app.pagamentos import linhas_pagamento, verificar_pagamentos
+    from ciclo.relatorio.carteira import estado_carteira
+
+    ex, p = ctx
+    p.ledger.decisoes.registar(EE, MES, "CONFIRMADO", "automatica")
+    [doc] = emitir_documentos(ex, p).documentos
+    seguinte = Execucao(ex.employer, AnoMes.parse(MES).seguinte())
+    assert verificar_pagamentos(seguinte, p) == {MES: "NAO_PAGO"}
+    sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": doc["numero"], "dataPagamento": "2025-10-20"})
+    estados = verificar_pagamentos(seguinte, p)
+    assert estados == {MES: "PAGO"} and p.ledger.pagamentos.obter(EE, MES)["pago_cent"] == doc["valor_cent"]
+    assert linhas_pagamento(estados) == ["Pagamento das contribuições de 09/2025: paga"]
+    assert verificar_pagamentos(seguinte, p) == {}  # a paid month is not asked about again
+    [linha] = estado_carteira(p.ledger, MES, [{"niss_ee": EE, "nome": "Exemplo"}])
+    assert linha.pago == ("ok", "pago (556,00 €)")
