@@ -32,7 +32,7 @@ class ApuramentoSensor(BaseSensorOperator):
         return ex
 
     def execute(self, context):
-        from ciclo.app.apuramento import estado_sync, prazo_espera
+        from ciclo.app.apuramento import em_processamento, estado_sync, prazo_espera
         from ciclo_airflow.resultado import traduzir
         from psi_hook import PsiHook
 
@@ -40,6 +40,7 @@ class ApuramentoSensor(BaseSensorOperator):
         try:
             with PsiHook(ex.employer.conn_id).get_client() as client:
                 estado = estado_sync(client, ex.niss_ee, ex.mes)
+                processando = None if estado.pronto else em_processamento(client, ex.niss_ee, ex.mes)
         except BaseException as exc:  # noqa: BLE001 - translated and re-raised, never swallowed
             t = traduzir(exc)
             raise t if t is not exc else exc
@@ -49,8 +50,8 @@ class ApuramentoSensor(BaseSensorOperator):
         if ex.dry_run:
             raise AirflowSkipException(f"dry run: apuramento of {ex.rotulo} is {estado.estado}; not waiting")
         prazo = prazo_espera(ex.mes, self.max_wait_hours)
-        self.log.info("apuramento of %s is %s: deferring until it is ready or %s", ex.rotulo, estado.estado,
-                      prazo.isoformat())
+        self.log.info("apuramento of %s is %s (%s): deferring until it is ready or %s", ex.rotulo, estado.estado,
+                      processando, prazo.isoformat())
         self.defer(
             trigger=ApuramentoTrigger(ex.employer.conn_id, ex.niss_ee, ex.mes, prazo.isoformat(),
                                       self.poll_initial, self.poll_max),

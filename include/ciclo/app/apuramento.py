@@ -54,3 +54,11 @@ def prazo_espera(ano_mes: str, max_wait_hours: float, agora: datetime | None = N
 def proxima_espera(atual: float, minimo: float, maximo: float) -> float:
     """Poll interval: doubles from ``minimo`` up to ``maximo`` (never below the floor, never above the ceiling)."""
     return max(minimo, min(atual * 2, maximo))
+
+
+def em_processamento(client, niss_ee: str, ano_mes: str) -> str:
+    """What the SS is still processing for the month (``valores-comunicados?estado=EM_PROCESSAMENTO``), in words for
+    the operator while the pipeline waits: submissions without and with alerts."""
+    pp = client.valores_comunicados_por_processar(niss_ee, estado="EM_PROCESSAMENTO", ano_mes=ano_mes)
+    return (f"{len(pp.semAlertas)} submission(s) still processing without alerts, {len(pp.comAlertas)} with alerts"
+            + (f" ({', '.join(pp.comAlertas[:5])})" if pp.comAlertas else ""))

@@ -89,3 +89,12 @@ def test_a_paid_month_shows_as_paid_in_the_next_months_report_and_portfolio(sand
     assert verificar_pagamentos(seguinte, p) == {}  # a paid month is not asked about again
     [linha] = estado_carteira(p.ledger, MES, [{"niss_ee": EE, "nome": "Exemplo"}])
     assert linha.pago == ("ok", "pago (556,00 €)")
+
+
+def test_what_is_still_processing_is_said_while_waiting(sandbox, ctx):
+    from ciclo.app.apuramento import em_processamento
+
+    ex, p = ctx
+    with p.cliente(ex) as c:
+        texto = em_processamento(c, EE, MES)
+    assert "still processing without alerts" in texto and "with alerts" in texto

@@ -128,6 +128,12 @@ def test_an_alert_from_the_ss_blocks_automatic_confirmation_and_reaches_the_oper
     pedido = pedido_aprovacao(ex, p, rec)
     assert "Alertas da Segurança Social" in pedido.corpo and "valor não considerado" in pedido.corpo
     assert psi.posts("confirmar") == 0
+    # and finance reads it in the report
+    p.ledger.apuramentos.registar(EE, MES, "APURADO", n_trabalhadores=1, total_obrigacao=Decimal("34.75"))
+    p.ledger.decisoes.registar(EE, MES, "CONFIRMADO", "aprovada", "Ana")
+    assert relatorio_financas(ex, p).email
+    corpo = mundo["mailer"].enviados[0].get_body(("plain",)).get_content()
+    assert "ALERTA DA SEGURANÇA SOCIAL" in corpo and "valor não considerado" in corpo
 
 
 def test_a_token_expiring_within_a_week_is_said_at_the_start_of_the_run(mundo):
