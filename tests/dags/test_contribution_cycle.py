@@ -80,7 +80,11 @@ def test_happy_path_two_employers_then_a_second_run_sends_nothing(ciclo, sandbox
     xlsx = next(p for p in msg.iter_attachments() if p.get_filename().endswith(".xlsx"))
     (cen.pasta / "a.xlsx").write_bytes(xlsx.get_content())
     wb = openpyxl.load_workbook(cen.pasta / "a.xlsx")
-    assert wb.sheetnames == ["Resumo", "Naturezas", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico", "Auditoria"]
+    assert wb.sheetnames == ["Resumo", "Naturezas", "Incidência", "Trabalhadores", "Diferenças", "Documentos de pagamento",
+                             "Histórico", "Auditoria"]
+    # gross, exempt and subject per natureza from the payroll: the meal allowance within the legal limit is exempt
+    inc = {r[0].value: (r[2].value, r[3].value, r[4].value) for r in wb["Incidência"].iter_rows(min_row=2)}
+    assert inc and all(abs(b - (i + s)) < 0.005 for b, i, s in inc.values())
     assert wb["Trabalhadores"].max_row == 41  # header + 40 workers
 
     # a second run of the same month sends, confirms and issues nothing again

@@ -79,12 +79,36 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
 
         # an alert is the legal notice that values were not considered (DR 1-A/2011 art. 22): finance must see it
         dados.alertas += [f"ALERTA DA SEGURANÇA SOCIAL — {a}" for a in alertas_do_mes(ex, p)]
+    dados.incidencia = incidencia_por_natureza(ex, p)
     html = pasta / "relatorio.html"
     html.write_text(render_html([dados]), encoding="utf-8")
     xlsx = write_xlsx(dados, pasta / f"reconciliacao-{ex.niss_ee}-{ex.mes}.xlsx")
     # what finance files: the workbook and each payment document as a PDF like the SS's own
     anexos = [Path(xlsx), *escrever_documentos_pdf(dados, pasta)]
     return dados, html, Path(xlsx), anexos
+
+
+def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
+    """Gross, exempt and subject per natureza of the verified payroll (empty when the month has none)."""
+    from decimal import Decimal
+
+    from ciclo.app.folha import carregar_snapshot
+    from ciclo.payroll.incidencia import bruto_isento_sujeito
+
+    snap = p.ledger.folhas.ultima(ex.niss_ee, ex.mes)
+    if not snap or not snap["quality_ok"]:
+        return []
+    if not p.ledger.folhas.ficheiros(snap["content_hash"]):
+        # a snapshot recorded before the ledger kept the export's bytes (schema v3): said, not guessed
+        log.warning("%s: the payroll's files are not in the ledger; the workbook's Incidência sheet is empty", ex.rotulo)
+        return []
+    tot: dict[str, dict] = {}
+    for linha in bruto_isento_sujeito(carregar_snapshot(ex, p, snap["content_hash"])):
+        t = tot.setdefault(linha["natureza"], {"natureza": linha["natureza"], "bruto": Decimal("0.00"),
+                                               "isento": Decimal("0.00"), "sujeito": Decimal("0.00")})
+        for k in ("bruto", "isento", "sujeito"):
+            t[k] += linha[k]
+    return [tot[n] for n in sorted(tot)]
 
 
 def relatorio_financas(ex: Execucao, p: Portas, hoje: date | None = None) -> ResultadoRelatorio:

@@ -36,6 +36,9 @@ class DadosRelatorio:
     chamadas: list[dict] = field(default_factory=list)
     contratos: list[dict] = field(default_factory=list)  # contract changes communicated (SOAP) for the month
     naturezas: list[dict] = field(default_factory=list)  # remuneration per natureza, payroll vs Segurança Social
+    # per natureza, from the payroll: gross, exempt and subject to contributions (what is declared is the subject
+    # part — ISS Guia Prático da Declaração de Remunerações); filled by the caller that holds the payroll
+    incidencia: list[dict] = field(default_factory=list)
 
     def por_grupo(self, nome: str) -> list[dict]:
         return [d for d in self.diferencas if d["grupo"] == nome]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from ciclo.domain.naturezas import NATUREZAS
 from ciclo.relatorio.correio import instrucoes_pagamento
 from ciclo.relatorio.dados import DadosRelatorio
 from ciclo.relatorio.decisao import decisao_texto
@@ -18,7 +19,8 @@ FMT_DATA = "dd/mm/yyyy"
 FMT_DATA_HORA = "dd/mm/yyyy hh:mm:ss"
 GRUPO_CURTO = {"bloqueante": "exige decisão", "informativa": "informativa", "tolerada": "dentro da tolerância"}
 
-SHEETS = ("Resumo", "Naturezas", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico", "Auditoria")
+SHEETS = ("Resumo", "Naturezas", "Incidência", "Trabalhadores", "Diferenças", "Documentos de pagamento", "Histórico",
+          "Auditoria")
 
 
 class _Livro:
@@ -118,6 +120,10 @@ def write_xlsx(dados: DadosRelatorio, path: Path) -> Path:
                            ("Remuneração SS", 18), ("Trabalhadores SS", 12), ("Diferença (SS − folha)", 18)],
              [[x["natureza"], x["descricao"], x["folha"], x["folha_trabalhadores"], x["ss"], x["ss_trabalhadores"],
                x["delta"]] for x in dados.naturezas])
+    lv.folha("Incidência", [("Natureza", 11), ("Descrição", 48), ("Bruto (folha)", 18), ("Isento", 18),
+                            ("Sujeito a contribuições (declarado)", 22)],
+             [[x["natureza"], NATUREZAS.get(x["natureza"], "natureza desconhecida"), x["bruto"], x["isento"],
+               x["sujeito"]] for x in dados.incidencia])
     lv.folha("Trabalhadores", [("NISS", 14), ("Enquadramento", 30), ("Remuneração folha", 18), ("Remuneração SS", 18),
                                ("Obrigação folha", 18), ("Obrigação SS", 18), ("Dias folha", 10), ("Dias SS", 10)],
              [[w["niss_trabalhador"], w["enquadramento"], w["folha_remuneracao"], w["ss_remuneracao"], w["folha_obrigacao"],
