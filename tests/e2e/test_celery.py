@@ -239,11 +239,11 @@ def _verificar_mes(d: Deployment, ano_mes: str, desde_pedido: int) -> None:
     lg = d.ledger()
     try:
         for ee in ees:
-            subs = lg.submissions(ee, ano_mes)
+            subs = lg.submissoes.do_mes(ee, ano_mes)
             assert [s["estado"] for s in subs] == ["ACKNOWLEDGED"], (ee, subs)
-            apur = lg.apuramento(ee, ano_mes)
+            apur = lg.apuramentos.obter(ee, ano_mes)
             assert apur and apur["n_trabalhadores"] > 0, (ee, apur)
-            assert len(lg.apurados_obtidos(ee, ano_mes)) == apur["n_trabalhadores"], ee  # nothing lost
+            assert len(lg.apurados.obtidos(ee, ano_mes)) == apur["n_trabalhadores"], ee  # nothing lost
     finally:
         lg.dispose()
     # the Segurança Social (the sandbox) holds exactly one submission per employer for the month ...
@@ -255,20 +255,20 @@ def _verificar_mes(d: Deployment, ano_mes: str, desde_pedido: int) -> None:
         aceites = Counter(p["niss"] for p in pedidos if caminho in p["path"] and 200 <= p["status"] < 300)
         assert aceites == Counter({ee: 1 for ee in ees}), (caminho, aceites)
     # one finance email per employer for the month
-    emails = [p for p in (d.home / "mail").glob("*.eml") if ano_mes in _assunto(p)]
+    from ciclo.relatorio.formato import mes_pt
+
+    emails = [p for p in (d.home / "mail").glob("*.eml") if mes_pt(ano_mes) in _assunto(p)]
     assert len(emails) == len(ees), [_assunto(p) for p in emails]
 
 
 def _verificar_aprovacoes(d: Deployment, run_id: str, ano_mes: str) -> None:
     """The operator was asked (planted differences), each question answered once through the REST API, and every
     employer confirmed: those asked by approval, the others automatically."""
-    from ciclo.pipeline.fecho import confirmacao
-
     aprovados = [a for a in d.aprovados if a[0] == run_id]
     assert aprovados and len(set(aprovados)) == len(aprovados), d.aprovados
     lg = d.ledger()
     try:
-        confs = [confirmacao(lg, ee, ano_mes) for ee in d.employers()]
+        confs = [lg.decisoes.obter(ee, ano_mes) for ee in d.employers()]
     finally:
         lg.dispose()
     assert all(c and c["estado"] == "CONFIRMADO" for c in confs), confs
@@ -394,7 +394,7 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
                     for ti in d.tis(run_id) if ti["task_id"] == "ciclo_ee.obter_apurados" and ti["state"] == "running"]
         correndo = [(ti, w) for ti, w in correndo if w]
         # a count that is not a multiple of the batch size (CICLO_FETCH_BATCH_SIZE) is a batch half done
-        if correndo and any(len(lg.apurados_obtidos(ee, d.mes2)) % BATCH for ee in d.employers()):
+        if correndo and any(len(lg.apurados.obtidos(ee, d.mes2)) % BATCH for ee in d.employers()):
             for ti, w in correndo:
                 if matar_se_so("ciclo_ee.obter_apurados", ti, w):
                     return
@@ -416,11 +416,10 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
     ti = d.api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}/taskInstances/{tid}/{mi}").json()
     assert ti["state"] == "success" and ti["try_number"] > tn, ti  # retried (on whichever worker was up)
     _verificar_mes(d, d.mes2, desde)  # nothing sent twice (one pedido-emissao per employer), nothing lost
-    from ciclo.pipeline.fecho import documentos
 
     lg = d.ledger()
     try:
-        assert all(documentos(lg, ee, d.mes2) for ee in d.employers())  # every employer has its payment document
+        assert all(lg.documentos.do_mes(ee, d.mes2) for ee in d.employers())  # every employer has its payment document
     finally:
         lg.dispose()
     _verificar_aprovacoes(d, run_id, d.mes2)
