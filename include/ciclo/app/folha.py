@@ -108,9 +108,10 @@ def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None
     return snap
 
 
-def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str):
-    """The payroll of a snapshot, parsed from the bytes kept in the ledger (never re-read from its location)."""
-    ficheiros = p.ledger.folhas.ficheiros(content_hash)
+def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dict[str, bytes] | None = None):
+    """The payroll of a snapshot, parsed from the bytes kept in the ledger (never re-read from its location);
+    ``ficheiros``: those bytes when the caller already read them."""
+    ficheiros = p.ledger.folhas.ficheiros(content_hash) if ficheiros is None else ficheiros
     if not ficheiros:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} has no files in the ledger")
     payroll = _carregar(ex, ficheiros)

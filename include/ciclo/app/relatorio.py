@@ -98,12 +98,13 @@ def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
     snap = p.ledger.folhas.ultima(ex.niss_ee, ex.mes)
     if not snap or not snap["quality_ok"]:
         return []
-    if not p.ledger.folhas.ficheiros(snap["content_hash"]):
+    ficheiros = p.ledger.folhas.ficheiros(snap["content_hash"])
+    if not ficheiros:
         # a snapshot recorded before the ledger kept the export's bytes (schema v3): said, not guessed
         log.warning("%s: the payroll's files are not in the ledger; the workbook's Incidência sheet is empty", ex.rotulo)
         return []
     tot: dict[str, dict] = {}
-    for linha in bruto_isento_sujeito(carregar_snapshot(ex, p, snap["content_hash"])):
+    for linha in bruto_isento_sujeito(carregar_snapshot(ex, p, snap["content_hash"], ficheiros)):
         t = tot.setdefault(linha["natureza"], {"natureza": linha["natureza"], "bruto": Decimal("0.00"),
                                                "isento": Decimal("0.00"), "sujeito": Decimal("0.00")})
         for k in ("bruto", "isento", "sujeito"):
@@ -157,7 +158,7 @@ def email_da_execucao(execucoes: list[Execucao], p: Portas) -> dict | None:
         if not _decidido(p, ex.niss_ee, ano_mes):
             continue
         # rendered here from the ledger: the employers' own report tasks may have run on other workers
-        dados, _html, xlsx, docs = escrever_relatorio(ex, p)
+        dados, _html, _xlsx, docs = escrever_relatorio(ex, p)
         relatorios.append(dados)
         ees.append(ex.niss_ee)
         anexos += docs
