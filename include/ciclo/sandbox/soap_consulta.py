@@ -205,7 +205,16 @@ class DadosSS:
         self.store = store
         self.db = store.db
         self.db.executescript(ESQUEMA)
-        self.config = {"atraso_segundos": 0.0, "validade_segundos": 3600.0}
+        self._config: dict = {}
+        self._config_seed: str | None = None
+
+    @property
+    def config(self) -> dict:
+        """The query's delay and validity; back to the defaults after a reset (like the sandbox's own config)."""
+        if self._config_seed != self._seed():
+            self._config = {"atraso_segundos": 0.0, "validade_segundos": 3600.0}
+            self._config_seed = self._seed()
+        return self._config
 
     def _seed(self) -> str:
         r = self.db.execute("SELECT valor FROM meta WHERE chave='seeded'").fetchone()
