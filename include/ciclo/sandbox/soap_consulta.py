@@ -22,7 +22,7 @@ the SS holds wrongly makes the apuramento differ from the payroll, as in product
 
 Development routes (``/_sandbox/...``): plant a disagreement (the SS holding another base salary...) in a worker's
 latest contract, plant communications, set the query's delay and validity. Planted communications and query keys
-live in this module's own tables and belong to the current seed (a reset forgets them).
+live in this module's own tables (kept across restarts, forgotten by a reset).
 """
 
 from __future__ import annotations
@@ -62,10 +62,12 @@ POR_PROCESSAR = "O pedido ainda não foi processado, tente mais tarde"
 EXPIRADO = "O pedido expirou, efetue nova pesquisa"
 CHAVE_DESCONHECIDA = "Chave de pesquisa desconhecida"
 
+CONFIG_PADRAO = {"atraso_segundos": 0.0, "validade_segundos": 3600.0}
+
 ESQUEMA = """
-CREATE TABLE IF NOT EXISTS ss_consultas (chave TEXT PRIMARY KEY, seed TEXT NOT NULL, niss_ee TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS ss_consultas (chave TEXT PRIMARY KEY, niss_ee TEXT NOT NULL,
   data_inicio TEXT NOT NULL, data_fim TEXT NOT NULL, trabalhadores TEXT NOT NULL, criado_em REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS ss_comunicacoes (id INTEGER PRIMARY KEY, seed TEXT NOT NULL, niss_ee TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS ss_comunicacoes (id INTEGER PRIMARY KEY, niss_ee TEXT NOT NULL,
   niss_trab TEXT NOT NULL, tipo TEXT NOT NULL, dados TEXT NOT NULL);
 """
 
@@ -205,20 +207,13 @@ class DadosSS:
         self.store = store
         self.db = store.db
         self.db.executescript(ESQUEMA)
-        self._config: dict = {}
-        self._config_seed: str | None = None
+        self.config = dict(CONFIG_PADRAO)
 
-    @property
-    def config(self) -> dict:
-        """The query's delay and validity; back to the defaults after a reset (like the sandbox's own config)."""
-        if self._config_seed != self._seed():
-            self._config = {"atraso_segundos": 0.0, "validade_segundos": 3600.0}
-            self._config_seed = self._seed()
-        return self._config
-
-    def _seed(self) -> str:
-        r = self.db.execute("SELECT valor FROM meta WHERE chave='seeded'").fetchone()
-        return r[0] if r else ""
+    def esquecer(self) -> None:
+        """What a sandbox reset does to this module's state: planted communications, keys and config forgotten."""
+        self.db.execute("DELETE FROM ss_consultas")
+        self.db.execute("DELETE FROM ss_comunicacoes")
+        self.config = dict(CONFIG_PADRAO)
 
     # ---------------------------------------------------------------- contracts
     def versoes(self, niss_ee: str, data_inicio: date, data_fim: date, trabalhadores: list[str]) -> list[dict]:
@@ -252,15 +247,15 @@ class DadosSS:
 
     def criar_consulta(self, niss_ee: str, data_inicio: date, data_fim: date, trabalhadores: list[str]) -> str:
         chave = uuid.uuid4().hex
-        self.db.execute("INSERT INTO ss_consultas VALUES (?,?,?,?,?,?,?)",
-                        (chave, self._seed(), niss_ee, data_inicio.isoformat(), data_fim.isoformat(),
+        self.db.execute("INSERT INTO ss_consultas VALUES (?,?,?,?,?,?)",
+                        (chave, niss_ee, data_inicio.isoformat(), data_fim.isoformat(),
                          json.dumps(trabalhadores), time.time()))
         return chave
 
     def consulta(self, chave: str, niss_ee: str) -> tuple[str, list[dict]]:
         """("PRONTO" | "POR_PROCESSAR" | "EXPIRADO" | "DESCONHECIDA", versions)."""
         r = self.db.execute("SELECT data_inicio, data_fim, trabalhadores, criado_em FROM ss_consultas"
-                            " WHERE chave=? AND niss_ee=? AND seed=?", (chave, niss_ee, self._seed())).fetchone()
+                            " WHERE chave=? AND niss_ee=?", (chave, niss_ee)).fetchone()
         if r is None:  # another employer's key is unknown to this one: nothing leaks
             return "DESCONHECIDA", []
         idade = time.time() - r[3]
@@ -307,14 +302,14 @@ class DadosSS:
         if desconhecidos:
             raise ErroPedido(f"Campos desconhecidos: {', '.join(sorted(desconhecidos))}")
         limpos = {k: str(v) for k, v in dados.items() if v is not None}
-        self.db.execute("INSERT INTO ss_comunicacoes(seed, niss_ee, niss_trab, tipo, dados) VALUES (?,?,?,?,?)",
-                        (self._seed(), niss_ee, nt, tipo, json.dumps(limpos, ensure_ascii=False)))
+        self.db.execute("INSERT INTO ss_comunicacoes(niss_ee, niss_trab, tipo, dados) VALUES (?,?,?,?)",
+                        (niss_ee, nt, tipo, json.dumps(limpos, ensure_ascii=False)))
         return limpos
 
     def comunicacoes(self, niss_ee: str, trabalhadores: list[str]) -> list[dict]:
         out = []
-        for nt, dados in self.db.execute("SELECT niss_trab, dados FROM ss_comunicacoes WHERE niss_ee=? AND seed=?"
-                                         " ORDER BY id", (niss_ee, self._seed())):
+        for nt, dados in self.db.execute("SELECT niss_trab, dados FROM ss_comunicacoes WHERE niss_ee=?"
+                                         " ORDER BY id", (niss_ee,)):
             if not trabalhadores or nt in trabalhadores:
                 out.append(json.loads(dados))
         return out
@@ -386,6 +381,15 @@ def make_consulta_router(store) -> fastapi.APIRouter:
     from ciclo.sandbox.validacao import ErroPedido
 
     dados = DadosSS(store)
+    # A reset (POST /_sandbox/reset) forgets this module's state too: wrapped here so that the store needs no line
+    # for a module it does not know.
+    reset_do_store = store.reset
+
+    def reset() -> None:
+        reset_do_store()
+        dados.esquecer()
+
+    store.reset = reset
     router = fastapi.APIRouter()
     servicos = {PATH_CONTRATOS: ("contratos", {"pesquisaContratos": pesquisa_contratos,
                                                "getDadosContratos": get_dados_contratos}),
