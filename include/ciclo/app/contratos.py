@@ -14,13 +14,13 @@ safety net stays: a resend refused because the start date is not after the last 
 call had been applied.)
 
 Changes go out with bounded concurrency (``CONCORRENCIA`` at a time, issue #15), each with its own ledger row, all
-under the one lease of the employer's month; each worker thread has its own SOAP client.
+under the one lease of the employer's month; each call in flight has its own SOAP client, made on the calling thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -134,26 +134,26 @@ def _comunicar(ex: Execucao, p: Portas, pendentes: list[ContratoTrabalho]) -> Re
     # Ask before any resend (#11): what the SS holds, and what it is still processing, for the resumed changes.
     no_ss = _estado_no_ss(ex, p, ligacao, retomas) if retomas else {}
 
-    local = threading.local()
-    clientes = []
-    trinco = threading.Lock()
-
-    def cliente():
-        if not hasattr(local, "soap"):
-            local.soap = ligacao.get_soap_client()
-            with trinco:
-                clientes.append(local.soap)
-        return local.soap
+    # The SOAP clients are made here, on the calling thread (under Airflow a connection lookup must not happen on a
+    # worker thread), one per thread in flight; each change borrows one for its call.
+    n = min(CONCORRENCIA, len(pendentes))
+    livres: queue.SimpleQueue = queue.SimpleQueue()
+    clientes = [ligacao.get_soap_client() for _ in range(n)]
+    for s in clientes:
+        livres.put(s)
 
     def uma(c: ContratoTrabalho) -> tuple[str, object]:
-        return _uma(ex, p, cliente, c, no_ss.get(c.hash))
+        soap = livres.get()
+        try:
+            return _uma(ex, p, soap, c, no_ss.get(c.hash))
+        finally:
+            livres.put(soap)
 
     try:
-        if len(pendentes) <= 1:
+        if n <= 1:
             resultados = [_capturar(uma, c) for c in pendentes]
         else:
-            with ThreadPoolExecutor(max_workers=min(CONCORRENCIA, len(pendentes)),
-                                    thread_name_prefix="alterarContrato") as pool:
+            with ThreadPoolExecutor(max_workers=n, thread_name_prefix="alterarContrato") as pool:
                 resultados = list(pool.map(lambda c: _capturar(uma, c), pendentes))
     finally:
         for s in clientes:
@@ -188,7 +188,7 @@ def _capturar(fn, c):
         return "falha", exc
 
 
-def _uma(ex: Execucao, p: Portas, cliente, c: ContratoTrabalho, no_ss: str | None) -> tuple[str, object]:
+def _uma(ex: Execucao, p: Portas, soap, c: ContratoTrabalho, no_ss: str | None) -> tuple[str, object]:
     """One change: ("enviado" | "ja_aplicado" | "recusado" | "em_curso", detail). Raises on an unknown outcome."""
     from ciclo.psi import soap as S
 
@@ -207,7 +207,7 @@ def _uma(ex: Execucao, p: Portas, cliente, c: ContratoTrabalho, no_ss: str | Non
     repo.atualizar(row["id"], estado="SENT")
     t0 = time.monotonic()
     try:
-        cliente().alterar_contrato(c)
+        soap.alterar_contrato(c)
     except (S.ContratoInvalido, S.ContratoParametroEmFalta) as exc:
         codigo = 3 if isinstance(exc, S.ContratoInvalido) else 2
         msgs = list(getattr(exc, "mensagens", []) or [str(exc)])
