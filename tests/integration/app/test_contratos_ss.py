@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ciclo.app import contratos, contratos_ss, decisao, envio, folha, obtencao
+from ciclo.app import contratos, contratos_ss, decisao, envio, folha, obtencao, revisao
 from ciclo.app.apuramento import estado_sync
 from ciclo.app.erros import Repetivel
 from ciclo.domain.contrato_trabalho import ContratoTrabalho
@@ -125,6 +125,7 @@ def test_modality_hours_and_pending_communications_are_reported(sandbox, amb):
         assert campos == ["diuturnidades", "modalidade_contrato", "percentagem_trabalho", "horas_trabalho",
                           "dias_trabalho"]
         assert "modalidade: a Segurança Social tem B, a folha A" in prop.descricao
+        assert [x.chave for x in revisao.recolher(ex, p)] == [prop.chave]  # the review finds it through the provider
         [com] = contratos_ss.comunicacoes_pendentes(ex, p)
         assert com["niss_trabalhador"] == niss_t and com["estado"] == "não aceite" and com["motivo"] == "RAOT"
     finally:
