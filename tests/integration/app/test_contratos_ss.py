@@ -140,9 +140,10 @@ def _alteracao(niss_t: str, base: str) -> ContratoTrabalho:
 
 
 @pytest.fixture
-def exemplo(sandbox, tmp_path):
-    """The sandbox's example employer (worker 10000000001, a contract since 2022-06-06) and a ledger."""
-    amb = Ambiente(sandbox, SimpleNamespace(port=0), tmp_path, f"sqlite:///{tmp_path / 'l.sqlite3'}",
+def exemplo(sandbox, tmp_path, ledger_url):
+    """The sandbox's example employer (worker 10000000001, a contract since 2022-06-06) and a ledger (SQLite, and
+    PostgreSQL when the suite started one)."""
+    amb = Ambiente(sandbox, SimpleNamespace(port=0), tmp_path, ledger_url,
                    {"niss_ee": "20000003116", "nome": "Exemplo", "conn_id": "psi_x", "payroll_location": "file:///x"})
     ex, p = amb.execucao(), amb.portas()
     yield ex, p
