@@ -9,7 +9,10 @@ refusal, credentials, out of retries) stops only itself and is notified; the oth
 
 1. **preparar_folha** — read the payroll export once, keep it in the ledger by content hash, run the data-quality
    rules; errors stop *this employer* before any call to the Segurança Social (the report's path is in the log);
-2. **comunicar_contratos** — contract changes through SOAP `alterarContratoTrabalho`;
+2. **rever_antes_do_envio** → **revisao_operador** → **aplicar_revisao** — the SS's own contract data compared
+   with the payroll (the change that fixes each disagreement), workers the SS does not know (admission), a closed
+   month's correction (Pedido): shown to the operator, applied only when approved;
+   **comunicar_contratos** — the month's contract changes through SOAP `alterarContratoTrabalho`;
 3. **enviar_valores** — the *valores de remuneração* that passed the quality gate, exactly once;
 4. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
 5. **obter_apurados** — valores apurados per worker into the ledger (a re-run fetches only the rest);
@@ -36,7 +39,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
-from ciclo_airflow.aprovacao import AprovacaoConfirmacao
+from ciclo_airflow.aprovacao import AprovacaoConfirmacao, AprovacaoRevisao
 from ciclo_airflow.notifiers import OperatorNotifier
 from ciclo_airflow.sensors import ApuramentoSensor
 
@@ -117,6 +120,24 @@ def contribution_cycle():
             return correr_lote(passo, lote)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
+        def rever_antes_do_envio(lote: dict, anterior: dict) -> dict:
+            """What would be done only with the operator's approval: the SS's contract data that disagrees with the
+            payroll (and the change that fixes it), workers the SS does not know (admission), a closed month's
+            correction (Pedido); and the communications the SS still processes or refused."""
+            from ciclo.app.revisao import rever as passo
+            from ciclo_airflow.resultado import correr_lote
+
+            return correr_lote(passo, lote, anterior)
+
+        @task(trigger_rule="none_failed", retries=3, execution_timeout=timedelta(minutes=30))
+        def aplicar_revisao(lote: dict, revisao: dict, resposta: dict | None) -> dict:
+            """Apply exactly the approved proposals (each once); a correction not approved stops its employer."""
+            from ciclo.app.revisao import aplicar_revisao as passo
+            from ciclo_airflow.resultado import correr_lote
+
+            return correr_lote(passo, lote, revisao, argumentos=lambda ex, ant: (resposta, ant.get("resultado")))
+
+        @task(retries=3, execution_timeout=timedelta(minutes=30))
         def comunicar_contratos(lote: dict, anterior: dict) -> dict:
             """Communicate the month's contract changes through SOAP alterarContratoTrabalho."""
             from ciclo.app.contratos import comunicar_contratos as passo
@@ -182,8 +203,10 @@ def contribution_cycle():
 
             return correr_lote(passo, lote, regra=TODOS)
 
-        folha = preparar_folha(lote)
-        envio = enviar_valores(lote, comunicar_contratos(lote, folha))
+        rev = rever_antes_do_envio(lote, preparar_folha(lote))
+        revisao_op = AprovacaoRevisao(task_id="revisao_operador", lote=lote, revisao=rev, retries=0)
+        aplicado = aplicar_revisao(lote, rev, revisao_op.output)
+        envio = enviar_valores(lote, comunicar_contratos(lote, aplicado))
         esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=envio, retries=1,
                                    poll_initial=2.0, poll_max=600.0)
         rec = reconciliar(lote, obter_apurados(lote, esperar.output))

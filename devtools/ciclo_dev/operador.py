@@ -10,9 +10,10 @@ import time
 
 DAG_ID = "contribution_cycle"
 TASK_ID = "ciclo_ee.aprovacao_operador"
+TASK_REVISAO = "ciclo_ee.revisao_operador"
 
 
-def pendentes(dag_id: str = DAG_ID) -> list[tuple[str, int]]:
+def pendentes(dag_id: str = DAG_ID, task_id: str = TASK_ID) -> list[tuple[str, int]]:
     from sqlalchemy import select
 
     from airflow.models.taskinstance import TaskInstance as TI
@@ -21,12 +22,12 @@ def pendentes(dag_id: str = DAG_ID) -> list[tuple[str, int]]:
 
     with create_session() as s:
         return [(r.run_id, r.map_index) for r in s.execute(
-            select(TI.run_id, TI.map_index).where(TI.dag_id == dag_id, TI.task_id == TASK_ID,
+            select(TI.run_id, TI.map_index).where(TI.dag_id == dag_id, TI.task_id == task_id,
                                                   TI.state == TaskInstanceState.AWAITING_INPUT)).all()]
 
 
 def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: str = "operador",
-              dag_id: str = DAG_ID) -> None:
+              dag_id: str = DAG_ID, task_id: str = TASK_ID, campos: dict | None = None) -> None:
     from sqlalchemy import select
 
     from airflow.models.hitl import HITLDetail
@@ -39,7 +40,7 @@ def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: s
     from airflow.utils.state import TaskInstanceState
 
     with create_session() as s:
-        ti = s.execute(select(TI).where(TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == TASK_ID,
+        ti = s.execute(select(TI).where(TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == task_id,
                                         TI.map_index == map_index).with_for_update()).scalar_one()
         det = s.execute(select(HITLDetail).where(HITLDetail.ti_id == ti.id)).scalar_one()
         if det.response_received:
@@ -47,22 +48,23 @@ def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: s
         det.responded_by = HITLUser(id=utilizador, name=utilizador)
         det.responded_at = timezone.utcnow()
         det.chosen_options = [opcao]
-        det.params_input = {}
+        det.params_input = dict(campos or {})
         s.add(det)
         if ti.state in (TaskInstanceState.AWAITING_INPUT, TaskInstanceState.DEFERRED):
             handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
 
 
 def operador_automatico(opcao: str = "Approve", utilizador: str = "operador-demo", intervalo: float = 0.5,
-                        ao_responder=None) -> threading.Event:
-    """A background thread answering every pending approval with ``opcao``; set the returned event to stop it."""
+                        ao_responder=None, task_id: str = TASK_ID) -> threading.Event:
+    """A background thread answering every pending approval of ``task_id`` with ``opcao`` (form fields left at
+    their defaults); set the returned event to stop it."""
     parar = threading.Event()
 
     def ciclo():
         while not parar.is_set():
             try:
-                for run_id, mi in pendentes():
-                    responder(run_id, mi, opcao, utilizador)
+                for run_id, mi in pendentes(task_id=task_id):
+                    responder(run_id, mi, opcao, utilizador, task_id=task_id)
                     if ao_responder:
                         ao_responder(run_id, mi, opcao)
             except Exception:  # noqa: BLE001 - dev tool: the schema may not exist yet; keep polling

@@ -55,3 +55,50 @@ class AprovacaoConfirmacao(HITLOperator):
 
         context["rotulo"] = Lote.de_xcom(self.lote).rotulo
         return super().execute_complete(context, event)
+
+
+class AprovacaoRevisao(HITLOperator):
+    """Before sending: the proposals of the lote's employers (contract data to fix at the SS, admissions, a
+    correction through a Pedido), one checkbox each. Options Aplicar / Não aplicar; no answer by the end of day 10
+    of M+1 applies nothing (``ciclo.app.revisao``)."""
+
+    template_fields = (*HITLOperator.template_fields, "lote", "revisao")
+
+    def __init__(self, *, lote, revisao, **kwargs):
+        from ciclo.app.revisao import APLICAR, NAO_APLICAR
+
+        kwargs.setdefault("subject", "Rever antes de enviar")
+        kwargs.setdefault("body", "Propostas antes do envio dos valores.")
+        super().__init__(options=[APLICAR, NAO_APLICAR], defaults=[NAO_APLICAR], multiple=False, **kwargs)
+        self.lote = lote
+        self.revisao = revisao
+
+    def execute(self, context):
+        from airflow.sdk import Param
+        from airflow.sdk.definitions.param import ParamsDict
+
+        from ciclo.app import revisao
+        from ciclo.app.lotes import OK, Lote, estados_de
+        from ciclo_airflow.resultado import portas, traduzir
+
+        lote = Lote.de_xcom(self.lote)
+        context["rotulo"] = lote.rotulo
+        revs = {k: v.get("resultado") for k, v in (estados_de(self.revisao) or {}).items() if v["estado"] == OK}
+        p = portas()
+        try:
+            pedido = revisao.pedido_revisao_lote(lote.execucoes, p, revs)
+        except BaseException as exc:  # noqa: BLE001 - translated (NadaAFazer → skip) and re-raised
+            t = traduzir(exc)
+            raise t if t is not exc else exc
+        finally:
+            p.fechar()
+        self.subject, self.body, self.response_timeout = pedido.assunto, pedido.corpo, pedido.prazo
+        self.params = ParamsDict({k: Param(True, type="boolean", title=t, description=t)
+                                  for k, t in pedido.campos.items()})
+        return super().execute(context)
+
+    def execute_complete(self, context, event):
+        from ciclo.app.lotes import Lote
+
+        context["rotulo"] = Lote.de_xcom(self.lote).rotulo
+        return super().execute_complete(context, event)

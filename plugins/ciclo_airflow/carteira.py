@@ -85,14 +85,15 @@ def _tarefas_por_ee(ano_mes: str) -> dict[str, list[tuple[str, str, str]]]:
             xcom = s.scalar(sa.select(XComModel).where(
                 XComModel.dag_id == DAG_ID, XComModel.run_id == run.run_id, XComModel.task_id == "preparar",
                 XComModel.key == "return_value", XComModel.map_index == -1))
-            execucao = XComModel.deserialize_value(xcom) if xcom is not None else []
-            # each entry is an Execucao as XCom: {"employer": {"niss_ee", ...}, "ano_mes", ...}
-            indice = {(e.get("employer") or e).get("niss_ee"): i for i, e in enumerate(execucao or [])
-                      if isinstance(e, dict)}
+            lotes = XComModel.deserialize_value(xcom) if xcom is not None else []
+            # each entry is a lote as XCom: {"numero", "rotulo", "execucoes": [{"employer": {"niss_ee"...}}...]};
+            # the lote's position is the map index of its group's task instances
+            indice = {ex["employer"]["niss_ee"]: i for i, l in enumerate(lotes or []) if isinstance(l, dict)
+                      for ex in l.get("execucoes") or []}
             tis = s.scalars(sa.select(TaskInstance).where(TaskInstance.dag_id == DAG_ID,
                                                           TaskInstance.run_id == run.run_id,
                                                           TaskInstance.map_index >= 0)).all()
-            # only the per-employer groups are mapped over the employers; other mapped tasks (batches) are not
+            # only the per-lote groups are mapped over the lotes; other mapped tasks (batches) are not
             tis = [t for t in tis if t.task_id.startswith(GRUPOS_POR_EE)]
             for ee, mi in indice.items():
                 linhas = []

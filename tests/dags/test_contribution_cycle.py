@@ -31,7 +31,8 @@ def ciclo(tmp_path, sandbox, airflow_db, monkeypatch):
 
     def preparar_cenario(**kw):
         kw.setdefault("workers", 40)
-        cen = preparar(tmp_path / "cen", sandbox.url, ano_mes=MES, employers=2, seed=11, smtp_port=smtp.port, **kw)
+        kw.setdefault("employers", 2)
+        cen = preparar(tmp_path / "cen", sandbox.url, ano_mes=MES, seed=11, smtp_port=smtp.port, **kw)
         for k, v in cen.env.items():
             monkeypatch.setenv(k, v)
         estado["cenario"] = cen
@@ -258,3 +259,66 @@ def test_one_email_per_run_when_configured_and_deadline_warnings_reach_the_opera
     prazos = [a for a in avisos if a.get("tipo") == "prazo"]
     assert {a["niss_ee"] for a in prazos} == {e["niss_ee"] for e in cen.employers}
     assert all(any(x.startswith(("ATRASADO: pagar", "PRAZO PRÓXIMO: pagar")) for x in a["alertas"]) for a in prazos)
+
+
+def test_more_employers_than_the_mapping_ceiling_run_in_at_most_max_map_length_lotes(ciclo, sandbox, monkeypatch):
+    """max_map_length lowered to 8 and one employer per lote asked: 10 employers still run, in 8 lotes."""
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    preparar_cenario, run, smtp = ciclo
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "8")
+    monkeypatch.setenv("CICLO_LOTE_EMPREGADORES", "1")
+    cen = preparar_cenario(employers=10, workers=4)
+    dr, res = run()
+    assert str(dr.state).endswith("success"), res
+    assert len(res) == 10 and {e["estado"] for e in res.values()} == {"CONCLUIDO"}
+    with create_session() as s:
+        mapas = s.execute(select(func.count()).where(TI.dag_id == "contribution_cycle", TI.run_id == dr.run_id,
+                                                     TI.task_id == "ciclo_ee.preparar_folha")).scalar()
+    assert mapas == 8
+    assert len(_posts(sandbox, "valores-remuneracao")) == 10
+    assert len(smtp.wait_for(10)) == 10
+
+
+def test_a_base_salary_that_differs_at_the_ss_is_shown_before_sending_and_fixed_once_approved(ciclo, sandbox,
+                                                                                              monkeypatch):
+    """The SS holds another base salary for a worker: the review shows it with the fixing change before any value is
+    sent; the operator applies it; the apuramento then agrees with the payroll (confirmed automatically)."""
+    import csv
+    from decimal import Decimal
+
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from ciclo_dev.divergencias import plantar_divergencia
+    from ciclo_dev.operador import TASK_REVISAO, operador_automatico
+
+    preparar_cenario, run, _ = ciclo
+    monkeypatch.setenv("CICLO_APROVACAO_MIN_MINUTOS", "0.2")   # a difference left would end in silence, not a hang
+    cen = preparar_cenario()
+    ee = cen.employers[0]["niss_ee"]
+    with open(cen.pasta / "payroll" / ee / MES / "contratos.csv", encoding="utf-8-sig") as fh:
+        linhas = list(csv.DictReader(fh))
+    contagem = {}
+    for l in linhas:
+        contagem[l["niss_trabalhador"]] = contagem.get(l["niss_trabalhador"], 0) + 1
+    alvo = next(l for l in linhas if contagem[l["niss_trabalhador"]] == 1 and l["modalidade_contrato"] == "A"
+                and not l["horas_trabalho"] and l["inicio_contrato"] < f"{MES[:4]}-{MES[4:]}-01")
+    antiga = Decimal(alvo["remuneracao_base"]) - Decimal("75.00")
+    plantar_divergencia(sandbox.url, ee, alvo["niss_trabalhador"], remuneracao_base=antiga)
+    parar = operador_automatico("Aplicar", "ana.operadora", intervalo=0.3, task_id=TASK_REVISAO)
+    try:
+        dr, res = run()
+    finally:
+        parar.set()
+    assert str(dr.state).endswith("success"), res
+    assert res[ee]["confirmacao"] == "CONFIRMADO (automatica)"   # no difference left for that worker
+    with create_session() as s:
+        [corpo] = s.execute(select(HITLDetail.body).join(TI, TI.id == HITLDetail.ti_id).where(
+            TI.run_id == dr.run_id, TI.task_id == TASK_REVISAO)).scalars().all()
+    assert alvo["niss_trabalhador"] in corpo and f"a Segurança Social tem {antiga} €" in corpo
+    assert len(_posts(sandbox, "alterarContratoTrabalho")) >= 1

@@ -49,7 +49,11 @@ def test_contribution_cycle_shape(dagbag):
         assert expected in ids
     # the quality gate comes before every call to the Segurança Social
     q = dag.get_task("ciclo_ee.preparar_folha")
-    assert q.downstream_task_ids == {"ciclo_ee.comunicar_contratos"}
+    assert q.downstream_task_ids == {"ciclo_ee.rever_antes_do_envio"}
+    # then the review: proposals applied only when the operator approves, before any contract change or value
+    assert dag.get_task("ciclo_ee.comunicar_contratos").upstream_task_ids - {"preparar"} == {"ciclo_ee.aplicar_revisao"}
+    rev = dag.get_task("ciclo_ee.revisao_operador")
+    assert rev.options == ["Aplicar", "Não aplicar"] and rev.defaults == ["Não aplicar"]
     # no barrier across the portfolio: each employer's closing steps hang off its own fetch
     assert dag.get_task("ciclo_ee.obter_apurados").downstream_task_ids == {"ciclo_ee.reconciliar"}
     assert dag.get_task("ciclo_ee.reconciliar").upstream_task_ids - {"preparar"} == {"ciclo_ee.obter_apurados"}
