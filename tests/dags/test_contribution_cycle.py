@@ -270,7 +270,7 @@ def test_more_employers_than_the_mapping_ceiling_run_in_at_most_max_map_length_l
     preparar_cenario, run, smtp = ciclo
     monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "8")
     monkeypatch.setenv("CICLO_LOTE_EMPREGADORES", "1")
-    cen = preparar_cenario(employers=10, workers=4)
+    cen = preparar_cenario(employers=10, workers=8)
     dr, res = run()
     assert str(dr.state).endswith("success"), res
     assert len(res) == 10 and {e["estado"] for e in res.values()} == {"CONCLUIDO"}
