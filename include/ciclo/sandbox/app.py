@@ -601,5 +601,7 @@ def create_app(store: Store) -> FastAPI:
         log.warning("SOAP router not available (%s): /ws/contrato/v1/alterarContratoTrabalho not served", exc)
     else:
         app.include_router(make_soap_router(store))
+    from ciclo.sandbox.soap_vinculo import make_vinculo_router  # cessation, workers bound to the EE, admission
+    app.include_router(make_vinculo_router(store))
 
     return SandboxMiddleware(app, store)  # type: ignore[return-value]
