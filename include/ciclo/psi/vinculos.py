@@ -359,11 +359,14 @@ class TrabalhadoresSsClient:
 
 
 # --------------------------------------------------------------------------------------------- from a connection
-def clientes(ligacao) -> tuple[CessacaoSoapClient, TrabalhadoresSsClient]:
-    """Both SOAP clients for a ``LigacaoPsi`` (``PsiHook`` or ``LigacaoDireta``: its ``ambiente``, ``credenciais``
-    and ``timeout``)."""
-    amb = ligacao.ambiente
-    timeout = float(getattr(ligacao, "timeout", 30.0))
-    return (CessacaoSoapClient(amb.soap_endpoint(SERVICO_CESSACAO), ligacao.credenciais, timeout=timeout),
-            TrabalhadoresSsClient(f"{amb.soap_host.rstrip('/')}{CAMINHO_TRABALHADORES}", ligacao.credenciais,
-                                  timeout=timeout))
+def cliente_cessacao(ligacao) -> CessacaoSoapClient:
+    """The cessation client for a ``LigacaoPsi`` (``PsiHook`` or ``LigacaoDireta``: ``ambiente``, ``credenciais``,
+    ``timeout``)."""
+    return CessacaoSoapClient(ligacao.ambiente.soap_endpoint(SERVICO_CESSACAO), ligacao.credenciais,
+                              timeout=float(getattr(ligacao, "timeout", 30.0)))
+
+
+def cliente_trabalhadores(ligacao) -> TrabalhadoresSsClient:
+    """The "Consultar Trabalhadores" client for a ``LigacaoPsi``."""
+    return TrabalhadoresSsClient(f"{ligacao.ambiente.soap_host.rstrip('/')}{CAMINHO_TRABALHADORES}",
+                                 ligacao.credenciais, timeout=float(getattr(ligacao, "timeout", 30.0)))
