@@ -420,6 +420,8 @@ def aplicar(ex: Execucao, p: Portas, proposta: Proposta, *, aprovado_por: str | 
         raise Definitivo(f"{ex.rotulo}: the admission of {niss} cannot be sent by the pipeline: {d.get('impedimento')}; "
                          f"communicate it in Segurança Social Direta")
     pedido = PedidoAdmissao.model_validate(d["pedido"])
+    if ex.dry_run:
+        return {"tipo": TIPO, "niss_trabalhador": niss, "estado": "DRY_RUN"}
     if str(pedido.niss_entidade_empregadora).zfill(11) != ex.niss_ee:
         raise Definitivo(f"{ex.rotulo}: proposal {proposta.chave} belongs to another employer")
     inicio = pedido.inicio_contrato
