@@ -5,8 +5,9 @@
   ``alterarContratoTrabalho``. Codigo 2 before 3; on success the worker's vínculo gets its end date (the month's
   apuramento then prorates it).
 * ``POST /ws/idq/WsIdqQualificacoesTrabalhadoresVinculadosEE_Request``: ``getQualificacoesTrabalhadoresVinculadosEE``
-  answers a ``chave``; ``getDados`` answers the workers whose vínculo overlaps the window (``codigoEstado`` 0), or
-  "Pesquisa sem dados de retorno.", or ``codigoEstado`` 2 for an unknown key or a window over 90 days.
+  answers a ``chave``; the first ``getDados`` of a key finds it "ainda não foi processado", later ones answer the
+  workers whose vínculo overlaps the window (``codigoEstado`` 0), or "Pesquisa sem dados de retorno.", or
+  ``codigoEstado`` 2 for an unknown key or a window over 90 days.
 * ``POST /ptss/rest/qlf/tco/vinculos/pedido``: the admission (REST). 204 without a body on success (PUBLIC-CLIENT);
   ``{"code": 400, "message"}`` when refused; the worker is then bound to the employer from ``inicio-contrato``
   (his valores are apurados from then on).
@@ -315,6 +316,12 @@ def make_vinculo_router(store, *, hoje: Callable[[], date] | None = None) -> fas
                 if pedido is None or pedido["niss_ee"] != niss_ee:
                     return soap(_resposta("getDadosResponse", NS_IDQ, ["<codigoEstado>2</codigoEstado>",
                                                                        "<mensagemEstado>Chave inválida.</mensagemEstado>"]))
+                if not pedido["pronto"]:
+                    # the first read of every key finds it still processing, as the live service may answer
+                    pedido["pronto"] = True
+                    return soap(_resposta("getDadosResponse", NS_IDQ, [
+                        "<codigoEstado>0</codigoEstado>",
+                        "<mensagemEstado>O pedido ainda não foi processado. Tente mais tarde.</mensagemEstado>"]))
                 return soap(_resposta("getDadosResponse", NS_IDQ, _idq_resposta_dados(store, pedido)))
             filtro = {(_local(e.tag)[1]): (e.text or "").strip() for e in op.iter()}
             ini, fim = _data_hora(filtro.get("dataInicioPesquisa")), _data_hora(filtro.get("dataFimPesquisa"))
@@ -325,7 +332,8 @@ def make_vinculo_router(store, *, hoje: Callable[[], date] | None = None) -> fas
                 "<codigoEstado>2</codigoEstado>",
                 "<mensagemEstado>Período de pesquisa inválido (máximo 90 dias).</mensagemEstado>"]))
         chave = uuid.uuid4().hex
-        consultas[chave] = {"niss_ee": niss_ee, "inicio": ini, "fim": fim, "niss": filtro.get("nissPS") or None}
+        consultas[chave] = {"niss_ee": niss_ee, "inicio": ini, "fim": fim, "niss": filtro.get("nissPS") or None,
+                            "pronto": False}
         return soap(_resposta("getQualificacoesTrabalhadoresVinculadosEEResponse", NS_IDQ, [f"<chave>{chave}</chave>"]))
 
     @router.post(PATH_ADMISSAO)

@@ -100,6 +100,15 @@ def test_a_cessation_is_communicated_once_by_day_10_and_not_again_on_a_rerun(san
     p.fechar()
 
 
+def test_a_dry_run_says_what_is_due_and_sends_nothing(sandbox, tmp_path):
+    ex, p, _ = _mundo(sandbox, tmp_path)
+    seco = Execucao(ex.employer, ex.ano_mes, dry_run=True)
+    r = vinculos.comunicar_cessacoes(seco, p, hoje=DIA_5)
+    assert r.dry_run and r.a_comunicar == 2 and r.enviadas == []
+    assert _posts(sandbox, "cessarVinculoTrabalhador") == [] and p.ledger.vinculos.do_mes(ex.niss_ee, MES) == []
+    p.fechar()
+
+
 def test_a_late_cessation_is_still_communicated_and_flagged(sandbox, tmp_path):
     ex, p, _ = _mundo(sandbox, tmp_path)
     r = vinculos.comunicar_cessacoes(ex, p, hoje=DIA_15)

@@ -94,6 +94,8 @@ def test_workers_bound_in_a_window_two_steps(sandbox):
     with _consulta(sandbox) as q:
         [t] = q.trabalhadores_vinculados(date(2025, 9, 1), date(2025, 9, 30), TRAB)
         assert (t.niss_ee, t.niss_trabalhador, t.data_inicio, t.data_fim) == (EE, TRAB, date(2022, 6, 6), None)
+        # one query = the request for a chave, a read that finds it still processing, the read with the data
+        assert len(sandbox.admin("GET", "requests", params={"path_contains": "/ws/idq/"})) == 3
         assert q.trabalhadores_vinculados(date(2022, 1, 1), date(2022, 3, 1)) == []   # "sem dados de retorno"
         with pytest.raises(ValueError, match="90"):
             q.trabalhadores_vinculados(date(2025, 1, 1), date(2025, 1, 1) + timedelta(days=91))
