@@ -408,6 +408,7 @@ def aplicar(ex: Execucao, p: Portas, proposta: Proposta, *, aprovado_por: str | 
     """Communicate an approved admission, once: asks the Segurança Social first (he may be bound already — an
     earlier attempt whose answer was lost, or an admission made in Segurança Social Direta)."""
     from ciclo.app.concessao import concessao
+    from ciclo.domain import jsonexato
     from ciclo.psi import errors as E
     from ciclo.psi import vinculos as V
     from ciclo.psi.models.vinculos import PedidoAdmissao
@@ -431,8 +432,13 @@ def aplicar(ex: Execucao, p: Portas, proposta: Proposta, *, aprovado_por: str | 
         if row is not None and row["estado"] == "ACKNOWLEDGED":
             return {"tipo": TIPO, "niss_trabalhador": niss, "estado": "JA_COMUNICADA"}
         if row is not None and row["estado"] == "FAILED":
-            raise Definitivo(f"{ex.rotulo}: the admission of {niss} was refused by the Segurança Social "
-                             f"({row['mensagens']}); fix the payroll or communicate it in Segurança Social Direta")
+            if row["campos_json"] == jsonexato.dumps(pedido.corpo()):
+                raise Definitivo(f"{ex.rotulo}: the admission of {niss} was refused by the Segurança Social "
+                                 f"({row['mensagens']}); fix the payroll or communicate it in Segurança Social Direta")
+            # the payroll was fixed since the refusal: the corrected admission is a new attempt of the same event
+            repo.atualizar(row["id"], estado="PENDING", campos_json=jsonexato.dumps(pedido.corpo()),
+                           aprovado_por=aprovado_por, codigo_resultado=None, mensagens=None)
+            row = repo.obter(ex.niss_ee, niss, TIPO, inicio)
         ligacao = p.psi(ex.employer)
         consulta = V.cliente_trabalhadores(ligacao)
         try:

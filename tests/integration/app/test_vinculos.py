@@ -199,3 +199,25 @@ def test_an_admission_whose_answer_was_lost_is_not_sent_twice(sandbox, tmp_path)
     assert r["estado"] == "COMUNICADA" and len(_posts(sandbox, "vinculos/pedido")) == 1
     assert vinculos.aplicar(ex, p, prop)["estado"] == "JA_COMUNICADA" and len(_posts(sandbox, "vinculos/pedido")) == 1
     p.fechar()
+
+
+def test_a_refused_admission_is_not_resent_as_is_but_is_sent_once_corrected(sandbox, tmp_path):
+    from ciclo.app.erros import Definitivo
+    from ciclo.payroll import load_payroll
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path / "x", employers=1, workers=30, ano_mes=MES, seed=1)
+    [(ee, pasta)] = g.pastas.items()
+    [novo] = _regime_geral(load_payroll(str(pasta), MES, ee), 1)
+    ex, p, _ = _mundo(sandbox, tmp_path, sem_vinculo=(novo,))
+    [prop] = vinculos.propostas(ex, p)
+    errada = Proposta.de_dict({**prop.as_dict(), "dados": {**prop.dados, "pedido": {**prop.dados["pedido"],
+                                                                                   "profissao": "123"}}})
+    with pytest.raises(Definitivo, match="refused the admission"):
+        vinculos.aplicar(ex, p, errada)
+    with pytest.raises(Definitivo, match="was refused"):
+        vinculos.aplicar(ex, p, errada)                       # the same request is not sent again
+    assert len(_posts(sandbox, "vinculos/pedido")) == 1
+    assert vinculos.aplicar(ex, p, prop)["estado"] == "COMUNICADA"   # the corrected one is
+    assert len(_posts(sandbox, "vinculos/pedido")) == 2
+    p.fechar()
