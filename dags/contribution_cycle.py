@@ -1,8 +1,11 @@
 """
 ### contribution_cycle — the monthly Segurança Social contribution cycle
 
-For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYYMM), one mapped group per employer
-(labelled "Name (NISS)"), each going on at its own pace:
+For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYYMM). Employers are grouped into
+*lotes* (a large employer alone, small ones together: `CICLO_LOTE_BYTES`, `CICLO_LOTE_EMPREGADORES`; never more lotes
+than `max_map_length`), one mapped group per lote (labelled by its employers), each lote at its own pace. Inside a
+lote every step runs per employer and keeps each employer's outcome apart: one employer that stops (quality,
+refusal, credentials, out of retries) stops only itself and is notified; the others go on.
 
 1. **preparar_folha** — read the payroll export once, keep it in the ledger by content hash, run the data-quality
    rules; errors stop *this employer* before any call to the Segurança Social (the report's path is in the log);
@@ -12,7 +15,8 @@ For every configured employer (NISS EE) and the reference month (`ano_mes`, YYYY
 5. **obter_apurados** — valores apurados per worker into the ledger (a re-run fetches only the rest);
 6. **reconciliar** — payroll vs valores apurados, every difference classified and explained;
 7. **confirmar_automaticamente** (within tolerance) or **aprovacao_operador** → **aplicar_decisao** (Required
-   Actions: Approve → confirm, Reject → this employer stops; no answer by day 20 → silence counts as acceptance);
+   Actions, one per lote: Approve → confirm the employers left checked, Reject → they stop; no answer by day 20 →
+   silence counts as acceptance);
 8. **documentos_pagamento** — emission (`ambito` 11), never twice; **relatorio_financas** — email to finance
    with the XLSX workbook and the payment documents, once per content;
 
@@ -42,9 +46,9 @@ from ciclo_airflow.sensors import ApuramentoSensor
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("CICLO_RETRY_DELAY_SECONDS", "30")))
 FILA_PSI = os.environ.get("CICLO_QUEUE_PSI", "default")
 FILA_LOCAL = os.environ.get("CICLO_QUEUE_LOCAL", "default")
-# Inside the mapped group each step follows its own employer's previous step. The "fast" trigger rules (one_*,
-# none_failed_min_one_success) are evaluated by a not-yet-expanded task of a mapped group over *every* employer's
-# upstream (Airflow 3.3, ti_deps/deps/trigger_rule_dep.py), so one employer's failure would stop the others:
+# Inside the mapped group each step follows its own lote's previous step. The "fast" trigger rules (one_*,
+# none_failed_min_one_success) are evaluated by a not-yet-expanded task of a mapped group over *every* lote's
+# upstream (Airflow 3.3, ti_deps/deps/trigger_rule_dep.py), so one lote's failure would stop the others:
 # only all_success / none_failed / all_done are used in the group.
 
 default_args = {
@@ -79,11 +83,14 @@ default_args = {
 )
 def contribution_cycle():
     # Every task but the operator's approval has a retry: a worker lost mid-task is retried on another worker (data
-    # errors and refusals are Definitivo and fail at once, without retrying).
+    # errors and refusals stop their employer at once, without retrying).
     @task(retries=1, queue=FILA_LOCAL)
     def preparar() -> list[dict]:
-        """Resolve the reference month and the employers of this run; warn of credentials about to expire."""
-        from ciclo.app.execucao import avisar_credenciais, resolver
+        """Resolve the reference month and the employers of this run, grouped into lotes; warn of credentials
+        about to expire."""
+        from airflow.configuration import conf
+
+        from ciclo.app.execucao import avisar_credenciais, planear, resolver
         from ciclo_airflow.resultado import correr
 
         ctx = get_current_context()
@@ -94,108 +101,108 @@ def contribution_cycle():
                                  dry_run=prm["dry_run"], permitir_correcao=prm["allow_correction"],
                                  hoje=ctx["dag_run"].run_after.date())
             avisar_credenciais(execucoes, p)
-            return execucoes
+            return planear(execucoes, p, max_lotes=conf.getint("core", "max_map_length"))
 
         return correr(passo, None)
 
-    # each mapped instance shows its employer, e.g. "Padaria Marques (21163218588)" (set by every step)
+    # each mapped instance shows its lote: the employer itself, or "Lote 2 · 12 EE: A, B, C, +9"
     @task_group(group_id="ciclo_ee", default_args={"map_index_template": "{{ rotulo }}"})
-    def ciclo_ee(execucao: dict):
+    def ciclo_ee(lote: dict):
         @task(retries=1, execution_timeout=timedelta(minutes=30), queue=FILA_LOCAL)
-        def preparar_folha(execucao: dict) -> dict:
-            """Snapshot the payroll export and run the data-quality gate; errors stop this employer."""
+        def preparar_folha(lote: dict) -> dict:
+            """Snapshot the payroll export and run the data-quality gate; errors stop that employer."""
             from ciclo.app.folha import preparar_folha as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
-        def comunicar_contratos(execucao: dict) -> dict:
+        def comunicar_contratos(lote: dict, anterior: dict) -> dict:
             """Communicate the month's contract changes through SOAP alterarContratoTrabalho."""
             from ciclo.app.contratos import comunicar_contratos as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote, anterior)
 
         @task(retries=3, execution_timeout=timedelta(minutes=15))
-        def enviar_valores(execucao: dict) -> dict:
+        def enviar_valores(lote: dict, anterior: dict) -> dict:
             """Send the verified valores de remuneração exactly once (a retry asks the SS before resending)."""
             from ciclo.app.envio import enviar_valores as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
-
-        esperar = ApuramentoSensor(task_id="esperar_apuramento", execucao=execucao, retries=1,
-                                   poll_initial=2.0, poll_max=600.0)
+            return correr_lote(passo, lote, anterior)
 
         @task(retries=4, execution_timeout=timedelta(minutes=90))
-        def obter_apurados(execucao: dict) -> dict:
+        def obter_apurados(lote: dict, anterior: dict) -> dict:
             """Fetch every worker's valores apurados not yet in the ledger (bulk, bounded concurrency)."""
             from ciclo.app.obtencao import obter_todos as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote, anterior)
 
         @task(retries=1, queue=FILA_LOCAL)
-        def reconciliar(execucao: dict) -> dict:
+        def reconciliar(lote: dict, anterior: dict) -> dict:
             """Reconcile the payroll with the valores apurados; explain every difference."""
             from ciclo.app.decisao import reconciliar as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote, anterior)
 
         @task(retries=3)
-        def confirmar_automaticamente(execucao: dict, rec: dict) -> dict:
-            """Confirm once when no difference exceeds the tolerance (skipped otherwise)."""
+        def confirmar_automaticamente(lote: dict, rec: dict) -> dict:
+            """Confirm once when no difference exceeds the tolerance (the others wait for the operator)."""
             from ciclo.app.decisao import confirmar_automaticamente as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao, rec)
+            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (ant.get("resultado"),))
 
         @task(retries=3)
-        def aplicar_decisao(execucao: dict, resposta: dict | None) -> dict:
+        def aplicar_decisao(lote: dict, rec: dict, resposta: dict | None) -> dict:
             """Apply the operator's answer: confirm, record silence as acceptance, or record a rejection and stop."""
-            from ciclo.app.decisao import aplicar_resposta as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo.app.decisao import aplicar_resposta_lote as passo
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao, resposta)
+            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (resposta, ant.get("resultado")))
 
         @task(trigger_rule="none_failed", retries=3, retry_delay=RETRY_DELAY)
-        def documentos_pagamento(execucao: dict) -> dict:
-            """Request (once) and fetch the payment documents of the confirmed month."""
+        def documentos_pagamento(lote: dict, rec: dict | None) -> dict:
+            """Request (once) and fetch the payment documents of every confirmed month of the lote."""
             from ciclo.app.documentos import emitir_documentos as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo.app.lotes import NAO_FALHADOS
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote, rec, regra=NAO_FALHADOS)
 
         @task(trigger_rule="all_done", retries=2, queue=FILA_LOCAL)
-        def relatorio_financas(execucao: dict) -> dict:
-            """Write the finance report and email it (once per content) for a month that reached a decision."""
+        def relatorio_financas(lote: dict) -> dict:
+            """Write the finance report and email it (once per content) for each month that reached a decision."""
+            from ciclo.app.lotes import TODOS
             from ciclo.app.relatorio import relatorio_financas as passo
-            from ciclo_airflow.resultado import correr
+            from ciclo_airflow.resultado import correr_lote
 
-            return correr(passo, execucao)
+            return correr_lote(passo, lote, regra=TODOS)
 
-        rec = reconciliar(execucao)
-        aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", execucao=execucao, reconciliacao=rec,
-                                         retries=0)
-        auto = confirmar_automaticamente(execucao, rec)
-        decidido = aplicar_decisao(execucao, aprovacao.output)
-        docs = documentos_pagamento(execucao)
-        (preparar_folha(execucao) >> comunicar_contratos(execucao) >> enviar_valores(execucao) >> esperar
-         >> obter_apurados(execucao) >> rec)
-        [auto, decidido] >> docs >> relatorio_financas(execucao)
+        folha = preparar_folha(lote)
+        envio = enviar_valores(lote, comunicar_contratos(lote, folha))
+        esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=envio, retries=1,
+                                   poll_initial=2.0, poll_max=600.0)
+        rec = reconciliar(lote, obter_apurados(lote, esperar.output))
+        aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", lote=lote, reconciliacao=rec, retries=0)
+        auto = confirmar_automaticamente(lote, rec)
+        decidido = aplicar_decisao(lote, rec, aprovacao.output)
+        docs = documentos_pagamento(lote, rec)
+        [auto, decidido] >> docs >> relatorio_financas(lote)
 
     @task(trigger_rule="all_done", retries=1, queue=FILA_LOCAL)
-    def resumo(execucao: list[dict]) -> dict:
+    def resumo(lotes: list[dict]) -> dict:
         """The verdict per employer; fails the run naming every employer that did not get through."""
-        from ciclo.app.resumo import resumir_xcom
+        from ciclo.app.resumo import resumir_lotes
         from ciclo_airflow.resultado import correr
 
-        return correr(lambda p: resumir_xcom(execucao, p), None)
+        return correr(lambda p: resumir_lotes(lotes, p), None)
 
-    execucao = preparar()
-    ciclo_ee.expand(execucao=execucao) >> resumo(execucao)
+    lotes = preparar()
+    ciclo_ee.expand(lote=lotes) >> resumo(lotes)
 
 
 contribution_cycle()

@@ -66,21 +66,14 @@ def portas():
                   notificador=_Notificador())
 
 
-def _definitivos() -> tuple[type[BaseException], ...]:
-    from ciclo.app.configuracao import ConfigError
-    from ciclo.app.erros import Definitivo
-    from ciclo.psi.errors import PsiAuthError, PsiCredencialInadequada, PsiForbiddenError, PsiValidationError
-
-    return (Definitivo, ConfigError, PsiAuthError, PsiForbiddenError, PsiValidationError, PsiCredencialInadequada)
-
-
 def traduzir(exc: BaseException) -> BaseException:
     """The Airflow exception for an application outcome (the same object when Airflow should retry it)."""
-    from ciclo.app.erros import NadaAFazer
+    from ciclo.app.erros import classificar
 
-    if isinstance(exc, NadaAFazer):
+    tipo = classificar(exc)
+    if tipo == "nada":
         return AirflowSkipException(str(exc))
-    if isinstance(exc, _definitivos()):
+    if tipo == "definitivo":
         return AirflowFailException(str(exc))
     return exc
 
@@ -111,3 +104,39 @@ def _xcom(x):
     if hasattr(x, "para_xcom"):
         return x.para_xcom()
     return x.as_dict() if hasattr(x, "as_dict") else x
+
+
+class RepetirLote(Exception):
+    """Some employers of the lote met an error a retry may fix: Airflow retries the step (the others' work is
+    idempotent — every write asks the ledger and the Segurança Social first)."""
+
+
+def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = None, *, regra: str | None = None,
+                argumentos: Callable | None = None) -> dict:
+    """Run ``passo(Execucao, Portas, *argumentos(ex, anterior_do_ee))`` for each employer of a lote (see
+    ``ciclo.app.lotes.correr_lote``); map the lote's outcome: some to retry → retry; every employer taken failed →
+    the task fails; none left going → skip; otherwise each employer's outcome to XCom."""
+    from airflow.sdk import get_current_context
+
+    from ciclo.app import lotes as L
+
+    ctx = get_current_context()
+    ti = ctx["ti"]
+    lt = L.Lote.de_xcom(lote)
+    ctx["rotulo"] = lt.rotulo   # map_index_template="{{ rotulo }}"
+    ultima = ti.try_number >= (getattr(ti, "max_tries", 0) or 0) + 1
+    p = portas()
+    try:
+        r = L.correr_lote(passo, ti.task_id.rsplit(".", 1)[-1], lt, p, anterior, regra=regra or L.SO_OK,
+                          ultima_tentativa=ultima, argumentos=argumentos)
+    finally:
+        p.fechar()
+    if r.repetiveis:
+        raise RepetirLote(f"{len(r.repetiveis)} employer(s) to retry: " + "; ".join(
+            f"{k}: {type(e).__name__}: {e}" for k, e in r.repetiveis.items()))
+    if r.todos_falharam():
+        raise AirflowFailException("; ".join(f"{k}: {r.estados[k]['mensagem']}" for k in r.falhados()))
+    if r.nenhum_ok() and not r.falhados():
+        raise AirflowSkipException("nothing to do for this lote: " + "; ".join(
+            f"{k}: {v.get('mensagem')}" for k, v in r.estados.items()))
+    return r.para_xcom()

@@ -1,8 +1,9 @@
-"""``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of an EE's month.
+"""``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of several EEs' month.
 
-Runs on async httpx (the PSI async client) and holds no worker slot. Polls the monthly valores apurados with
-exponential backoff (``poll_initial`` doubling up to ``poll_max`` seconds: a floor and a ceiling) until the month
-is APURADO or CONFIRMADO, or the deadline passes.
+Runs on async httpx (the PSI async clients) and holds no worker slot. Each round polls every employer still
+waiting, concurrently; the interval doubles from ``poll_initial`` up to ``poll_max`` seconds (a floor and a
+ceiling). An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the credential (no
+wait can fix that), or at the deadline; the event fires once every employer is done, with each one's outcome.
 """
 
 from __future__ import annotations
@@ -17,54 +18,66 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 log = logging.getLogger(__name__)
 
 
-
 class ApuramentoTrigger(BaseTrigger):
-    def __init__(self, conn_id: str, niss_ee: str, ano_mes: str, deadline: str,
-                 poll_initial: float = 5.0, poll_max: float = 600.0):
+    def __init__(self, pendentes: list, deadline: str, poll_initial: float = 5.0, poll_max: float = 600.0,
+                 estados: dict | None = None):
         super().__init__()
-        self.conn_id = conn_id
-        self.niss_ee = niss_ee
-        self.ano_mes = ano_mes
+        self.pendentes = [tuple(x) for x in pendentes]   # (conn_id, niss_ee, ano_mes)
         self.deadline = deadline  # ISO datetime with timezone
         self.poll_initial = float(poll_initial)
         self.poll_max = float(poll_max)
+        self.estados = dict(estados or {})   # outcomes already known before deferring, handed back in the event
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return ("ciclo_airflow.triggers.ApuramentoTrigger", {
-            "conn_id": self.conn_id, "niss_ee": self.niss_ee, "ano_mes": self.ano_mes, "deadline": self.deadline,
-            "poll_initial": self.poll_initial, "poll_max": self.poll_max,
+            "pendentes": [list(x) for x in self.pendentes], "deadline": self.deadline,
+            "poll_initial": self.poll_initial, "poll_max": self.poll_max, "estados": self.estados,
         })
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from ciclo.app.apuramento import estado_async, proxima_espera
+        from ciclo.app.apuramento import ESTADOS_PRONTOS, estado_async, proxima_espera
         from ciclo.psi import errors as E
 
-        client = await _async_client(self.conn_id)
+        clientes = {niss: await _async_client(conn) for conn, niss, _ in self.pendentes}
+        meses = {niss: mes for _, niss, mes in self.pendentes}
         deadline = datetime.fromisoformat(self.deadline)
+        resultados: dict[str, dict] = {}
+        ultimo: dict[str, str | None] = {}
         delay = self.poll_initial
+
+        async def um(niss: str) -> None:
+            try:
+                estado = (await estado_async(clientes[niss], niss, meses[niss])).as_dict()
+            except (E.PsiAuthError, E.PsiForbiddenError, E.PsiValidationError) as exc:
+                resultados[niss] = {"status": "error", "message": str(exc)}
+                return
+            except E.PsiError as exc:  # retryable: keep waiting
+                log.warning("apuramento poll for %s %s failed (%s); will retry", niss, meses[niss], type(exc).__name__)
+                return
+            ultimo[niss] = estado.get("estado")
+            if estado.get("estado") in ESTADOS_PRONTOS:
+                resultados[niss] = {"status": "apurado", **estado}
+
         try:
             while True:
-                try:
-                    estado = (await estado_async(client, self.niss_ee, self.ano_mes)).as_dict()
-                except (E.PsiAuthError, E.PsiForbiddenError, E.PsiValidationError) as exc:
-                    yield TriggerEvent({"status": "error", "message": str(exc)})
-                    return
-                except E.PsiError as exc:  # retryable: keep waiting
-                    log.warning("apuramento poll for %s %s failed (%s); will retry", self.niss_ee, self.ano_mes, type(exc).__name__)
-                    estado = {"estado": None}
-                if estado.get("estado") in ("APURADO", "CONFIRMADO"):
-                    yield TriggerEvent({"status": "apurado", **estado})
-                    return
-                now = datetime.now(timezone.utc)
-                remaining = (deadline - now).total_seconds()
+                faltam = [n for n in clientes if n not in resultados]
+                await asyncio.gather(*(um(n) for n in faltam))
+                faltam = [n for n in clientes if n not in resultados]
+                if not faltam:
+                    break
+                remaining = (deadline - datetime.now(timezone.utc)).total_seconds()
                 if remaining <= 0:
-                    yield TriggerEvent({"status": "timeout", "estado": estado.get("estado"), "deadline": self.deadline})
-                    return
-                log.info("apuramento %s %s: %s; next check in %.0f s", self.niss_ee, self.ano_mes, estado.get("estado"), min(delay, remaining))
+                    for n in faltam:
+                        resultados[n] = {"status": "timeout", "estado": ultimo.get(n)}
+                    break
+                log.info("apuramento: %d of %d employer(s) still waiting (%s); next check in %.0f s", len(faltam),
+                         len(clientes), ", ".join(f"{n} {ultimo.get(n)}" for n in faltam[:5]), min(delay, remaining))
                 await asyncio.sleep(min(delay, remaining))
                 delay = proxima_espera(delay, self.poll_initial, self.poll_max)
+            yield TriggerEvent({"estados": self.estados, "resultados": resultados, "deadline": self.deadline})
         finally:
-            await client.aclose()
+            for c in clientes.values():
+                await c.aclose()
 
 
 async def _async_client(conn_id: str):

@@ -110,6 +110,10 @@ class Definicoes:
     email_operador: str | None = None
     emissao_poll_s: float = 2.0
     aprovacao_min_minutos: float = 60.0    # after day 20 the operator still gets this window before silence applies
+    # grouping employers into lotes (one mapped instance per lote): an employer whose export weighs at least
+    # lote_peso_max bytes runs alone; smaller ones share a lote up to that weight and lote_max_empregadores
+    lote_peso_max: int = 2_000_000
+    lote_max_empregadores: int = 20
 
     @classmethod
     def do_ambiente(cls, env: Mapping[str, str] | None = None) -> "Definicoes":
@@ -138,6 +142,8 @@ class Definicoes:
             email_operador=env.get("CICLO_OPERATOR_EMAIL") or None,
             emissao_poll_s=num("CICLO_EMISSAO_POLL", float, 2.0),
             aprovacao_min_minutos=num("CICLO_APROVACAO_MIN_MINUTOS", float, 60.0),
+            lote_peso_max=num("CICLO_LOTE_BYTES", int, 2_000_000),
+            lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 20),
         )
 
     def url_do_ledger(self) -> str:

@@ -133,14 +133,8 @@ def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime 
     from ciclo.app.apuramento import LISBOA
 
     rec = rec or {}
-    if ex.dry_run:
-        raise NadaAFazer("dry run: no confirmation")
+    _portao_aprovacao(ex, p, rec)
     alertas = list(rec.get("alertas") or [])
-    if not rec or (rec.get("dentro_tolerancia") and not alertas):
-        raise NadaAFazer("no difference beyond tolerance and no alert: confirmed automatically")
-    atual = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
-    if atual and atual["estado"] in DECIDIDOS:
-        raise NadaAFazer(f"already decided for this month: {atual['estado']} ({atual['modo']})")
     agora = agora or datetime.now(timezone.utc)
     dia20 = datetime.combine(data_limite_confirmacao(ex.ano_mes), datetime.max.time(), tzinfo=LISBOA)
     # After day 20 the law already deems the values accepted; the operator still gets a window to look.
@@ -155,6 +149,82 @@ def pedido_aprovacao(ex: Execucao, p: Portas, rec: dict | None, agora: datetime 
         corpo = (f"**Alertas da Segurança Social** — valores que não foram considerados (DR 1-A/2011 art. 22.º):"
                  f"\n\n{avisos}\n" + corpo)
     return PedidoAprovacao(assunto_aprovacao(dados), corpo, prazo)
+
+
+def precisa_aprovacao(ex: Execucao, p: Portas, rec: dict | None) -> bool:
+    """Whether this employer's month waits for the operator: differences beyond tolerance or SS alerts, not a dry
+    run, not decided yet."""
+    try:
+        _portao_aprovacao(ex, p, rec or {})
+    except NadaAFazer:
+        return False
+    return True
+
+
+def _portao_aprovacao(ex: Execucao, p: Portas, rec: dict) -> None:
+    if ex.dry_run:
+        raise NadaAFazer("dry run: no confirmation")
+    if not rec or (rec.get("dentro_tolerancia") and not rec.get("alertas")):
+        raise NadaAFazer("no difference beyond tolerance and no alert: confirmed automatically")
+    atual = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
+    if atual and atual["estado"] in DECIDIDOS:
+        raise NadaAFazer(f"already decided for this month: {atual['estado']} ({atual['modo']})")
+
+
+def parametro_do_employer(ex: Execucao) -> str:
+    """The approval form's field for one employer of a lote (checked = confirm it)."""
+    return f"confirmar_{ex.niss_ee}"
+
+
+@dataclass(frozen=True)
+class PedidoAprovacaoLote:
+    assunto: str
+    corpo: str
+    prazo: timedelta
+    parametros: dict[str, str]   # form field → the employer's label (one per employer asked, when more than one)
+
+
+def pedido_aprovacao_lote(execucoes, p: Portas, recs: dict[str, dict]) -> PedidoAprovacaoLote:
+    """One question for every employer of a lote that waits for the operator (``NadaAFazer`` when none does):
+    Approve confirms the employers left checked, Reject none; silence by day 20 accepts them all."""
+    pedidos = []
+    for ex in execucoes:
+        if ex.niss_ee not in recs:
+            continue
+        try:
+            pedidos.append((ex, pedido_aprovacao(ex, p, recs[ex.niss_ee])))
+        except NadaAFazer:
+            continue
+    if not pedidos:
+        raise NadaAFazer("no employer of this lote waits for the operator")
+    prazo = min(pd.prazo for _, pd in pedidos)
+    if len(pedidos) == 1:
+        ex, pd = pedidos[0]
+        return PedidoAprovacaoLote(pd.assunto, pd.corpo, prazo, {})
+    intro = (f"{len(pedidos)} empregadores com diferenças ou alertas. **Approve** confirma os empregadores "
+             f"assinalados no formulário (desmarque os que não quer confirmar: ficam rejeitados); **Reject** não "
+             f"confirma nenhum. Sem resposta até ao dia 20, o silêncio vale como aceitação de todos.\n\n")
+    corpo = intro + "\n\n".join(f"## {ex.employer.rotulo}\n\n{pd.corpo}" for ex, pd in pedidos)
+    return PedidoAprovacaoLote(f"Confirmar os valores apurados de {len(pedidos)} empregadores apesar das diferenças?",
+                               corpo, prazo, {parametro_do_employer(ex): ex.employer.rotulo for ex, _ in pedidos})
+
+
+def resposta_do_employer(ex: Execucao, resposta: dict | None) -> dict | None:
+    """The lote's answer as this employer's: Approve with its field unchecked is a Reject for it."""
+    if not resposta:
+        return resposta
+    escolha = list(resposta.get("chosen_options") or [])
+    campos = resposta.get("params_input") or {}
+    if escolha == [APROVAR] and campos.get(parametro_do_employer(ex), True) is False:
+        return {**resposta, "chosen_options": [REJEITAR]}
+    return resposta
+
+
+def aplicar_resposta_lote(ex: Execucao, p: Portas, resposta: dict | None, rec: dict | None) -> ResultadoDecisao:
+    """``aplicar_resposta`` for one employer of a lote — only when this employer was asked."""
+    if not precisa_aprovacao(ex, p, rec):
+        raise NadaAFazer(f"{ex.rotulo}: not waiting for the operator")
+    return aplicar_resposta(ex, p, resposta_do_employer(ex, resposta))
 
 
 def nome_de(utilizador) -> str | None:

@@ -42,3 +42,22 @@ class EnvioIncerto(Repetivel):
 
 class ContratosRecusados(Definitivo):
     """The Segurança Social refused contract changes: values are not sent until the payroll is fixed."""
+
+
+def definitivos() -> tuple[type[BaseException], ...]:
+    """The errors no retry can fix: this application's ``Definitivo`` and a bad configuration, and the PSI's own
+    refusals (credentials rejected, not authorised, a payload refused, a representative's credential for a service
+    that needs the EE's own)."""
+    from ciclo.app.configuracao import ConfigError
+    from ciclo.psi.errors import PsiAuthError, PsiCredencialInadequada, PsiForbiddenError, PsiValidationError
+
+    return (Definitivo, ConfigError, PsiAuthError, PsiForbiddenError, PsiValidationError, PsiCredencialInadequada)
+
+
+def classificar(exc: BaseException) -> str:
+    """``"nada"`` (not applicable: skip), ``"definitivo"`` (stop this employer) or ``"repetivel"`` (retry)."""
+    if isinstance(exc, NadaAFazer):
+        return "nada"
+    if isinstance(exc, definitivos()):
+        return "definitivo"
+    return "repetivel"

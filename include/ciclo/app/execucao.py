@@ -45,3 +45,15 @@ def avisar_credenciais(execucoes: list[Execucao], p: Portas) -> list[str]:
     for a in avisos:
         log.warning("%s", a)
     return avisos
+
+
+def planear(execucoes: list[Execucao], p: Portas, *, max_lotes: int) -> list[dict]:
+    """The run's employers grouped into lotes (``ciclo.app.lotes``), as XCom; at most ``max_lotes`` of them."""
+    from ciclo.app.lotes import agrupar, pesos
+
+    d = p.definicoes
+    lotes = agrupar(execucoes, pesos(execucoes, p), peso_max=d.lote_peso_max, max_por_lote=d.lote_max_empregadores,
+                    max_lotes=max_lotes)
+    log.info("%d employer(s) in %d lote(s): %s", len(execucoes), len(lotes),
+             "; ".join(f"{l.numero}: {len(l.execucoes)}" for l in lotes[:50]))
+    return [l.para_xcom() for l in lotes]

@@ -34,6 +34,9 @@ class FontePayroll(Protocol):
     def ler(self, location: str) -> dict[str, bytes]:
         """The export's files (name → bytes) at ``location``; raises ``PayrollLoadError`` saying what and where."""
 
+    def tamanho(self, location: str) -> int | None:
+        """The export's size in bytes (a planning hint: how much work an employer's month is), None if unknown."""
+
 
 class Mailer(Protocol):
     def enviar(self, mensagem: EmailMessage) -> None: ...
@@ -91,6 +94,21 @@ class FontePastaLocal:
                                    f"under Airflow, whose ObjectStoragePath reads it)")
         pasta = Path(unquote(u.path) if u.scheme == "file" else str(location))
         return ler_pasta(pasta, str(location))
+
+    def tamanho(self, location: str) -> int | None:
+        u = urlparse(str(location))
+        if u.scheme not in ("", "file"):
+            return None
+        return tamanho_pasta(Path(unquote(u.path) if u.scheme == "file" else str(location)))
+
+
+def tamanho_pasta(pasta) -> int | None:
+    """Bytes of an export folder's visible files (``Path`` or ``ObjectStoragePath``); None when it cannot be read
+    (the payroll step then says what is wrong; a size is only a hint for grouping)."""
+    try:
+        return sum(p.stat().st_size for p in pasta.iterdir() if not p.name.startswith((".", "~$")) and p.is_file())
+    except OSError:
+        return None
 
 
 def ler_pasta(pasta, location: str) -> dict[str, bytes]:

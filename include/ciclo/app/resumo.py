@@ -114,3 +114,10 @@ def resumir_xcom(execucoes: list[dict] | None, p: Portas) -> Resumo:
     if not execucoes:
         raise Definitivo("the run's month and employers could not be resolved (see the task 'preparar'); nothing ran")
     return resumir([Execucao.de_xcom(e) for e in execucoes], p)
+
+
+def resumir_lotes(lotes: list[dict] | None, p: Portas) -> Resumo:
+    """``resumir`` over the run's lotes as XCom (every employer of every lote)."""
+    if not lotes:
+        raise Definitivo("the run's month and employers could not be resolved (see the task 'preparar'); nothing ran")
+    return resumir([Execucao.de_xcom(e) for l in lotes for e in l["execucoes"]], p)

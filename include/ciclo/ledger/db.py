@@ -149,6 +149,7 @@ class Ledger:
         self.concessoes = R.Concessoes(self)
         self.relatorios = R.Relatorios(self)
         self.pagamentos = R.Pagamentos(self)
+        self.verificacoes_contratos = R.VerificacoesContratos(self)
         self.vinculos = R.Vinculos(self)
 
     def dispose(self) -> None:

@@ -572,6 +572,28 @@ class Pagamentos(_Repo):
         return out
 
 
+# ------------------------------------------------------------------------------------------------ the SS's contract data
+class VerificacoesContratos(_Repo):
+    """Each check of the Segurança Social's contract data against the payroll (``ciclo.app.contratos_ss``)."""
+
+    def registar(self, niss_ee: str, ano_mes: str, content_hash: str, *, n_trabalhadores: int,
+                 divergencias: list[dict], comunicacoes: list[dict]) -> None:
+        with self._begin() as c:
+            c.execute(self.t["contrato_verificacao"].insert().values(
+                niss_ee=niss_ee, ano_mes=ano_mes, content_hash=content_hash, n_trabalhadores=int(n_trabalhadores),
+                n_divergencias=len(divergencias), n_comunicacoes=len(comunicacoes),
+                divergencias_json=jsonexato.dumps(divergencias), comunicacoes_json=jsonexato.dumps(comunicacoes),
+                verificado_em=_now()))
+
+    def ultima(self, niss_ee: str, ano_mes: str) -> dict | None:
+        t = self.t["contrato_verificacao"]
+        r = self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.id.desc()).limit(1))
+        if r:
+            r["divergencias"] = jsonexato.loads(r["divergencias_json"])
+            r["comunicacoes"] = jsonexato.loads(r["comunicacoes_json"])
+        return r
+
+
 # ------------------------------------------------------------------------------------------------ vínculos
 class Vinculos(_Repo):
     """Vínculo communications (cessations and admissions), one row per (worker, kind, date of the event)."""
