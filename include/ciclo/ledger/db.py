@@ -150,6 +150,7 @@ class Ledger:
         self.relatorios = R.Relatorios(self)
         self.pagamentos = R.Pagamentos(self)
         self.verificacoes_contratos = R.VerificacoesContratos(self)
+        self.vinculos = R.Vinculos(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

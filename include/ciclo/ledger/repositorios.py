@@ -592,3 +592,40 @@ class VerificacoesContratos(_Repo):
             r["divergencias"] = jsonexato.loads(r["divergencias_json"])
             r["comunicacoes"] = jsonexato.loads(r["comunicacoes_json"])
         return r
+
+
+# ------------------------------------------------------------------------------------------------ vínculos
+class Vinculos(_Repo):
+    """Vínculo communications (cessations and admissions), one row per (worker, kind, date of the event)."""
+
+    def obter(self, niss_ee: str, niss_trabalhador: str, tipo: str, data_evento: date) -> dict | None:
+        t = self.t["vinculo_comunicado"]
+        return self._um(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.niss_trabalhador == niss_trabalhador,
+                                           t.c.tipo == tipo, t.c.data_evento == data_evento))
+
+    def inserir(self, niss_ee: str, niss_trabalhador: str, tipo: str, data_evento: date, ano_mes: str, campos: dict,
+                *, prazo: date | None = None, fora_de_prazo: bool = False, aprovado_por: str | None = None) -> dict:
+        """A PENDING row, committed before the call (a concurrent insert of the same event keeps the first)."""
+        t = self.t["vinculo_comunicado"]
+        try:
+            with self._begin() as c:
+                c.execute(t.insert().values(
+                    niss_ee=niss_ee, niss_trabalhador=niss_trabalhador, tipo=tipo, data_evento=data_evento,
+                    ano_mes=ano_mes, campos_json=jsonexato.dumps(campos), estado="PENDING", prazo=prazo,
+                    fora_de_prazo=bool(fora_de_prazo), aprovado_por=aprovado_por, created_at=_now(), updated_at=_now()))
+        except sa.exc.IntegrityError:
+            pass
+        return self.obter(niss_ee, niss_trabalhador, tipo, data_evento)
+
+    def atualizar(self, row_id: int, **values) -> None:
+        values["updated_at"] = _now()
+        t = self.t["vinculo_comunicado"]
+        with self._begin() as c:
+            c.execute(t.update().where(t.c.id == row_id).values(**values))
+
+    def do_mes(self, niss_ee: str, ano_mes: str, tipo: str | None = None) -> list[dict]:
+        t = self.t["vinculo_comunicado"]
+        q = sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.id)
+        if tipo:
+            q = q.where(t.c.tipo == tipo)
+        return self._todos(q)

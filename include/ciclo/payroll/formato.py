@@ -74,6 +74,12 @@ CONTRATOS = Ficheiro("contratos", True, False, (
     _c("niss_trabalhador_substituir", "niss", False, "NISS do trabalhador substituído (motivos STAJ, STAT, STLR, STTC)"),
     _c("inicio_vinculo", "data", True, "Início do vínculo com a entidade empregadora"),
     _c("fim_vinculo", "data", False, "Fim do vínculo (cessação), vazio se em vigor"),
+    _c("motivo_fim_vinculo", "codigo", False, "Motivo do fim do vínculo (código da Segurança Social de 4 caracteres, "
+       "ex. CCCT): obrigatório quando o vínculo acaba no mês — vai na comunicação cessarVinculoTrabalhador"),
+    _c("comunicacao_desemprego", "codigo", False, "S/N: a cessação é comunicada para efeitos de proteção no desemprego "
+       "(cessarVinculoTrabalhador comunicacao-desemprego 1/0); obrigatório quando o vínculo acaba no mês"),
+    _c("fundamentacao_fim_vinculo", "texto", False, "Fundamentação da cessação (exigida pela Segurança Social para os "
+       "motivos RARC, RARD, RARE e RARR com comunicação para desemprego)"),
 ), "Uma linha por contrato ou versão de contrato (uma alteração a meio do mês é uma nova linha).")
 
 REMUNERACOES = Ficheiro("remuneracoes", True, False, (

@@ -603,5 +603,7 @@ def create_app(store: Store) -> FastAPI:
         app.include_router(make_soap_router(store))
     from ciclo.sandbox.soap_consulta import make_consulta_router  # the SS's contract data, communications (#14)
     app.include_router(make_consulta_router(store))
+    from ciclo.sandbox.soap_vinculo import make_vinculo_router  # cessation, workers bound to the EE, admission
+    app.include_router(make_vinculo_router(store))
 
     return SandboxMiddleware(app, store)  # type: ignore[return-value]
