@@ -13,6 +13,7 @@ refusal, credentials, out of retries) stops only itself and is notified; the oth
    with the payroll (the change that fixes each disagreement), workers the SS does not know (admission), a closed
    month's correction (Pedido): shown to the operator, applied only when approved;
    **comunicar_contratos** — the month's contract changes through SOAP `alterarContratoTrabalho`;
+   **comunicar_cessacoes** — vínculos ended in the month through SOAP `cessarVinculoTrabalhador` (by day 10);
 3. **enviar_valores** — the *valores de remuneração* that passed the quality gate, exactly once;
 4. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
 5. **obter_apurados** — valores apurados per worker into the ledger (a re-run fetches only the rest);
@@ -145,6 +146,15 @@ def contribution_cycle():
 
             return correr_lote(passo, lote, anterior)
 
+        @task(retries=3, execution_timeout=timedelta(minutes=30))
+        def comunicar_cessacoes(lote: dict, anterior: dict) -> dict:
+            """Communicate the month's cessations (SOAP cessarVinculoTrabalhador) by day 10 of M+1, each once; late
+            or incomplete ones are told to the operator (they do not hold the values back)."""
+            from ciclo.app.vinculos import comunicar_cessacoes as passo
+            from ciclo_airflow.resultado import correr_lote
+
+            return correr_lote(passo, lote, anterior)
+
         @task(retries=3, execution_timeout=timedelta(minutes=15))
         def enviar_valores(lote: dict, anterior: dict) -> dict:
             """Send the verified valores de remuneração exactly once (a retry asks the SS before resending)."""
@@ -206,7 +216,7 @@ def contribution_cycle():
         rev = rever_antes_do_envio(lote, preparar_folha(lote))
         revisao_op = AprovacaoRevisao(task_id="revisao_operador", lote=lote, revisao=rev, retries=0)
         aplicado = aplicar_revisao(lote, rev, revisao_op.output)
-        envio = enviar_valores(lote, comunicar_contratos(lote, aplicado))
+        envio = enviar_valores(lote, comunicar_cessacoes(lote, comunicar_contratos(lote, aplicado)))
         esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=envio, retries=1,
                                    poll_initial=2.0, poll_max=600.0)
         rec = reconciliar(lote, obter_apurados(lote, esperar.output))

@@ -135,7 +135,11 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
              "inicio_contrato": inicio, "fim_contrato": fim, "profissao": rng.choice(PROFISSOES),
              "remuneracao_base": base, "diuturnidades": diut, "percentagem_trabalho": pct, "horas_trabalho": horas_sem,
              "dias_trabalho": dias_sem, "motivo_contrato": motivo, "niss_trabalhador_substituir": sub,
-             "inicio_vinculo": inicio, "fim_vinculo": fim if cessacao else None}
+             "inicio_vinculo": inicio, "fim_vinculo": fim if cessacao else None,
+             # a cessation carries what cessarVinculoTrabalhador needs (docs/payroll-export.md); the motive codes
+             # are not public: CCCT is the example the export format gives
+             "motivo_fim_vinculo": "CCCT" if cessacao else None,
+             "comunicacao_desemprego": ("S" if int(niss[-1]) % 2 else "N") if cessacao else None}  # no rng draw: same payrolls per seed
         contr.append(c)
         mensal = base + (diut or 0)
 

@@ -21,6 +21,8 @@ class LigacaoPsi(Protocol):
 
     concurrency: int
     rate_per_second: float | None
+    ambiente: Any     # ciclo.psi.ambientes.Ambiente: where the REST and SOAP services are
+    timeout: float
     credenciais: Any  # ciclo.psi.auth.Credenciais: whose credential (the EE's own, or a representative's)
 
     def get_client(self) -> AbstractContextManager[Any]: ...
