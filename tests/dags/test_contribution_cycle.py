@@ -163,7 +163,9 @@ def test_bad_credentials_fail_the_employer_fast_with_a_clear_message(ciclo, sand
     dr, res = run()
     assert str(dr.state).endswith("failed")
     assert res[cen.employers[1]["niss_ee"]]["estado"] == "CONCLUIDO"
-    assert res[mau["niss_ee"]]["envio"] == "FAILED" and res[mau["niss_ee"]]["estado"] == "ENVIO_FAILED"
+    # stopped at its first call to the SS (the review's contract query), before anything was sent
+    assert res[mau["niss_ee"]]["envio"] is None and res[mau["niss_ee"]]["estado"] == "ENVIO_POR_FAZER"
+    assert not _posts(sandbox, f"valores-remuneracao/entidade-empregadora/{mau['niss_ee']}")
     notas = (cen.pasta / "home" / "notifications.jsonl").read_text()
     assert f"credentials rejected for NISS {mau['niss_ee']}" in notas
     assert "palavra-errada" not in notas
