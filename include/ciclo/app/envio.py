@@ -8,7 +8,9 @@ Protocol (the ledger is the pipeline's memory; the Segurança Social is the auth
    acknowledgement after the POST left) is first looked up at the Segurança Social — comprovativos of that month
    not yet linked to the ledger whose communicated values equal ours — and only sent again if absent.
 5. A different payload for a month with any earlier submission that may have reached the SS (sent, unknown or
-   acknowledged) is a *correction*: sent only when the run allows corrections, and recorded as such.
+   acknowledged) is a *correction*: sent only when the run allows corrections, and recorded as such — unless the
+   month is closed (confirmed, or accepted by silence): then it goes through a Pedido (``app.pedidos``, art. 26.º)
+   and is never re-sent here (``MesFechado``, or ``VIA_PEDIDO`` once that Pedido exists).
 6. POSTs are never retried blindly: a 5xx or transport error after sending makes the row UNKNOWN.
 """
 
@@ -33,7 +35,7 @@ PODE_ESTAR_NO_SS = ("SENT", "UNKNOWN", "ACKNOWLEDGED")
 
 @dataclass(frozen=True)
 class ResultadoEnvio:
-    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR
+    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR, VIA_PEDIDO
     comprovativo: str | None
     idempotency_key: str | None
     n_trabalhadores: int
@@ -129,6 +131,16 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
         outras = [s for s in subs.do_mes(ex.niss_ee, ex.mes)
                   if s["estado"] in PODE_ESTAR_NO_SS and s["idempotency_key"] != key]
         correcao = bool(outras)
+        if correcao:
+            # a closed month (confirmed, or accepted by silence) is corrected through a Pedido (art. 26.º DR
+            # 1-A/2011), never re-sent: app.pedidos says which, and whether that Pedido already exists
+            from ciclo.app.pedidos import exigir_pedido
+
+            pedido = exigir_pedido(ex, p, client, p_hash)
+            if pedido is not None:
+                log.info("%s: closed month; this payroll went through Pedido %s: nothing sent", ex.rotulo,
+                         pedido["numero_pedido"] or pedido["estado"])
+                return ResultadoEnvio("VIA_PEDIDO", None, key, n)
         if correcao and not ex.permitir_correcao:
             ref = outras[-1]["comprovativo_entrega"] or f"estado {outras[-1]['estado']}"
             raise CorrecaoNaoAutorizada(

@@ -149,6 +149,7 @@ class Ledger:
         self.concessoes = R.Concessoes(self)
         self.relatorios = R.Relatorios(self)
         self.pagamentos = R.Pagamentos(self)
+        self.pedidos = R.PedidosCorrecao(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

@@ -71,12 +71,17 @@ CREATE TABLE IF NOT EXISTS documentos (numero TEXT PRIMARY KEY, chave TEXT NOT N
   referencia_mb TEXT, estado TEXT NOT NULL DEFAULT 'EMITIDO', debito_direto TEXT);
 CREATE TABLE IF NOT EXISTS pagamentos (numero_documento TEXT PRIMARY KEY, niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL,
   data_pagamento TEXT NOT NULL, valor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pedidos_correcao (numero TEXT PRIMARY KEY, niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL,
+  motivo TEXT NOT NULL, fundamentacao TEXT, estado TEXT NOT NULL, fora_de_prazo INTEGER NOT NULL, data_pedido TEXT NOT NULL,
+  analise_em REAL NOT NULL, decidir_em REAL NOT NULL, data_decisao TEXT, fundamentacao_decisao TEXT,
+  trabalhadores TEXT NOT NULL, anulacoes TEXT NOT NULL, comprovativo TEXT, autenticado TEXT);
 CREATE TABLE IF NOT EXISTS pedidos_log (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
   query TEXT NOT NULL, status INTEGER NOT NULL, niss TEXT, duration_ms REAL NOT NULL);
 """
 
 DATA_TABLES = ["utilizadores", "representacoes", "vinculos", "contratos", "submissoes", "alertas", "apuramentos",
-               "apurados", "pedidos_emissao", "documentos", "pagamentos", "pedidos_log"]
+               "apurados", "pedidos_emissao", "documentos", "pagamentos", "pedidos_log",
+               "pedidos_correcao"]  # Pedidos (art. 26.º corrections): routes in ciclo.sandbox.pedidos
 
 
 class AuthError(Exception):
