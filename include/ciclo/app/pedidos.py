@@ -391,3 +391,20 @@ def exigir_pedido(ex: Execucao, p: Portas, client, payload_hash: str, dia: date 
         f"{ex.rotulo}: {mes.motivo}: a changed payroll for it is a correction through a Pedido (art. 26.º DR "
         f"1-A/2011), never a new submission of the valores — {jan.texto()}. Approve the {TIPO} proposal of the "
         f"month's review (ciclo.app.pedidos) to send it; nothing was sent.")
+
+
+def linhas_relatorio(ex: Execucao, p: Portas) -> list[str]:
+    """The month's Pedidos for the finance report (a late one said as such: art. 26.º n.º 2 — "consideradas, para
+    todos os efeitos, como efetuadas fora de prazo")."""
+    out = []
+    for r in p.ledger.pedidos.do_mes(ex.niss_ee, ex.mes):
+        if r["estado"] not in _PODE_ESTAR_NO_SS:
+            continue
+        quando = ("FORA DE PRAZO (art. 26.º n.º 2 DR 1-A/2011: considerada para todos os efeitos como efetuada fora "
+                  "de prazo)" if r["fora_de_prazo"] else "no prazo (art. 26.º n.º 1 DR 1-A/2011)")
+        estado = r["estado_ss"] or ("sem resposta" if r["estado"] != "ACKNOWLEDGED" else "submetido")
+        out.append(f"CORREÇÃO POR PEDIDO {r['numero_pedido'] or '(por confirmar)'} de {ex.mes}, {quando}: "
+                   f"{r['n_trabalhadores']} trabalhador(es) corrigido(s), {r['n_anulacoes']} anulado(s); estado na "
+                   f"Segurança Social: {estado}"
+                   + (f" — {r['fundamentacao_decisao']}" if r["fundamentacao_decisao"] else ""))
+    return out

@@ -19,6 +19,7 @@ from ciclo.app.envio import enviar_valores, payload_hash
 from ciclo.app.erros import Repetivel
 from ciclo.app.obtencao import obter_todos
 from ciclo.app.portas import FontePastaLocal, LigacaoDireta, Portas
+from ciclo.app.relatorio import escrever_relatorio
 from ciclo.domain import jsonexato
 from ciclo.domain.periodo import AnoMes
 from ciclo.ledger import Ledger
@@ -164,6 +165,11 @@ def test_a_late_correction_is_flagged_to_the_operator_and_at_the_ss(sandbox, mun
     [no_ss] = sandbox.admin("GET", "pedidos")
     assert no_ss["foraDePrazo"] is True and no_ss["numeroPedido"] == r["numero_pedido"]
     assert acompanhar_ate_decisao(ex, p).fora_de_prazo
+    # ...and in the finance report
+    obter_todos(ex, p)
+    _dados, html, _xlsx, _anexos = escrever_relatorio(ex, p)
+    texto = html.read_text(encoding="utf-8")
+    assert f"CORREÇÃO POR PEDIDO {r['numero_pedido']}" in texto and "FORA DE PRAZO" in texto
 
 
 def test_a_correction_beyond_the_late_window_is_refused_and_nothing_is_sent(sandbox, mundo):
