@@ -377,15 +377,16 @@ def acompanhar_pedido(ex: Execucao, p: Portas) -> ResultadoPedido:
 
 
 def exigir_pedido(ex: Execucao, p: Portas, client, payload_hash: str, dia: date | None = None) -> dict | None:
-    """For ``app.envio``, before re-sending a changed payroll for a month the SS already holds: on a closed month
-    the Pedido row for this payload when one was created (nothing to send), else ``MesFechado`` pointing to the
-    Pedido path. ``None`` when the month is open (the re-send is a correction there)."""
-    mes = estado_mes(ex, p, client, dia)
-    if not mes.fechado:
-        return None
+    """For ``app.envio``, before re-sending a changed payroll for a month the SS already holds: the Pedido row for
+    this payload when one was created (it carries this payroll: nothing to send — also once the month reopened
+    after the Pedido's re-apuramento), else on a closed month ``MesFechado`` pointing to the Pedido path. ``None``
+    when the month is open (the re-send is a correction there)."""
     row = p.ledger.pedidos.por_chave(_chave(ex, payload_hash))
     if row and row["estado"] in _PODE_ESTAR_NO_SS:
         return row
+    mes = estado_mes(ex, p, client, dia)
+    if not mes.fechado:
+        return None
     jan: JanelaCorrecao = janela(ex.mes, dia or hoje(), mes.data_confirmacao)
     raise MesFechado(
         f"{ex.rotulo}: {mes.motivo}: a changed payroll for it is a correction through a Pedido (art. 26.º DR "

@@ -62,6 +62,11 @@ class Pedidos:
         self.store = store
         self.db = store.db
         self.config = dict(CONFIG_PADRAO)
+        store.ao_reset.append(self.repor)
+
+    def repor(self) -> None:
+        """``POST /_sandbox/reset``: the default timings and decision again (the table is emptied by the store)."""
+        self.config = dict(CONFIG_PADRAO)
 
     def _linha(self, numero: str) -> dict | None:
         r = self.db.execute(f"SELECT {', '.join(COLUNAS)} FROM pedidos_correcao WHERE numero=?", (numero,)).fetchone()

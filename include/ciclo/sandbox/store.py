@@ -175,6 +175,7 @@ class Store:
         self._reps: dict[str, set[str]] = {}
         self.faults: list[dict] = []
         self.log_buffer: list[tuple] = []
+        self.ao_reset: list = []  # callables run after a reset (route modules' own state, e.g. sandbox.pedidos)
         self._log_seq = (self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pedidos_log").fetchone()[0])
         self._sub_seq = (self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM submissoes").fetchone()[0])
         if self._meta("jwt_secret") is None:
@@ -232,6 +233,8 @@ class Store:
         # The spec's worked example, verbatim (its dataLimitePagamento 2025-11-25 is pre-seeded).
         self.apurar(EE_EXEMPLO, ANO_MES_EXEMPLO, data_limite=DATA_LIMITE_EXEMPLO)
         self._set_meta("seeded", agora_lisboa())
+        for f in self.ao_reset:
+            f()
 
     def seed(self, payload: dict) -> dict:
         if not isinstance(payload, dict):

@@ -112,3 +112,15 @@ def test_refused_by_the_operator_of_the_sandbox_leaves_the_month(sandbox):
         assert (det["estado"], det["fundamentacaoDecisao"]) == ("INDEFERIDO", "Sem prova.")
         m = D(c.get(f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{EE}/mensal/ano-mes/{mes}"))
         assert m["totalRemuneracao"] == Decimal("1700.00")
+
+
+def test_reset_restores_the_pedidos_defaults_and_empties_them(sandbox):
+    sandbox.admin("PUT", "pedidos/config", json={"analise_segundos": 9, "decisao_automatica": None})
+    mes = mes_passado()
+    with client(sandbox) as c:
+        apurado(sandbox, c, mes)
+        assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
+    sandbox.reset()
+    assert sandbox.admin("PUT", "pedidos/config", json={}) == {"analise_segundos": 1.0, "decisao_segundos": 2.0,
+                                                               "decisao_automatica": "DEFERIDO"}
+    assert sandbox.admin("GET", "pedidos") == []
