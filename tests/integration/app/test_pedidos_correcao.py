@@ -47,10 +47,10 @@ class NotificadorFalso:
 
 
 @pytest.fixture
-def mundo(sandbox, tmp_path):
+def mundo(sandbox, tmp_path, ledger_url):
     sandbox.admin("PUT", "pedidos/config", json={"analise_segundos": 0.3, "decisao_segundos": 0.4,
                                                  "decisao_automatica": "DEFERIDO"})
-    d = Definicoes(home=tmp_path, ledger_url=f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    d = Definicoes(home=tmp_path, ledger_url=ledger_url)   # SQLite, and PostgreSQL when the suite started one
     lig = LigacaoDireta.sandbox(sandbox.url, EE, "sandbox", retry=RetryPolicy(attempts=3, wait_initial=0.05, wait_max=0.1))
     notificador = NotificadorFalso()
     p = Portas(definicoes=d, abrir_ledger=lambda: Ledger(d.url_do_ledger()), psi=lambda e: lig, fonte=FontePastaLocal(),
