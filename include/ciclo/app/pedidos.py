@@ -390,8 +390,9 @@ def exigir_pedido(ex: Execucao, p: Portas, client, payload_hash: str, dia: date 
     jan: JanelaCorrecao = janela(ex.mes, dia or hoje(), mes.data_confirmacao)
     raise MesFechado(
         f"{ex.rotulo}: {mes.motivo}: a changed payroll for it is a correction through a Pedido (art. 26.º DR "
-        f"1-A/2011), never a new submission of the valores — {jan.texto()}. Approve the {TIPO} proposal of the "
-        f"month's review (ciclo.app.pedidos) to send it; nothing was sent.")
+        f"1-A/2011), never a new submission of the valores (allow_correction does not apply to a closed month) — "
+        f"{jan.texto()}. Approve the {TIPO} proposal of the month's review (ciclo.app.pedidos) to send it; nothing "
+        f"was sent.")
 
 
 def linhas_relatorio(ex: Execucao, p: Portas) -> list[str]:

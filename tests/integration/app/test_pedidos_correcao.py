@@ -20,6 +20,7 @@ from ciclo.app.erros import Repetivel
 from ciclo.app.obtencao import obter_todos
 from ciclo.app.portas import FontePastaLocal, LigacaoDireta, Portas
 from ciclo.app.relatorio import escrever_relatorio
+from ciclo.app.resumo import linha_do_employer
 from ciclo.domain import jsonexato
 from ciclo.domain.periodo import AnoMes
 from ciclo.ledger import Ledger
@@ -129,6 +130,9 @@ def test_correction_in_time_goes_through_a_pedido_and_the_month_is_re_apurado_an
 
     with pytest.raises(Repetivel, match="em análise"):
         pedidos.acompanhar_pedido(ex, p)    # SUBMETIDO / EM_ANALISE
+    linha = linha_do_employer(ex, p)       # the run's verdict: waiting for the Pedido, a correction
+    assert linha["estado"] in ("PEDIDO_SUBMETIDO", "PEDIDO_EM_ANALISE") and linha["correcao"]
+    assert linha["pedido_correcao"]["numero"] == r["numero_pedido"]
     res = acompanhar_ate_decisao(ex, p)
     assert (res.numero_pedido, res.estado, res.refrescado, res.fora_de_prazo) == (r["numero_pedido"], "DEFERIDO", True, False)
     # the month is refreshed as a correction: what depended on the old values is forgotten...
@@ -139,6 +143,7 @@ def test_correction_in_time_goes_through_a_pedido_and_the_month_is_re_apurado_an
     assert p.ledger.apuramentos.obter(EE, mes)["total_remuneracao_cent"] == 185000  # 1600 P + 250 B
     [ap] = p.ledger.apurados.do_mes(EE, mes)
     assert ap["niss_trabalhador"] == TRAB
+    assert linha_do_employer(ex, p)["estado"] == "CONFIRMACAO_POR_FAZER"   # the decision is asked again
 
     assert pedidos.acompanhar_pedido(ex, p).refrescado is False          # refreshed once
     assert enviar_valores(execucao(mes, permitir_correcao=True), p).estado == "VIA_PEDIDO"
