@@ -200,17 +200,22 @@ def propostas(ex: Execucao, p: Portas, *, dia: date | None = None) -> list[Propo
         "anulados": dif.anulados}, bloqueia_envio=True)]
 
 
-def _procurar_no_ss(ex: Execucao, p: Portas, pedidos, corpo: dict) -> str | None:
-    """A Pedido of this month at the SS, not yet linked in the ledger, carrying exactly ``corpo``'s workers."""
+def _procurar_no_ss(ex: Execucao, p: Portas, pedidos, payload: dict) -> str | None:
+    """A Pedido of this month at the SS, not yet linked in the ledger, that carries this payroll: each of its
+    workers with exactly the payroll's values, each annulment for a worker absent from the payroll. Compared with the
+    payroll (not with a difference computed now), so a Pedido the SS already accepted is still recognised."""
     from ciclo.app.envio import canonical_trabalhadores
 
+    novo = {t["nissTrabalhador"]: t for t in canonical_trabalhadores(payload["trabalhadores"])}
     conhecidos = p.ledger.pedidos.numeros_conhecidos(ex.niss_ee, ex.mes)
-    alvo = canonical_trabalhadores(corpo["trabalhadores"])
     for item in pedidos.consultar(ex.niss_ee, ano_mes=ex.mes):
         if item.numeroPedido in conhecidos or item.anoMes != ex.mes:
             continue
         det = pedidos.detalhe(item.numeroPedido, niss_ee=ex.niss_ee)
-        if canonical_trabalhadores([t.model_dump(exclude_none=True) for t in det.trabalhadores or []]) == alvo:
+        dele = canonical_trabalhadores([t.model_dump(exclude_none=True) for t in det.trabalhadores or []])
+        anuladas = [str(a.nissTrabalhador) for a in det.anulacoes or []]
+        if (dele or anuladas) and all(novo.get(t["nissTrabalhador"]) == t for t in dele) \
+                and all(n not in novo for n in anuladas):
             return item.numeroPedido
     return None
 
@@ -249,7 +254,7 @@ def _aplicar(ex: Execucao, p: Portas, proposta: Proposta, aprovado_por: str | No
         dif = diferenca(payload, valores_no_ss(ex, client))
         corpo = _corpo(ex, payload, dif, snap["content_hash"])
         if row and row["estado"] in ("SENT", "UNKNOWN"):
-            numero = _procurar_no_ss(ex, p, pedidos, corpo)
+            numero = _procurar_no_ss(ex, p, pedidos, payload)
             if numero:
                 row = repo.atualizar(key, estado="ACKNOWLEDGED", numero_pedido=numero, erro=None)
                 log.info("%s: earlier Pedido found at the Segurança Social (%s): not created again", ex.rotulo, numero)
@@ -277,7 +282,7 @@ def _aplicar(ex: Execucao, p: Portas, proposta: Proposta, aprovado_por: str | No
         except E.PsiError as exc:
             repo.atualizar(key, estado="UNKNOWN", erro=f"{type(exc).__name__}: {exc}"[:2000])
             try:
-                numero = _procurar_no_ss(ex, p, pedidos, corpo)
+                numero = _procurar_no_ss(ex, p, pedidos, payload)
             except E.PsiError:
                 numero = None
             if not numero:

@@ -220,3 +220,32 @@ def test_a_lost_answer_to_the_pedido_is_resolved_by_asking_the_ss(sandbox, mundo
     assert r["estado"] == "CRIADO" and r["numero_pedido"]
     assert len(posts(sandbox, "/eeaoc/pedido/")) == 1
     assert pedidos.aplicar(ex, p, prop)["estado"] == "JA_CRIADO" and len(posts(sandbox, "/eeaoc/pedido/")) == 1
+
+
+def test_a_pedido_left_unknown_by_a_crash_is_found_even_after_the_ss_accepted_it(sandbox, mundo):
+    """The answer to the POST is lost and the look-up right after fails (the task retries); by the retry the SS has
+    already accepted the Pedido, so what it holds equals the payroll — the retry still links that Pedido, never
+    creates a second one, and the month is refreshed."""
+    p, _ = mundo
+    mes = mes_antes(1)
+    ex = execucao(mes)
+    enviado_e_apurado(sandbox, p, mes, confirmar=True)
+    folha(p, mes, "250.00")
+    [prop] = pedidos.propostas(ex, p)
+    sandbox.admin("PUT", "faults", json=[
+        {"method": "POST", "path": "/eeaoc/pedido/", "mode": "lost_ack", "times": 1},
+        {"method": "GET", "path": "/eeaoc/pedido/", "mode": "error", "status": 503, "times": 3}])
+    with pytest.raises(Repetivel, match="not \\(yet\\) visible"):
+        pedidos.aplicar(ex, p, prop)
+    [row] = p.ledger.pedidos.do_mes(EE, mes)
+    assert row["estado"] == "UNKNOWN" and row["numero_pedido"] is None
+    sandbox.admin("DELETE", "faults")
+    time.sleep(1.0)   # analysed and decided meanwhile: the SS accepted it and re-ran the month
+    with p.cliente(ex) as c:
+        [item] = Pedidos(c).consultar(EE, ano_mes=mes)
+    assert item.estado == "DEFERIDO"
+    r = pedidos.aplicar(ex, p, prop)
+    assert r["estado"] == "RETOMADO" and r["numero_pedido"]
+    assert len(posts(sandbox, "/eeaoc/pedido/")) == 1
+    res = acompanhar_ate_decisao(ex, p)
+    assert res.refrescado and res.numero_pedido == r["numero_pedido"]
