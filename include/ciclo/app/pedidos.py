@@ -262,6 +262,9 @@ def _aplicar(ex: Execucao, p: Portas, proposta: Proposta, aprovado_por: str | No
                 return _saida("RETOMADO", row)
         if dif.vazia:
             return {"tipo": TIPO, "estado": "NADA_A_CORRIGIR", "numero_pedido": None, "fora_de_prazo": False}
+        if not mes.fechado:
+            raise Definitivo(f"{ex.rotulo}: the approved Pedido is for a closed month, but {mes.motivo}: the changed "
+                             f"payroll is sent again as a correction (allow_correction), not by Pedido; nothing sent")
         jan = janela(ex.mes, dia, mes.data_confirmacao)
         if jan.situacao == EXPIRADO:
             raise CorrecaoForaDoPrazo(f"{ex.rotulo}: {jan.texto()}; nothing sent")

@@ -83,3 +83,14 @@ def test_a_closed_month_is_never_re_sent_through_the_valores_post(enviado):
     with pytest.raises(pedidos.MesFechado, match="Pedido"):
         enviar_valores(execucao(enviado["emp"], permitir_correcao=True), enviado["p"])
     assert enviado["psi"].posts("valores-remuneracao") == 1
+
+
+def test_applying_a_stale_proposal_for_a_month_open_again_creates_nothing(enviado):
+    enviado["psi"].estado_mensal = "CONFIRMADO"
+    [prop] = pedidos.propostas(execucao(enviado["emp"]), enviado["p"], dia=date(2026, 12, 1))
+    enviado["psi"].estado_mensal = "EM_APURAMENTO"   # e.g. a new submission reached the SS meanwhile
+    from ciclo.app.erros import Definitivo
+
+    with pytest.raises(Definitivo, match="not by Pedido"):
+        pedidos.aplicar(execucao(enviado["emp"]), enviado["p"], prop, dia=date(2026, 12, 1))
+    assert enviado["p"].ledger.pedidos.do_mes(enviado["emp"].niss_ee, "202610") == []
