@@ -4,7 +4,8 @@ The figures (2 and 4 months, day 20) are dated data in ``ciclo/data/prazos_corre
 come from. In short:
 
 - ``NO_PRAZO`` — art. 26.º n.º 1: "nos dois meses seguintes ao mês da declaração a que os mesmos respeitam": until
-  the last day of M+2;
+  the last day of M+2 (read as the month the elements refer to; reading it as the month the declaration was made
+  would give one month more — the earlier, safer date is used);
 - ``FORA_DE_PRAZO`` — art. 26.º n.º 2: "até quatro meses após a data em que foram ou deveriam ter sido declarados,
   sendo consideradas, para todos os efeitos, como efetuadas fora de prazo". The date of the declaration is art.
   21.º n.º 1's (the confirmation date, or the acceptance limit, day 20 of M+1), so the window runs to about day 20
