@@ -384,17 +384,30 @@ def acompanhar_pedido(ex: Execucao, p: Portas) -> ResultadoPedido:
     return ResultadoPedido(numero, "DEFERIDO", fora, refrescado=True)
 
 
-def exigir_pedido(ex: Execucao, p: Portas, client, payload_hash: str, dia: date | None = None) -> dict | None:
-    """For ``app.envio``, before re-sending a changed payroll for a month the SS already holds: the Pedido row for
-    this payload when one was created (it carries this payroll: nothing to send — also once the month reopened
-    after the Pedido's re-apuramento), else on a closed month ``MesFechado`` pointing to the Pedido path. ``None``
-    when the month is open (the re-send is a correction there)."""
+@dataclass(frozen=True)
+class JaNoSS:
+    """What ``exigir_pedido`` tells ``app.envio`` instead of sending: the payroll is already at the SS."""
+
+    numero_pedido: str | None = None   # carried by this Pedido (created after the operator's approval)
+    comprovativo: str | None = None    # or the SS already holds exactly this payroll (its latest comprovativo)
+
+
+def exigir_pedido(ex: Execucao, p: Portas, client, payload_hash: str, payload: dict,
+                  dia: date | None = None) -> JaNoSS | None:
+    """For ``app.envio``, before sending a payroll for a month the SS may already hold (a correction, or a first
+    send from this ledger): ``JaNoSS`` when a Pedido carries this payroll (also once the month reopened after the
+    Pedido's re-apuramento) or, on a closed month, when the SS already holds exactly it; ``MesFechado`` on a closed
+    month that holds something else (its correction is a Pedido); ``None`` when the month is open (send)."""
     row = p.ledger.pedidos.por_chave(_chave(ex, payload_hash))
     if row and row["estado"] in _PODE_ESTAR_NO_SS:
-        return row
+        return JaNoSS(numero_pedido=row["numero_pedido"] or f"({row['estado']})")
     mes = estado_mes(ex, p, client, dia)
     if not mes.fechado:
         return None
+    no_ss = valores_no_ss(ex, client)
+    if diferenca(payload, no_ss).vazia:
+        comps = sorted(client.comprovativos(ex.niss_ee, ano_mes=ex.mes), key=lambda c: str(c.dataHoraEntrega or ""))
+        return JaNoSS(comprovativo=comps[-1].comprovativoEntrega if comps else None)
     jan: JanelaCorrecao = janela(ex.mes, dia or hoje(), mes.data_confirmacao)
     raise MesFechado(
         f"{ex.rotulo}: {mes.motivo}: a changed payroll for it is a correction through a Pedido (art. 26.º DR "

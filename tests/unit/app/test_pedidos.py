@@ -94,3 +94,24 @@ def test_applying_a_stale_proposal_for_a_month_open_again_creates_nothing(enviad
     with pytest.raises(Definitivo, match="not by Pedido"):
         pedidos.aplicar(execucao(enviado["emp"]), enviado["p"], prop, dia=date(2026, 12, 1))
     assert enviado["p"].ledger.pedidos.do_mes(enviado["emp"].niss_ee, "202610") == []
+
+
+def test_a_ledger_that_never_sent_a_closed_month_holding_this_payroll_records_it_and_sends_nothing(mundo):
+    """E.g. a new ledger, or a month declared before the pipeline: the SS closed it holding exactly this payroll."""
+    p, psi = mundo["p"], mundo["psi"]
+    psi.submissoes["c-antigo"] = payload("100.00")
+    psi.estado_mensal = "CONFIRMADO"
+    snapshot_verificado(p, payload("100.00"))
+    r = enviar_valores(execucao(mundo["emp"]), p)
+    assert (r.estado, r.comprovativo) == ("RETOMADO", "c-antigo") and psi.posts("valores-remuneracao") == 0
+    assert p.ledger.submissoes.do_mes(mundo["emp"].niss_ee, "202610")[-1]["estado"] == "ACKNOWLEDGED"
+
+
+def test_a_ledger_that_never_sent_a_closed_month_holding_other_values_sends_nothing(mundo):
+    p, psi = mundo["p"], mundo["psi"]
+    psi.submissoes["c-antigo"] = payload("100.00")
+    psi.estado_mensal = "APURADO"
+    snapshot_verificado(p, payload("150.00"))
+    with pytest.raises(pedidos.MesFechado, match="Pedido"):
+        enviar_valores(execucao(mundo["emp"], permitir_correcao=True), p)   # accepted by silence on 2026-11-20
+    assert psi.posts("valores-remuneracao") == 0
