@@ -138,7 +138,15 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
         # this payroll, or whether the closed month already holds exactly it (e.g. a ledger that never sent it)
         from ciclo.app.pedidos import exigir_pedido
 
-        ja = exigir_pedido(ex, p, client, p_hash, payload)
+        try:
+            ja = exigir_pedido(ex, p, client, p_hash, payload)
+        except (E.PsiAuthError, E.PsiForbiddenError) as exc:
+            # the submission refused for the credential, as the POST itself would have been: recorded, nothing sent
+            if not ex.dry_run:
+                if existente is None:
+                    subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)
+                subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
+            raise
         if ja is not None and ja.numero_pedido:
             log.info("%s: this payroll went through Pedido %s: nothing sent", ex.rotulo, ja.numero_pedido)
             return ResultadoEnvio("VIA_PEDIDO", None, key, n)

@@ -115,3 +115,19 @@ def test_a_ledger_that_never_sent_a_closed_month_holding_other_values_sends_noth
     with pytest.raises(pedidos.MesFechado, match="Pedido"):
         enviar_valores(execucao(mundo["emp"], permitir_correcao=True), p)   # accepted by silence on 2026-11-20
     assert psi.posts("valores-remuneracao") == 0
+
+
+def test_credentials_refused_when_asking_whether_the_month_is_closed_fail_the_submission(mundo):
+    from ciclo.psi import errors as E
+
+    p, psi = mundo["p"], mundo["psi"]
+    snapshot_verificado(p, payload("100.00"))
+
+    def recusa(*a, **k):
+        raise E.PsiAuthError("credentials rejected for NISS 20000003116", servico="mensal", status=401)
+
+    psi.valores_apurados_mensal = recusa
+    with pytest.raises(E.PsiAuthError):
+        enviar_valores(execucao(mundo["emp"]), p)
+    [s] = p.ledger.submissoes.do_mes(mundo["emp"].niss_ee, "202610")
+    assert s["estado"] == "FAILED" and "credentials rejected" in s["erro"] and psi.posts("valores-remuneracao") == 0
