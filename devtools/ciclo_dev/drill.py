@@ -360,22 +360,50 @@ def caso_sem_ledger(amb):
     return Resultado("ledger location missing: refused before any call", held and n == 0, f"requests {n}")
 
 
+def _pedido_aprovado(amb: Ambiente, espera_max: float = 30.0) -> bool:
+    """The review's PEDIDO proposal approved by the operator, created once, and followed until the SS accepts it
+    (the month then refreshed as a correction)."""
+    from ciclo.app import pedidos
+    from ciclo.app.erros import Repetivel
+
+    ex, p = amb.execucao(), amb.portas()
+    try:
+        [prop] = pedidos.propostas(ex, p)
+        pedidos.aplicar(ex, p, prop, aprovado_por="drill")
+        fim = time.monotonic() + espera_max
+        while True:
+            try:
+                return pedidos.acompanhar_pedido(ex, p).refrescado
+            except Repetivel:
+                if time.monotonic() > fim:
+                    return False
+                time.sleep(0.3)
+    finally:
+        p.fechar()
+
+
 def caso_correcao(amb):
+    """A confirmed month is closed (DR 1-A/2011 art. 21.º n.º 1): its correction is never a re-send, not even with
+    allow_correction, but a Pedido (art. 26.º) the operator approves; once the SS accepts it, the month is refreshed."""
     primeiro = executar_mes(amb)
     g1 = gets_trabalhador(amb)
     _editar_folha(amb)
-    recusada = executar_mes(amb)  # not allowed: refused, nothing sent
+    recusada = executar_mes(amb, permitir_correcao=True)  # a re-send of a closed month: refused, nothing sent
     subs_recusada = len(submissoes_ss(amb))
+    aceite = _pedido_aprovado(amb)
     segunda = executar_mes(amb, permitir_correcao=True)
-    subs = len(submissoes_ss(amb))
+    subs = len(submissoes_ss(amb))  # the accepted Pedido is the month's second communication at the SS
     refetch = gets_trabalhador(amb) - g1
+    n_pedidos, n_valores = posts(amb, "/eeaoc/pedido/"), posts(amb, "valores-remuneracao")
     held = (primeiro["estado"] == "CONCLUIDO" and recusada["estado"].startswith("ENVIO_") and subs_recusada == 1
-            and segunda["estado"] == "CONCLUIDO" and subs == 2 and segunda["correcao"]
+            and aceite and segunda["estado"] == "CONCLUIDO" and segunda["correcao"] and subs == 2
+            and n_pedidos == 1 and n_valores == 1
             and refetch >= (segunda["apurados_esperados"] or 0) and emails(amb) == 2)
-    return Resultado("correction: refused without allow_correction, then sent and the month refreshed", held,
-                     f"states {primeiro['estado']} → {recusada['estado']} → {segunda['estado']}, submissions "
-                     f"{subs_recusada} → {subs}, workers re-fetched {refetch}, emails {emails(amb)}",
-                     duplicados=max(0, subs - 2))
+    return Resultado("correction of a confirmed month: not re-sent, a Pedido approved, the month refreshed", held,
+                     f"states {primeiro['estado']} → {recusada['estado']} → {segunda['estado']}, Pedido POSTs "
+                     f"{n_pedidos}, valores POSTs {n_valores}, communications {subs_recusada} → {subs}, workers "
+                     f"re-fetched {refetch}, emails {emails(amb)}",
+                     duplicados=max(0, n_pedidos - 1) + max(0, n_valores - 1))
 
 
 def caso_correcao_apos_crash(amb):

@@ -9,7 +9,9 @@ The steps, in the order of a month:
 
 1. ``folha.preparar_folha`` — snapshot the export, quality gate, payload and internal totals;
 2. ``contratos.comunicar_contratos`` — SOAP contract changes;
-3. ``envio.enviar_valores`` — the valores de remuneração, exactly once;
+3. ``envio.enviar_valores`` — the valores de remuneração, exactly once; a closed month is never re-sent: its
+   correction is ``pedidos`` (a provider of ``revisao``: ``propostas`` → operator → ``aplicar``, then
+   ``pedidos.acompanhar_pedido`` until the SS accepts it and the month is refreshed — art. 26.º);
 4. ``apuramento`` — is the SS's apuramento ready (the wait runs in Airflow's triggerer);
 5. ``obtencao.obter_todos`` — valores apurados per worker into the ledger (bulk, bounded concurrency);
 6. ``decisao.reconciliar`` → ``decisao.confirmar_automaticamente`` or ``decisao.pedido_aprovacao`` →

@@ -8,7 +8,11 @@ Protocol (the ledger is the pipeline's memory; the Segurança Social is the auth
    acknowledgement after the POST left) is first looked up at the Segurança Social — comprovativos of that month
    not yet linked to the ledger whose communicated values equal ours — and only sent again if absent.
 5. A different payload for a month with any earlier submission that may have reached the SS (sent, unknown or
-   acknowledged) is a *correction*: sent only when the run allows corrections, and recorded as such.
+   acknowledged) is a *correction*: sent only when the run allows corrections, and recorded as such — unless the
+   month is closed (confirmed, or accepted by silence): then it goes through a Pedido (``app.pedidos``, art. 26.º)
+   and is never re-sent here (``MesFechado``, or ``VIA_PEDIDO`` once that Pedido exists). Every POST is preceded
+   by that question (one GET of the month's state): a closed month already holding exactly this payroll (e.g. a
+   ledger that never sent it) is recorded, not re-sent (``RETOMADO``).
 6. POSTs are never retried blindly: a 5xx or transport error after sending makes the row UNKNOWN.
 """
 
@@ -33,7 +37,7 @@ PODE_ESTAR_NO_SS = ("SENT", "UNKNOWN", "ACKNOWLEDGED")
 
 @dataclass(frozen=True)
 class ResultadoEnvio:
-    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR
+    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR, VIA_PEDIDO
     comprovativo: str | None
     idempotency_key: str | None
     n_trabalhadores: int
@@ -129,6 +133,31 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
         outras = [s for s in subs.do_mes(ex.niss_ee, ex.mes)
                   if s["estado"] in PODE_ESTAR_NO_SS and s["idempotency_key"] != key]
         correcao = bool(outras)
+        # before any POST: a closed month (confirmed, or accepted by silence) is never re-sent — its correction is
+        # a Pedido (art. 26.º DR 1-A/2011). app.pedidos says whether the month is closed, whether a Pedido carries
+        # this payroll, or whether the closed month already holds exactly it (e.g. a ledger that never sent it)
+        from ciclo.app.pedidos import exigir_pedido
+
+        try:
+            ja = exigir_pedido(ex, p, client, p_hash, payload)
+        except (E.PsiAuthError, E.PsiForbiddenError) as exc:
+            # the submission refused for the credential, as the POST itself would have been: recorded, nothing sent
+            if not ex.dry_run:
+                if existente is None:
+                    subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)
+                subs.atualizar(key, estado="FAILED", erro=str(exc)[:2000])
+            raise
+        if ja is not None and ja.numero_pedido:
+            log.info("%s: this payroll went through Pedido %s: nothing sent", ex.rotulo, ja.numero_pedido)
+            return ResultadoEnvio("VIA_PEDIDO", None, key, n)
+        if ja is not None:
+            if ex.dry_run:
+                return ResultadoEnvio("DRY_RUN", None, key, n)
+            if existente is None:
+                subs.inserir(key, ex.niss_ee, ex.mes, p_hash, n, correcao=correcao)
+            subs.atualizar(key, estado="ACKNOWLEDGED", comprovativo_entrega=ja.comprovativo, erro=None)
+            log.info("%s: closed month already holding this payroll (%s): not sent", ex.rotulo, ja.comprovativo)
+            return ResultadoEnvio("RETOMADO", ja.comprovativo, key, n)
         if correcao and not ex.permitir_correcao:
             ref = outras[-1]["comprovativo_entrega"] or f"estado {outras[-1]['estado']}"
             raise CorrecaoNaoAutorizada(

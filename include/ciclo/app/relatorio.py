@@ -79,6 +79,9 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
 
         # an alert is the legal notice that values were not considered (DR 1-A/2011 art. 22): finance must see it
         dados.alertas += [f"ALERTA DA SEGURANÇA SOCIAL — {a}" for a in alertas_do_mes(ex, p)]
+    from ciclo.app.pedidos import linhas_relatorio
+
+    dados.alertas += linhas_relatorio(ex, p)   # corrections through Pedidos (art. 26.º), a late one said as such
     dados.incidencia = incidencia_por_natureza(ex, p)
     html = pasta / "relatorio.html"
     html.write_text(render_html([dados]), encoding="utf-8")

@@ -43,6 +43,9 @@ def linha_do_employer(ex: Execucao, p: Portas) -> dict:
     apur = lg.apuramentos.obter(ee, mes)
     conf = lg.decisoes.obter(ee, mes)
     pedido = lg.documentos.pedido(ee, mes, 11)
+    # a closed month's correction goes through a Pedido (app.pedidos, art. 26.º), not a submission
+    corr = [r for r in lg.pedidos.do_mes(ee, mes) if snap and r["payload_hash"] == snap["payload_hash"]
+            and r["estado"] == "ACKNOWLEDGED"]
     docs = lg.documentos.do_mes(ee, mes)
     relatorio = p.definicoes.home / "reports" / ee / mes / "relatorio.html"
     linha = {
@@ -53,7 +56,9 @@ def linha_do_employer(ex: Execucao, p: Portas) -> dict:
         "avisos_qualidade": snap["n_avisos"] if snap else None,
         "relatorio_qualidade": snap["report_path"] if snap else None,
         "envio": deste[-1]["estado"] if deste else None,
-        "correcao": bool(deste and deste[-1]["correcao"]),
+        "correcao": bool(deste and deste[-1]["correcao"]) or bool(corr),
+        "pedido_correcao": ({"numero": corr[-1]["numero_pedido"], "estado": corr[-1]["estado_ss"],
+                             "fora_de_prazo": bool(corr[-1]["fora_de_prazo"])} if corr else None),
         "comprovativo": deste[-1]["comprovativo_entrega"] if deste else None,
         "apuramento": apur["estado"] if apur else None,
         "apurados_esperados": apur["n_trabalhadores"] if apur else None,
@@ -74,7 +79,10 @@ def _estado(l: dict, dry_run: bool) -> str:
         return "BLOQUEADO_QUALIDADE"
     if dry_run:
         return "VERIFICADO_DRY_RUN"
-    if l["envio"] != "ACKNOWLEDGED":
+    if l["envio"] != "ACKNOWLEDGED" and l["pedido_correcao"]:
+        if l["pedido_correcao"]["estado"] != "DEFERIDO":   # the SS holds this payroll once it accepts the Pedido
+            return f"PEDIDO_{l['pedido_correcao']['estado'] or 'POR_ACOMPANHAR'}"
+    elif l["envio"] != "ACKNOWLEDGED":
         # this run's payroll is not what the SS holds (not sent, refused, a correction not allowed, unknown)
         return f"ENVIO_{l['envio'] or 'POR_FAZER'}"
     if l["apuramento"] not in ("APURADO", "CONFIRMADO"):

@@ -151,6 +151,7 @@ class Ledger:
         self.pagamentos = R.Pagamentos(self)
         self.verificacoes_contratos = R.VerificacoesContratos(self)
         self.vinculos = R.Vinculos(self)
+        self.pedidos = R.PedidosCorrecao(self)
 
     def dispose(self) -> None:
         """Release pooled connections (the engine stays cached for this process)."""

@@ -629,3 +629,37 @@ class Vinculos(_Repo):
         if tipo:
             q = q.where(t.c.tipo == tipo)
         return self._todos(q)
+# ------------------------------------------------------------------------------------------------ Pedidos (art. 26.º)
+class PedidosCorrecao(_Repo):
+    """Corrections of a closed month through the eeaoc Pedidos: PENDING → SENT → ACKNOWLEDGED (numero_pedido known;
+    or FAILED / UNKNOWN), and the SS's state of the Pedido (estado_ss) until it is decided."""
+
+    def do_mes(self, niss_ee: str, ano_mes: str) -> list[dict]:
+        t = self.t["pedido_correcao"]
+        return self._todos(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes).order_by(t.c.id))
+
+    def por_chave(self, key: str) -> dict | None:
+        t = self.t["pedido_correcao"]
+        return self._um(sa.select(t).where(t.c.idempotency_key == key))
+
+    def inserir(self, key: str, niss_ee: str, ano_mes: str, payload_hash: str, content_hash: str, *,
+                n_trabalhadores: int, n_anulacoes: int, fora_de_prazo: bool, limite: date | None,
+                aprovado_por: str | None) -> dict:
+        """Commit a PENDING row *before* the POST (a crash after this leaves evidence to resume from)."""
+        with self._begin() as c:
+            c.execute(self.t["pedido_correcao"].insert().values(
+                idempotency_key=key, niss_ee=niss_ee, ano_mes=ano_mes, payload_hash=payload_hash,
+                content_hash=content_hash, estado="PENDING", fora_de_prazo=fora_de_prazo, limite=limite,
+                n_trabalhadores=n_trabalhadores, n_anulacoes=n_anulacoes, aprovado_por=aprovado_por, tentativas=0,
+                created_at=_now(), updated_at=_now()))
+        return self.por_chave(key)
+
+    def atualizar(self, key: str, **values) -> dict:
+        values["updated_at"] = _now()
+        t = self.t["pedido_correcao"]
+        with self._begin() as c:
+            c.execute(t.update().where(t.c.idempotency_key == key).values(**values))
+        return self.por_chave(key)
+
+    def numeros_conhecidos(self, niss_ee: str, ano_mes: str) -> set[str]:
+        return {r["numero_pedido"] for r in self.do_mes(niss_ee, ano_mes) if r["numero_pedido"]}

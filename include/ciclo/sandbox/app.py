@@ -404,8 +404,10 @@ def create_app(store: Store) -> FastAPI:
         ee = acesso(request, niss_ee)
         return J(store.avisos(ee))
 
+    from ciclo.sandbox.pedidos import make_pedidos_router  # Pedidos (art. 26.º corrections), before the catch-all
+    app.include_router(make_pedidos_router(store))
+
     # ---------------------------------------------------------------- out of scope (paths exist)
-    @app.api_route(f"{EEAOC}/pedido/{{resto:path}}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @app.api_route(f"{EEAOC}/ficheiros/{{resto:path}}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def nao_disponivel(resto: str):
         return erro(501)

@@ -71,12 +71,17 @@ CREATE TABLE IF NOT EXISTS documentos (numero TEXT PRIMARY KEY, chave TEXT NOT N
   referencia_mb TEXT, estado TEXT NOT NULL DEFAULT 'EMITIDO', debito_direto TEXT);
 CREATE TABLE IF NOT EXISTS pagamentos (numero_documento TEXT PRIMARY KEY, niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL,
   data_pagamento TEXT NOT NULL, valor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pedidos_correcao (numero TEXT PRIMARY KEY, niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL,
+  motivo TEXT NOT NULL, fundamentacao TEXT, estado TEXT NOT NULL, fora_de_prazo INTEGER NOT NULL, data_pedido TEXT NOT NULL,
+  analise_em REAL NOT NULL, decidir_em REAL NOT NULL, data_decisao TEXT, fundamentacao_decisao TEXT,
+  trabalhadores TEXT NOT NULL, anulacoes TEXT NOT NULL, comprovativo TEXT, autenticado TEXT);
 CREATE TABLE IF NOT EXISTS pedidos_log (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
   query TEXT NOT NULL, status INTEGER NOT NULL, niss TEXT, duration_ms REAL NOT NULL);
 """
 
 DATA_TABLES = ["utilizadores", "representacoes", "vinculos", "contratos", "submissoes", "alertas", "apuramentos",
-               "apurados", "pedidos_emissao", "documentos", "pagamentos", "pedidos_log"]
+               "apurados", "pedidos_emissao", "documentos", "pagamentos", "pedidos_log",
+               "pedidos_correcao"]  # Pedidos (art. 26.º corrections): routes in ciclo.sandbox.pedidos
 
 
 class AuthError(Exception):
@@ -170,6 +175,7 @@ class Store:
         self._reps: dict[str, set[str]] = {}
         self.faults: list[dict] = []
         self.log_buffer: list[tuple] = []
+        self.ao_reset: list = []  # callables run after a reset (route modules' own state, e.g. sandbox.pedidos)
         self._log_seq = (self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pedidos_log").fetchone()[0])
         self._sub_seq = (self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM submissoes").fetchone()[0])
         if self._meta("jwt_secret") is None:
@@ -227,6 +233,8 @@ class Store:
         # The spec's worked example, verbatim (its dataLimitePagamento 2025-11-25 is pre-seeded).
         self.apurar(EE_EXEMPLO, ANO_MES_EXEMPLO, data_limite=DATA_LIMITE_EXEMPLO)
         self._set_meta("seeded", agora_lisboa())
+        for f in self.ao_reset:
+            f()
 
     def seed(self, payload: dict) -> dict:
         if not isinstance(payload, dict):

@@ -101,8 +101,8 @@ def test_spec_error_examples_and_empty(sandbox):
         assert r.json() == {"code": 400, "message": "Ano não cumpre os requisitos da estrutura definida YYYY"}
         r = c.get("/ptss/rest/nao/existe")
         assert (r.status_code, r.json()) == (404, {"code": 404, "message": "Recurso não encontrado."})
-        r = c.post(f"/ptss/rest/eeaoc/pedido/entidade-empregadora/{EE}", json={})
-        assert (r.status_code, r.json()) == (501, {"code": 501, "message": "Não disponível no sandbox."})
+        r = c.post(f"/ptss/rest/eeaoc/pedido/entidade-empregadora/{EE}", json={})  # Pedidos: tests/.../test_sandbox_pedidos.py
+        assert (r.status_code, r.json()) == (400, {"code": 400, "message": "Motivo de pedido inválido: None"})
         r = c.get(f"/ptss/rest/eeaoc/ficheiros/entidade-empregadora/{EE}/download/x/y")
         assert r.status_code == 501
 

@@ -33,6 +33,7 @@ class PsiFalsa:
     confirmado: bool = False
     perder_resposta_post: int = 0  # the next N POSTs are recorded by the SS but their answer is lost
     alertas_ss: list[dict] = field(default_factory=list)
+    estado_mensal: str = "EM_APURAMENTO"  # the month's state at the SS (valores apurados mensal)
 
     # REST client surface used by the steps -------------------------------------------------------------
     def enviar_valores_remuneracao(self, niss_ee, payload):
@@ -56,6 +57,10 @@ class PsiFalsa:
     def alertas(self, niss_ee, *, ano_mes=None):
         self.chamadas.append(("GET", "alertas"))
         return [M.Alerta(**a) for a in self.alertas_ss]
+
+    def valores_apurados_mensal(self, niss_ee, ano_mes):
+        self.chamadas.append(("GET", "mensal"))
+        return M.ApuramentoMensal(anoMes=ano_mes, estado=self.estado_mensal)
 
     def confirmar(self, niss_ee, ano_mes):
         self.chamadas.append(("POST", "confirmar"))

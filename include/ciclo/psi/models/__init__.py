@@ -13,6 +13,8 @@ own module, so that it changes in one edit when the official ``openapi_EEAOC.yam
   * ``obrigacao``: ``ObrigacaoTrabalhador``
   * ``confirmacao``: ``Confirmacao`` (request body ``{"anoMes"}``)
   * ``documento_pagamento``: ``ComprovativoPagamento`` (receipt fields)
+  * ``pedido``: ``MotivoPedido``, ``PedidoCorrecao`` (request body), ``AnulacaoValor`` (request body), ``Pedido``
+    (answer) — corrections of earlier months (art. 26.º); paths SPEC, everything else ASSUMED
 
 PUBLIC-CLIENT (diegobarbosa88/atualizacao-app-magnetic-place, api/seguranca-social/index.js and _soapUtils.js):
   * ``documento_pagamento``: ``PedidoEmissao``, ``ConsultaPedidoEmissao``, ``DocumentoPagamento``,
@@ -32,12 +34,14 @@ from ciclo.psi.models.documento_pagamento import (
 )
 from ciclo.psi.models.erro import ErroPsi
 from ciclo.psi.models.obrigacao import ObrigacaoTrabalhador
+from ciclo.psi.models.pedido import AnulacaoValor, MotivoPedido, Pedido, PedidoCorrecao
 from ciclo.psi.models.valores_apurados import ValoresApuradosTrabalhador
 from ciclo.psi.models.valores_comunicados import Alerta, Comprovativo, ComprovativoDetalhe, PorProcessar
 from ciclo.psi.models.valores_remuneracao import ComprovativoEntrega, ValoresRemuneracao
 
 ASSUMED = ("ValoresRemuneracao", "ComprovativoEntrega", "PorProcessar", "Comprovativo", "ComprovativoDetalhe", "Alerta",
-           "ApuramentoMensal", "ObrigacaoTrabalhador", "Confirmacao", "ComprovativoPagamento")
+           "ApuramentoMensal", "ObrigacaoTrabalhador", "Confirmacao", "ComprovativoPagamento",
+           "MotivoPedido", "PedidoCorrecao", "AnulacaoValor", "Pedido")
 PUBLIC_CLIENT = ("PedidoEmissao", "ConsultaPedidoEmissao", "DocumentoPagamento", "CancelamentoDocumento", "Aviso")
 
 __all__ = [*ASSUMED, *PUBLIC_CLIENT, "ValoresApuradosTrabalhador", "ErroPsi", "ASSUMED", "PUBLIC_CLIENT"]
