@@ -15,7 +15,8 @@ refusal, credentials, out of retries) stops only itself and is notified; the oth
    **comunicar_contratos** — the month's contract changes through SOAP `alterarContratoTrabalho`;
    **comunicar_cessacoes** — vínculos ended in the month through SOAP `cessarVinculoTrabalhador` (by day 10);
 3. **enviar_valores** — the *valores de remuneração* that passed the quality gate, exactly once;
-4. **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
+4. **acompanhar_pedido** — a closed month's correction through a Pedido: waits for the SS's decision (reschedule
+   mode); **esperar_apuramento** — deferred to the triggerer until the SS's apuramento is available;
 5. **obter_apurados** — valores apurados per worker into the ledger (a re-run fetches only the rest);
 6. **reconciliar** — payroll vs valores apurados, every difference classified and explained;
 7. **confirmar_automaticamente** (within tolerance) or **aprovacao_operador** → **aplicar_decisao** (Required
@@ -163,6 +164,16 @@ def contribution_cycle():
 
             return correr_lote(passo, lote, anterior)
 
+        @task.sensor(poke_interval=60, timeout=timedelta(days=20).total_seconds(), mode="reschedule", retries=2)
+        def acompanhar_pedido(lote: dict, anterior: dict):
+            """A closed month corrected through a Pedido (art. 26.º): wait, without holding a worker slot, until the
+            SS decides it; accepted → the month is refreshed as a correction; refused → that employer stops. A
+            month without a Pedido goes straight on."""
+            from ciclo.app.pedidos import acompanhar_se_houver as passo
+            from ciclo_airflow.resultado import correr_lote
+
+            return correr_lote(passo, lote, anterior, esperar=True)
+
         @task(retries=4, execution_timeout=timedelta(minutes=90))
         def obter_apurados(lote: dict, anterior: dict) -> dict:
             """Fetch every worker's valores apurados not yet in the ledger (bulk, bounded concurrency)."""
@@ -217,7 +228,8 @@ def contribution_cycle():
         revisao_op = AprovacaoRevisao(task_id="revisao_operador", lote=lote, revisao=rev, retries=0)
         aplicado = aplicar_revisao(lote, rev, revisao_op.output)
         envio = enviar_valores(lote, comunicar_cessacoes(lote, comunicar_contratos(lote, aplicado)))
-        esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=envio, retries=1,
+        esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=acompanhar_pedido(lote, envio),
+                                   retries=1,
                                    poll_initial=2.0, poll_max=600.0)
         rec = reconciliar(lote, obter_apurados(lote, esperar.output))
         aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", lote=lote, reconciliacao=rec, retries=0)

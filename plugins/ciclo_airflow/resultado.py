@@ -112,7 +112,7 @@ class RepetirLote(Exception):
 
 
 def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = None, *, regra: str | None = None,
-                argumentos: Callable | None = None) -> dict:
+                argumentos: Callable | None = None, esperar: bool = False):
     """Run ``passo(Execucao, Portas, *argumentos(ex, anterior_do_ee))`` for each employer of a lote (see
     ``ciclo.app.lotes.correr_lote``); map the lote's outcome: some to retry → retry; every employer taken failed →
     the task fails; none left going → skip; otherwise each employer's outcome to XCom."""
@@ -128,9 +128,23 @@ def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = N
     p = portas()
     try:
         r = L.correr_lote(passo, ti.task_id.rsplit(".", 1)[-1], lt, p, anterior, regra=regra or L.SO_OK,
-                          ultima_tentativa=ultima, argumentos=argumentos)
+                          ultima_tentativa=ultima and not esperar, argumentos=argumentos)
     finally:
         p.fechar()
+    if esperar:
+        # a sensor: employers whose outcome a later look may change (a Pedido in analysis) → not done yet
+        from airflow.sdk import PokeReturnValue
+
+        if r.repetiveis:
+            import logging
+
+            logging.getLogger(__name__).info("waiting on: %s", "; ".join(f"{k}: {e}" for k, e in r.repetiveis.items()))
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=_saida_lote(r))
+    return _saida_lote(r)
+
+
+def _saida_lote(r) -> dict:
     if r.repetiveis:
         raise RepetirLote(f"{len(r.repetiveis)} employer(s) to retry: " + "; ".join(
             f"{k}: {type(e).__name__}: {e}" for k, e in r.repetiveis.items()))

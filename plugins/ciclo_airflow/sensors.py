@@ -51,11 +51,6 @@ class ApuramentoSensor(BaseSensorOperator):
                 estados[ex.niss_ee] = {k: v for k, v in (ant or {"estado": FALHOU, "mensagem": "no outcome"}).items()
                                        if k in ("estado", "mensagem", "passo")}
                 continue
-            if (ant.get("resultado") or {}).get("estado") == "NADA_A_ENVIAR":
-                # no worker with values this month: nothing was sent, so no apuramento will come
-                estados[ex.niss_ee] = {"estado": NADA, "passo": "esperar_apuramento",
-                                       "mensagem": "nothing was sent this month: no apuramento to wait for"}
-                continue
             try:
                 with PsiHook(ex.employer.conn_id).get_client() as client:
                     estado = estado_sync(client, ex.niss_ee, ex.mes)

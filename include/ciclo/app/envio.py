@@ -37,7 +37,7 @@ PODE_ESTAR_NO_SS = ("SENT", "UNKNOWN", "ACKNOWLEDGED")
 
 @dataclass(frozen=True)
 class ResultadoEnvio:
-    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, NADA_A_ENVIAR, VIA_PEDIDO
+    estado: str  # ENVIADO, CORRECAO_ENVIADA, JA_ENVIADO, RETOMADO, DRY_RUN, VIA_PEDIDO
     comprovativo: str | None
     idempotency_key: str | None
     n_trabalhadores: int
@@ -107,7 +107,8 @@ def _enviar(ex: Execucao, p: Portas, content_hash: str | None) -> ResultadoEnvio
     payload = jsonexato.loads(snap["payload_json"])
     n = len(payload.get("trabalhadores") or [])
     if n == 0:
-        return ResultadoEnvio("NADA_A_ENVIAR", None, None, 0)
+        # nothing is sent, so no apuramento will come: this employer's month stops here (the summary says so)
+        raise NadaAFazer(f"{ex.rotulo}: no worker with values in this month's payroll: nothing to send")
     p_hash = snap["payload_hash"]
     if payload_hash(payload) != p_hash:
         raise Definitivo(f"{ex.rotulo}: the stored payload does not match its hash; nothing sent")

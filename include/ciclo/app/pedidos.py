@@ -431,3 +431,13 @@ def linhas_relatorio(ex: Execucao, p: Portas) -> list[str]:
                    f"Segurança Social: {estado}"
                    + (f" — {r['fundamentacao_decisao']}" if r["fundamentacao_decisao"] else ""))
     return out
+
+
+def acompanhar_se_houver(ex: Execucao, p: Portas) -> dict:
+    """``acompanhar_pedido`` as a step of every month: a month without a Pedido goes on (``SEM_PEDIDO``); one in
+    analysis raises ``Repetivel`` (the runner waits and asks again); refused → ``PedidoIndeferido``."""
+    try:
+        r = acompanhar_pedido(ex, p)
+    except NadaAFazer:
+        return {"estado": "SEM_PEDIDO"}
+    return r.as_dict() if hasattr(r, "as_dict") else dict(r.__dict__)

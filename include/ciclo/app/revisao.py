@@ -67,15 +67,21 @@ def recolher(ex: Execucao, p: Portas) -> list[Proposta]:
     return out
 
 
-def aplicar(ex: Execucao, p: Portas, aprovadas: list[Proposta]) -> list[dict]:
-    """Apply the approved proposals, each through its provider (once: providers are idempotent)."""
+def aplicar(ex: Execucao, p: Portas, aprovadas: list[Proposta], *, aprovado_por: str | None = None) -> list[dict]:
+    """Apply the approved proposals, each through its provider (once: providers are idempotent); providers that
+    record who approved get the operator's name."""
+    import inspect
+
     por_tipo = {getattr(m, "TIPO", None): m for m in _provedores()}
     out = []
     for prop in aprovadas:
         mod = por_tipo.get(prop.tipo)
         if mod is None:
             raise ValueError(f"{ex.rotulo}: no provider for a {prop.tipo} proposal ({prop.chave})")
-        out.append(mod.aplicar(ex, p, prop))
+        if "aprovado_por" in inspect.signature(mod.aplicar).parameters:
+            out.append(mod.aplicar(ex, p, prop, aprovado_por=aprovado_por))
+        else:
+            out.append(mod.aplicar(ex, p, prop))
     return out
 
 
@@ -180,7 +186,7 @@ def aplicar_revisao(ex: Execucao, p: Portas, resposta: dict | None, rev: dict | 
         prop for prop in props if marcados.get(campo(ex, prop.chave), True) is not False]
     if aprovadas:
         log.info("%s: %s approved %s", ex.rotulo, quem, ", ".join(a.chave for a in aprovadas))
-    feitos = aplicar(ex, p, aprovadas)
+    feitos = aplicar(ex, p, aprovadas, aprovado_por=quem)
     bloqueadas = [prop for prop in props if prop.bloqueia_envio and prop not in aprovadas]
     if bloqueadas and not ex.dry_run:
         raise Definitivo(f"{ex.rotulo}: not sent — {', '.join(b.chave for b in bloqueadas)} needs the operator's "
