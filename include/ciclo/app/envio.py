@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from ciclo.app.contexto import Execucao
-from ciclo.app.erros import CorrecaoNaoAutorizada, Definitivo, EnvioIncerto, EnvioRecusado
+from ciclo.app.erros import CorrecaoNaoAutorizada, Definitivo, EnvioIncerto, EnvioRecusado, NadaAFazer
 from ciclo.app.portas import Portas
 from ciclo.domain import jsonexato
 from ciclo.domain.dinheiro import cent
