@@ -324,3 +324,43 @@ def test_a_base_salary_that_differs_at_the_ss_is_shown_before_sending_and_fixed_
             TI.run_id == dr.run_id, TI.task_id == TASK_REVISAO)).scalars().all()
     assert alvo["niss_trabalhador"] in corpo and f"a Segurança Social tem {antiga} €" in corpo
     assert len(_posts(sandbox, "alterarContratoTrabalho")) >= 1
+
+
+def test_a_closed_month_with_a_changed_payroll_is_corrected_through_an_approved_pedido(ciclo, sandbox, monkeypatch):
+    """The month was sent and confirmed; a later run with a changed payroll is not re-sent as valores: the review
+    proposes a Pedido (art. 26.º), the operator approves it, the SS accepts it and re-runs the apuramento, and the
+    month is fetched, reconciled and decided again."""
+    import csv
+
+    from ciclo_dev.operador import TASK_REVISAO, operador_automatico
+
+    preparar_cenario, run, _ = ciclo
+    monkeypatch.setenv("CICLO_APROVACAO_MIN_MINUTOS", "0.2")
+    cen = preparar_cenario()
+    dr, res = run()
+    assert str(dr.state).endswith("success"), res
+    ee = cen.employers[0]["niss_ee"]
+    assert res[ee]["estado"] == "CONCLUIDO"
+
+    # the payroll of the closed month changes: one worker's base pay +100 €
+    f = cen.pasta / "payroll" / ee / MES / "remuneracoes.csv"
+    with open(f, encoding="utf-8-sig") as fh:
+        linhas = list(csv.DictReader(fh))
+    alvo = next(l for l in linhas if l["natureza"] == "P")
+    alvo["valor"] = f"{float(alvo['valor']) + 100:.2f}"
+    with open(f, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(linhas[0]))
+        w.writeheader()
+        w.writerows(linhas)
+    sandbox.admin("PUT", "pedidos/config", json={"analise_segundos": 0.5, "decisao_segundos": 0.5})
+    parar = operador_automatico("Aplicar", "ana.operadora", intervalo=0.3, task_id=TASK_REVISAO)
+    try:
+        dr2, res2 = run()
+    finally:
+        parar.set()
+    assert str(dr2.state).endswith("success"), res2
+    assert len(_posts(sandbox, "valores-remuneracao")) == 2              # never re-sent as valores
+    assert len(_posts(sandbox, f"eeaoc/pedido/entidade-empregadora/{ee}")) == 1   # one Pedido, approved
+    assert res2[ee]["estado"] == "CONCLUIDO" and res2[ee]["pedido_correcao"]
+    outro = cen.employers[1]["niss_ee"]
+    assert res2[outro]["estado"] == "CONCLUIDO" and not res2[outro]["pedido_correcao"]

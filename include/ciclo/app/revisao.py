@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
 from ciclo.app.contexto import Execucao
 from ciclo.app.portas import Portas
@@ -129,7 +130,7 @@ def campo(ex: Execucao, chave: str) -> str:
 class PedidoRevisao:
     assunto: str
     corpo: str
-    prazo: "timedelta"
+    prazo: timedelta
     campos: dict[str, str]   # form field → what it applies (short)
 
 
