@@ -342,12 +342,15 @@ def test_a_closed_month_with_a_changed_payroll_is_corrected_through_an_approved_
     ee = cen.employers[0]["niss_ee"]
     assert res[ee]["estado"] == "CONCLUIDO"
 
-    # the payroll of the closed month changes: one worker's base pay +100 €
+    # the payroll of the closed month changes: a monthly bonus of 100 € (natureza B) forgotten for one worker
     f = cen.pasta / "payroll" / ee / MES / "remuneracoes.csv"
     with open(f, encoding="utf-8-sig") as fh:
         linhas = list(csv.DictReader(fh))
-    alvo = next(l for l in linhas if l["natureza"] == "P")
-    alvo["valor"] = f"{float(alvo['valor']) + 100:.2f}"
+    com_b = {l["niss_trabalhador"] for l in linhas if l["natureza"] == "B"}
+    alvo = next(l for l in linhas if l["natureza"] == "P" and l["niss_trabalhador"] not in com_b)
+    linhas.append({**{k: "" for k in linhas[0]}, "niss_trabalhador": alvo["niss_trabalhador"], "natureza": "B",
+                   "data_inicio": alvo["data_inicio"], "data_fim": alvo["data_fim"], "valor": "100.00",
+                   "dias": alvo["dias"]})
     with open(f, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(linhas[0]))
         w.writeheader()
