@@ -69,6 +69,8 @@ def main() -> int:
             for ee, pl in cen.plantado.items():
                 print(f"  planted at the Segurança Social for {ee}: worker {pl['sem_vinculo']} unknown (no vínculo); "
                       f"worker {pl['base_antiga']} with a base salary 50,00 € lower than the payroll's")
+                print("  [demo operator] the review before sending proposes the admission and the contract fix; the "
+                      "demo answers 'Não aplicar' so that the differences reach the confirmation approval")
             parar = operador_automatico(
                 "Approve", "operador-demo",
                 ao_responder=lambda run, mi, op: print(f"  [demo operator] answered '{op}' to the confirmation approval "

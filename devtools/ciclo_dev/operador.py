@@ -54,10 +54,20 @@ def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: s
             handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
 
 
+NAO_APLICAR = "Não aplicar"
+
+
+def opcao_padrao(task_id: str) -> str:
+    """What a hands-off operator answers: confirm despite differences; apply nothing proposed before sending."""
+    return NAO_APLICAR if task_id.endswith("revisao_operador") else "Approve"
+
+
 def operador_automatico(opcao: str = "Approve", utilizador: str = "operador-demo", intervalo: float = 0.5,
-                        ao_responder=None, task_id: str = TASK_ID) -> threading.Event:
-    """A background thread answering every pending approval of ``task_id`` with ``opcao`` (form fields left at
-    their defaults); set the returned event to stop it."""
+                        ao_responder=None, task_id: str = TASK_ID, revisao: str | None = NAO_APLICAR
+                        ) -> threading.Event:
+    """A background thread answering every pending approval of ``task_id`` with ``opcao`` and, unless ``revisao`` is
+    None, every review before sending with ``revisao`` (form fields left at their defaults); set the returned event
+    to stop it."""
     parar = threading.Event()
 
     def ciclo():
@@ -67,6 +77,9 @@ def operador_automatico(opcao: str = "Approve", utilizador: str = "operador-demo
                     responder(run_id, mi, opcao, utilizador, task_id=task_id)
                     if ao_responder:
                         ao_responder(run_id, mi, opcao)
+                if revisao is not None and task_id != TASK_REVISAO:
+                    for run_id, mi in pendentes(task_id=TASK_REVISAO):
+                        responder(run_id, mi, revisao, utilizador, task_id=TASK_REVISAO)
             except Exception:  # noqa: BLE001 - dev tool: the schema may not exist yet; keep polling
                 pass
             time.sleep(intervalo)
