@@ -16,13 +16,19 @@ class ApuramentoSensor(BaseSensorOperator):
 
     template_fields = ("execucao",)
 
-    def __init__(self, *, execucao: Any, max_wait_hours: float = 24.0, poll_initial: float = 5.0,
-                 poll_max: float = 600.0, **kwargs):
+    def __init__(self, *, execucao: Any, max_wait_hours: float = 24.0, poll_initial: float = 2.0,
+                 poll_max: float = 300.0, poll_jitter: float = 0.1, **kwargs):
+        """``poll_initial`` is the floor between two polls, growing ×1.5 up to ``poll_max``, the ceiling (how long
+        an available apuramento may sit unseen), ± ``poll_jitter``: see ``ciclo.psi.espera``."""
+        from ciclo.psi.espera import Espera
+
         super().__init__(**kwargs)
+        Espera(poll_initial, poll_max, jitter=poll_jitter)  # a bad setting fails when the DAG is parsed, named
         self.execucao = execucao
         self.max_wait_hours = max_wait_hours
         self.poll_initial = poll_initial
         self.poll_max = poll_max
+        self.poll_jitter = poll_jitter
 
     def _ex(self, context):
         from ciclo.app.contexto import Execucao
@@ -54,7 +60,7 @@ class ApuramentoSensor(BaseSensorOperator):
                       processando, prazo.isoformat())
         self.defer(
             trigger=ApuramentoTrigger(ex.employer.conn_id, ex.niss_ee, ex.mes, prazo.isoformat(),
-                                      self.poll_initial, self.poll_max),
+                                      self.poll_initial, self.poll_max, self.poll_jitter),
             method_name="execute_complete",
             timeout=prazo - datetime.now(timezone.utc) + timedelta(minutes=5),
         )
