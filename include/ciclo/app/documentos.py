@@ -63,7 +63,9 @@ def emitir_documentos_lote(execucoes: list[Execucao], p: Portas, *, ambito: int 
     seguir: list[tuple[int, Execucao, object, PedidoEmissao]] = []
 
     def fechar(i: int) -> None:
-        abertos.pop(i).close()
+        pilha = abertos.pop(i, None)  # None: already closed (closing itself failed and is being reported)
+        if pilha is not None:
+            pilha.close()
 
     try:
         for i, ex in enumerate(execucoes):
