@@ -111,9 +111,10 @@ def correr_dag_test(saida: Path) -> None:
     """Runs in a child process with the Airflow env set: parse dags/, dag.test(), write what happened to ``saida``."""
     from airflow.dag_processing.dagbag import DagBag
 
-    dag = DagBag(dag_folder=str(REPO / "dags")).get_dag(DAG_ID)
+    pasta = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+    dag = DagBag(dag_folder=pasta).get_dag(DAG_ID)
     if dag is None:
-        raise SystemExit(f"no DAG {DAG_ID!r} in {REPO / 'dags'}")
+        raise SystemExit(f"no DAG {DAG_ID!r} in {pasta}")
     parar = threading.Event()
     operador = _operador(DAG_ID, parar)
     t0 = time.time()
@@ -280,6 +281,9 @@ def main() -> None:
                     help="CICLO_EMISSAO_POLL for the run (default: the pipeline's own default)")
     ap.add_argument("--timeout", type=float, default=3600.0)
     ap.add_argument("--keep", action="store_true", help="keep the temp directory (ledger, logs, mail)")
+    ap.add_argument("--repo", type=Path, default=REPO,
+                    help="run the pipeline (dags/, plugins/, include/) of another checkout, e.g. an exported older "
+                         "commit for a before/after (the bench, sandbox and generator stay this checkout's)")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._child:
@@ -293,12 +297,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-cycle-"))
     home = tmp / "airflow"
     home.mkdir()
+    repo = a.repo.resolve()
     env_airflow = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                   "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-                   "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+                   "AIRFLOW__CORE__DAGS_FOLDER": str(repo / "dags"),
+                   "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo / "plugins"),
                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"}
     os.environ.update(env_airflow)  # before anything imports Airflow (the operator thread in --scheduler mode)
-    sys.path.insert(0, str(REPO / "plugins"))
+    sys.path.insert(0, str(repo / "plugins"))
 
     sb = SandboxProcess(tmp / "sandbox.sqlite3").start()
     smtp = SmtpCatcher(tmp / "mail").start()
@@ -311,8 +316,9 @@ def main() -> None:
                                         "emissao_delay_seconds": a.emissao_delay})
         sb.admin("PUT", "faults", json=[{"method": "GET", "path": ROTA_TRABALHADOR, "mode": "latency",
                                          "latency_ms": a.latency_ms, "jitter_ms": 0}])
-        env = {**os.environ, **cen.env, **env_airflow,
-               "PYTHONPATH": os.pathsep.join([str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")])}
+        # the pipeline's own package first (ahead of this checkout's editable install when --repo is another one)
+        env = {**os.environ, **cen.env, **env_airflow, "PYTHONPATH": os.pathsep.join(
+            [str(repo / "include"), str(repo / "plugins"), os.environ.get("PYTHONPATH", "")])}
         env.pop("CICLO_EMISSAO_POLL", None)  # the scenario's test pacing; the bench runs the pipeline's default
         if a.emissao_poll is not None:
             env["CICLO_EMISSAO_POLL"] = str(a.emissao_poll)
@@ -346,11 +352,17 @@ def main() -> None:
     out = {
         "employers": a.employers, "workers": a.workers, "latency_ms": a.latency_ms,
         "mode": "scheduler" if a.scheduler else "dag.test", "concurrency_per_employer": concorrencia,
+        **({"repo": str(repo)} if repo != REPO else {}),
         "seconds_total": round(r["fim"] - r["inicio"], 2),
         "seconds_from_apuramento": round(max(emails) - apurado, 2) if emails and apurado else None,
         "fetch_seconds": round(fetch, 2),
         "fetch_limit_seconds": round(limite, 3),
         "fetch_efficiency": round(limite / fetch, 3) if fetch else None,
+        # where the time from the apuramento goes: before the first per-worker GET, and after the last answer
+        "apuramento_to_first_fetch_s": (round(min(v[0] for v in mundo["spans"].values()) - apurado, 2)
+                                        if mundo["spans"] and apurado else None),
+        "last_fetch_to_last_email_s": (round(max(emails) - max(v[1] for v in mundo["spans"].values()), 2)
+                                       if mundo["spans"] and emails else None),
         "task_instances": r["task_instances"],
         "peak_rss_mb": r["peak_rss_mb"],
         "loadavg_1m": round(carga, 2),
