@@ -6,8 +6,9 @@ catcher, injects ``--latency-ms L`` on the per-worker valores-apurados route (sa
 server: the route the fetch limit is about), and runs the DAG found in ``dags/`` for one month:
 
 * default: ``dag.test()`` in a child process (a fresh Airflow home on SQLite); ``peak_rss_mb`` is that process;
-* ``--scheduler``: ``airflow standalone`` (LocalExecutor, scheduler, triggerer, api-server on SQLite), the run
-  triggered through the CLI; ``peak_rss_mb`` is the largest single task process seen (sampled every 0.2 s).
+* ``--scheduler``: ``airflow standalone`` (LocalExecutor, scheduler, triggerer, api-server on SQLite; cron
+  scheduling off), the run triggered through the CLI; ``peak_rss_mb`` is the largest single process of the
+  standalone tree but the api-server (sampled every 0.2 s: task processes are forks and cannot be told apart).
 
 An operator answers "Approve" to any approval the run waits for (none in a clean portfolio). Nothing here names a
 task id: task instances are counted in Airflow's metadata DB for the run, so the bench works whatever shape the DAG
@@ -144,6 +145,8 @@ def correr_standalone(env: dict, home: Path, timeout: float) -> dict:
            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{porta}/execution/",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+           # only the bench's run: unpausing must not start the DAG's scheduled run (same month, max_active_runs=1)
+           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
     airflow = str(Path(sys.executable).parent / "airflow")
     log = open(home / "standalone.log", "ab")
@@ -153,15 +156,17 @@ def correr_standalone(env: dict, home: Path, timeout: float) -> dict:
     parar = threading.Event()
 
     def amostrar():
-        # the largest single process running a task (the pipeline's process), sampled over the run
+        # LocalExecutor forks each task from the executor's worker (same command line), so task processes cannot
+        # be told apart by name: the largest single process of the standalone tree (scheduler, triggerer,
+        # executor workers and their task processes; the api-server excluded), sampled every 0.2 s
         while not parar.is_set():
             try:
                 for c in psutil.Process(proc.pid).children(recursive=True):
                     try:
-                        linha = " ".join(c.cmdline())
-                        if "supervisor" in linha or "task" in linha or "run" in linha.split()[-3:]:
-                            pico["mb"] = max(pico["mb"], c.memory_info().rss / 2 ** 20)
-                    except (psutil.NoSuchProcess, psutil.AccessDenied, IndexError):
+                        if "api" in " ".join(c.cmdline()[:3]):
+                            continue
+                        pico["mb"] = max(pico["mb"], c.memory_info().rss / 2 ** 20)
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
                         pass
             except psutil.NoSuchProcess:
                 return
@@ -358,6 +363,7 @@ def main() -> None:
         "fetch_seconds": round(fetch, 2),
         "fetch_limit_seconds": round(limite, 3),
         "fetch_efficiency": round(limite / fetch, 3) if fetch else None,
+        "total_over_fetch_limit": round((r["fim"] - r["inicio"]) / limite, 1) if limite else None,
         # where the time from the apuramento goes: before the first per-worker GET, and after the last answer
         "apuramento_to_first_fetch_s": (round(min(v[0] for v in mundo["spans"].values()) - apurado, 2)
                                         if mundo["spans"] and apurado else None),
