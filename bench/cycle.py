@@ -244,7 +244,7 @@ def medir_sandbox(estado_sqlite: Path, ano_mes: str, apuramento_delay: float) ->
             ee = path.rstrip("/").rsplit("/", 1)[1]
             disponivel[ee] = max(disponivel.get(ee, 0.0), _ts_lisboa(ts) + apuramento_delay)
         spans: dict[str, list[float]] = {}
-        pedidos = 0
+        pedidos, ocupado = 0, 0.0
         padrao = re.compile(r"/entidade-empregadora/(\d{11})/ano-mes/" + ano_mes + "/trabalhador/")
         for path, ts, dur in db.execute("SELECT path, ts, duration_ms FROM pedidos_log WHERE method='GET' "
                                         "AND instr(path, ?) > 0", (ROTA_TRABALHADOR,)):
@@ -252,13 +252,14 @@ def medir_sandbox(estado_sqlite: Path, ano_mes: str, apuramento_delay: float) ->
             if not m:
                 continue
             pedidos += 1
+            ocupado += dur / 1000
             fim = _ts_lisboa(ts)
             ini = fim - dur / 1000
             s = spans.setdefault(m.group(1), [ini, fim])
             s[0], s[1] = min(s[0], ini), max(s[1], fim)
     finally:
         db.close()
-    return {"disponivel": disponivel, "spans": spans, "pedidos": pedidos}
+    return {"disponivel": disponivel, "spans": spans, "pedidos": pedidos, "ocupado": ocupado}
 
 
 def uniao(intervalos: list[list[float]]) -> float:
@@ -363,6 +364,9 @@ def main() -> None:
         "fetch_seconds": round(fetch, 2),
         "fetch_limit_seconds": round(limite, 3),
         "fetch_efficiency": round(limite / fetch, 3) if fetch else None,
+        # requests in flight on average while fetching (the server's time per GET summed ÷ fetch_seconds): C would
+        # mean the client kept every slot it allows busy
+        "fetch_mean_in_flight": round(mundo["ocupado"] / fetch, 1) if fetch else None,
         "total_over_fetch_limit": round((r["fim"] - r["inicio"]) / limite, 1) if limite else None,
         # where the time from the apuramento goes: before the first per-worker GET, and after the last answer
         "apuramento_to_first_fetch_s": (round(min(v[0] for v in mundo["spans"].values()) - apurado, 2)
