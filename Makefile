@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test unit sandbox demo airflow airflow-celery bench drill clean
+.PHONY: setup test unit sandbox demo airflow airflow-celery bench bench-cycle drill clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,12 @@ airflow-celery: setup
 
 bench: setup
 	$(PY) bench/sandbox_throughput.py
+
+# The whole cycle through the real DAG (dag.test()) against the sandbox; last line JSON. e.g.
+# make bench-cycle CYCLE_ARGS="--employers 200 --workers 20 --latency-ms 20"  (add --scheduler for airflow standalone)
+CYCLE_ARGS ?= --employers 1 --workers 10000 --latency-ms 20
+bench-cycle: setup
+	$(PY) bench/cycle.py $(CYCLE_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -208,12 +208,13 @@ def contribution_cycle():
 
         @task(trigger_rule="none_failed", retries=3, retry_delay=RETRY_DELAY)
         def documentos_pagamento(lote: dict, rec: dict | None) -> dict:
-            """Request (once) and fetch the payment documents of every confirmed month of the lote."""
-            from ciclo.app.documentos import emitir_documentos as passo
+            """Request (once per employer) the payment documents of every confirmed month of the lote, then poll all
+            pending requests together."""
+            from ciclo.app.documentos import emitir_documentos_lote as passo
             from ciclo.app.lotes import NAO_FALHADOS
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, rec, regra=NAO_FALHADOS)
+            return correr_lote(passo, lote, rec, regra=NAO_FALHADOS, conjunto=True)
 
         @task(trigger_rule="all_done", retries=2, queue=FILA_LOCAL)
         def relatorio_financas(lote: dict) -> dict:
@@ -230,7 +231,7 @@ def contribution_cycle():
         envio = enviar_valores(lote, comunicar_cessacoes(lote, comunicar_contratos(lote, aplicado)))
         esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=acompanhar_pedido(lote, envio),
                                    retries=1,
-                                   poll_initial=2.0, poll_max=600.0)
+                                   poll_initial=2.0, poll_max=300.0)
         rec = reconciliar(lote, obter_apurados(lote, esperar.output))
         aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", lote=lote, reconciliacao=rec, retries=0)
         auto = confirmar_automaticamente(lote, rec)

@@ -112,7 +112,7 @@ class RepetirLote(Exception):
 
 
 def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = None, *, regra: str | None = None,
-                argumentos: Callable | None = None, esperar: bool = False):
+                argumentos: Callable | None = None, esperar: bool = False, conjunto: bool = False):
     """Run ``passo(Execucao, Portas, *argumentos(ex, anterior_do_ee))`` for each employer of a lote (see
     ``ciclo.app.lotes.correr_lote``); map the lote's outcome: some to retry → retry; every employer taken failed →
     the task fails; none left going → skip; otherwise each employer's outcome to XCom."""
@@ -128,7 +128,7 @@ def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = N
     p = portas()
     try:
         r = L.correr_lote(passo, ti.task_id.rsplit(".", 1)[-1], lt, p, anterior, regra=regra or L.SO_OK,
-                          ultima_tentativa=ultima and not esperar, argumentos=argumentos)
+                          ultima_tentativa=ultima and not esperar, argumentos=argumentos, conjunto=conjunto)
     finally:
         p.fechar()
     if esperar:

@@ -19,9 +19,15 @@ class ApuramentoSensor(BaseSensorOperator):
 
     template_fields = ("lote", "anterior")
 
-    def __init__(self, *, lote: Any, anterior: Any, max_wait_hours: float = 24.0, poll_initial: float = 5.0,
-                 poll_max: float = 600.0, **kwargs):
+    def __init__(self, *, lote: Any, anterior: Any, max_wait_hours: float = 24.0, poll_initial: float = 2.0,
+                 poll_max: float = 300.0, poll_jitter: float = 0.1, **kwargs):
+        """``poll_initial`` is the floor between two polls, growing ×1.5 up to ``poll_max``, the ceiling (how long
+        an available apuramento may sit unseen), ± ``poll_jitter``: see ``ciclo.psi.espera``."""
+        from ciclo.psi.espera import Espera
+
         super().__init__(**kwargs)
+        Espera(poll_initial, poll_max, jitter=poll_jitter)  # a bad setting fails when the DAG is parsed, named
+        self.poll_jitter = poll_jitter
         self.lote = lote
         self.anterior = anterior
         self.max_wait_hours = max_wait_hours
@@ -78,7 +84,8 @@ class ApuramentoSensor(BaseSensorOperator):
         self.log.info("deferring until %d employer(s)' apuramento is ready or %s", len(pendentes), prazo.isoformat())
         self.defer(
             trigger=ApuramentoTrigger([(ex.employer.conn_id, ex.niss_ee, ex.mes) for ex in pendentes],
-                                      prazo.isoformat(), self.poll_initial, self.poll_max, estados=estados),
+                                      prazo.isoformat(), self.poll_initial, self.poll_max, estados=estados,
+                                      jitter=self.poll_jitter),
             method_name="execute_complete",
             timeout=prazo - datetime.now(timezone.utc) + timedelta(minutes=5),
         )

@@ -1,9 +1,12 @@
 """``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of several EEs' month.
 
 Runs on async httpx (the PSI async clients) and holds no worker slot. Each round polls every employer still
-waiting, concurrently; the interval doubles from ``poll_initial`` up to ``poll_max`` seconds (a floor and a
-ceiling). An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the credential (no
-wait can fix that), or at the deadline; the event fires once every employer is done, with each one's outcome.
+waiting, concurrently, paced by ``ciclo.psi.espera.Espera``: ``poll_initial`` is the floor, growing ×1.5 up to
+``poll_max`` (the ceiling: the longest an apuramento can sit unseen), ± ``jitter`` so that lotes submitted in the
+same minutes do not poll in lock-step. The sensor has just polled before deferring, so the trigger waits one
+floor before its first round. An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the
+credential (no wait can fix that), or at the deadline; the event fires once every employer is done, with each
+one's outcome.
 """
 
 from __future__ import annotations
@@ -19,23 +22,29 @@ log = logging.getLogger(__name__)
 
 
 class ApuramentoTrigger(BaseTrigger):
-    def __init__(self, pendentes: list, deadline: str, poll_initial: float = 5.0, poll_max: float = 600.0,
-                 estados: dict | None = None):
+    def __init__(self, pendentes: list, deadline: str, poll_initial: float = 2.0, poll_max: float = 300.0,
+                 estados: dict | None = None, jitter: float = 0.1):
+        from ciclo.psi.espera import Espera
+
         super().__init__()
         self.pendentes = [tuple(x) for x in pendentes]   # (conn_id, niss_ee, ano_mes)
         self.deadline = deadline  # ISO datetime with timezone
         self.poll_initial = float(poll_initial)
         self.poll_max = float(poll_max)
         self.estados = dict(estados or {})   # outcomes already known before deferring, handed back in the event
+        self.jitter = float(jitter)
+        self.espera = Espera(self.poll_initial, self.poll_max, jitter=self.jitter)  # a bad setting fails here, named
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return ("ciclo_airflow.triggers.ApuramentoTrigger", {
             "pendentes": [list(x) for x in self.pendentes], "deadline": self.deadline,
             "poll_initial": self.poll_initial, "poll_max": self.poll_max, "estados": self.estados,
+            "jitter": self.jitter,
         })
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from ciclo.app.apuramento import ESTADOS_PRONTOS, estado_async, proxima_espera
+        from ciclo.app import apuramento
+        from ciclo.app.apuramento import ESTADOS_PRONTOS
         from ciclo.psi import errors as E
 
         clientes = {niss: await _async_client(conn) for conn, niss, _ in self.pendentes}
@@ -43,11 +52,11 @@ class ApuramentoTrigger(BaseTrigger):
         deadline = datetime.fromisoformat(self.deadline)
         resultados: dict[str, dict] = {}
         ultimo: dict[str, str | None] = {}
-        delay = self.poll_initial
+        intervalos = self.espera.intervalos()
 
         async def um(niss: str) -> None:
             try:
-                estado = (await estado_async(clientes[niss], niss, meses[niss])).as_dict()
+                estado = (await apuramento.estado_async(clientes[niss], niss, meses[niss])).as_dict()
             except (E.PsiAuthError, E.PsiForbiddenError, E.PsiValidationError) as exc:
                 resultados[niss] = {"status": "error", "message": str(exc)}
                 return
@@ -59,6 +68,7 @@ class ApuramentoTrigger(BaseTrigger):
                 resultados[niss] = {"status": "apurado", **estado}
 
         try:
+            await asyncio.sleep(max(0.0, min(next(intervalos), (deadline - datetime.now(timezone.utc)).total_seconds())))
             while True:
                 faltam = [n for n in clientes if n not in resultados]
                 await asyncio.gather(*(um(n) for n in faltam))
@@ -70,10 +80,10 @@ class ApuramentoTrigger(BaseTrigger):
                     for n in faltam:
                         resultados[n] = {"status": "timeout", "estado": ultimo.get(n)}
                     break
-                log.info("apuramento: %d of %d employer(s) still waiting (%s); next check in %.0f s", len(faltam),
-                         len(clientes), ", ".join(f"{n} {ultimo.get(n)}" for n in faltam[:5]), min(delay, remaining))
-                await asyncio.sleep(min(delay, remaining))
-                delay = proxima_espera(delay, self.poll_initial, self.poll_max)
+                delay = min(next(intervalos), remaining)
+                log.info("apuramento: %d of %d employer(s) still waiting (%s); next check in %.1f s", len(faltam),
+                         len(clientes), ", ".join(f"{n} {ultimo.get(n)}" for n in faltam[:5]), delay)
+                await asyncio.sleep(delay)
             yield TriggerEvent({"estados": self.estados, "resultados": resultados, "deadline": self.deadline})
         finally:
             for c in clientes.values():

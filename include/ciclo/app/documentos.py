@@ -1,7 +1,8 @@
 """Step 9: the payment documents (``ambito`` 11: contribuições da entidade empregadora), requested once.
 
 The emission request is recorded PENDING before the POST; the PSI protocol (emission → poll by ``chave`` until
-1 / 15 / 14, PUBLIC-CLIENT) is ``ciclo.psi.documentos.obter_documentos``. Answers 10 (a request is already
+1 / 15 / 14, PUBLIC-CLIENT) is ``ciclo.psi.documentos``. ``emitir_documentos_lote`` does it for several employers
+(a lote) at once: each requests once, then all pending requests are polled together in one loop. Answers 10 (a request is already
 processing) and 11 (a valid answer exists) carry the existing ``chave``, stored before polling, so a repeated
 request never issues a second document and a retry only polls.
 Only for a month this pipeline has confirmed (or recorded as accepted by silence).
@@ -37,15 +38,73 @@ class ResultadoDocumentos:
 def emitir_documentos(ex: Execucao, p: Portas, *, ambito: int = AMBITO_CONTRIBUICOES_EE,
                       timeout_seconds: float = 300.0, sleep=time.sleep) -> ResultadoDocumentos:
     """Request (once, under the month's lease), poll and store the payment documents of a confirmed month."""
+    [r] = emitir_documentos_lote([ex], p, ambito=ambito, timeout_seconds=timeout_seconds, sleep=sleep)
+    if isinstance(r, Exception):
+        raise r
+    return r
+
+
+def emitir_documentos_lote(execucoes: list[Execucao], p: Portas, *, ambito: int = AMBITO_CONTRIBUICOES_EE,
+                           timeout_seconds: float = 300.0, sleep=time.sleep) -> list[ResultadoDocumentos | Exception]:
+    """``emitir_documentos`` for several employers at once (a lote): each employer's emission is requested once,
+    under its own lease, exactly as alone; then every pending request is polled in **one** loop (each round polls
+    all of them, then one wait), so n employers take about one emission's time instead of n.
+
+    Returns, in the order of ``execucoes``, each employer's ``ResultadoDocumentos`` or the exception that stopped
+    it (``NadaAFazer`` not confirmed / dry run, ``Repetivel`` lease held or still processing, a ``PsiError``...),
+    to be reported per employer: one employer's failure never stops the others."""
+    from contextlib import ExitStack
+
     from ciclo.app.concessao import concessao
+    from ciclo.psi.documentos import TETO_S, PedidoEmissao, obter_documentos_varios
 
-    with concessao(ex, p, f"documento-pagamento-{ambito}"):
-        return _emitir(ex, p, ambito, timeout_seconds, sleep)
+    saida: list[ResultadoDocumentos | Exception | None] = [None] * len(execucoes)
+    abertos: dict[int, ExitStack] = {}  # each employer's lease and client, closed as soon as it is done
+    seguir: list[tuple[int, Execucao, object, PedidoEmissao]] = []
+
+    def fechar(i: int) -> None:
+        pilha = abertos.pop(i, None)  # None: already closed (closing itself failed and is being reported)
+        if pilha is not None:
+            pilha.close()
+
+    try:
+        for i, ex in enumerate(execucoes):
+            abertos[i] = pilha = ExitStack()
+            try:
+                pilha.enter_context(concessao(ex, p, f"documento-pagamento-{ambito}"))
+                pronto = _antes_do_pedido(ex, p, ambito)
+                if pronto is None:
+                    client = pilha.enter_context(p.cliente(ex))
+                    pronto = _ja_no_ss(ex, p, ambito, client)
+                if pronto is not None:
+                    saida[i] = pronto
+                    fechar(i)
+                    continue
+                atual = p.ledger.documentos.pedido(ex.niss_ee, ex.mes, ambito)
+                chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
+                seguir.append((i, ex, client, PedidoEmissao(client, chave, ex.niss_ee, ambito, _ao_pedir(ex, p, ambito))))
+            except Exception as exc:  # noqa: BLE001 - not swallowed: this employer's outcome, returned
+                saida[i] = exc
+                fechar(i)
+        piso = p.definicoes.emissao_poll_s  # CICLO_EMISSAO_POLL (2 s by default): the floor; the ceiling TETO_S
+        resultados = obter_documentos_varios([pe for *_, pe in seguir], intervalo_min=piso,
+                                             intervalo_max=max(piso, TETO_S), timeout=timeout_seconds, sleep=sleep)
+        for (i, ex, client, _), r in zip(seguir, resultados):
+            try:
+                saida[i] = _depois(ex, p, ambito, client, r)
+                fechar(i)
+            except Exception as exc:  # noqa: BLE001 - not swallowed: this employer's outcome, returned
+                saida[i] = exc
+                fechar(i)
+    finally:
+        for i in list(abertos):  # only on an interruption (a task timeout): release every lease still held
+            fechar(i)
+    return saida  # type: ignore[return-value]
 
 
-def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep) -> ResultadoDocumentos:
-    from ciclo.psi.documentos import EmissaoEmProcessamento, obter_documentos
-
+def _antes_do_pedido(ex: Execucao, p: Portas, ambito: int) -> ResultadoDocumentos | None:
+    """What the ledger already settles (under the lease): not confirmed → NadaAFazer; issued or nothing to pay →
+    that result. None: the SS must be asked or polled."""
     conf = p.ledger.decisoes.obter(ex.niss_ee, ex.mes)
     if ex.dry_run:
         raise NadaAFazer("dry run: no payment documents")
@@ -59,40 +118,56 @@ def _emitir(ex: Execucao, p: Portas, ambito: int, timeout_seconds: float, sleep)
         return ResultadoDocumentos("sucesso", atual["chave"], repo.do_mes(ex.niss_ee, ex.mes), ja_emitido=True)
     if atual and atual["estado"] == "sem_valores":
         return ResultadoDocumentos("sem_valores", atual["chave"], [], ja_emitido=True)
-    chave = atual.get("chave") if atual and atual["estado"] == "processando" else None
-    if not chave:
-        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="PENDING")  # before the POST: evidence for a retry
+    return None
 
+
+def _ja_no_ss(ex: Execucao, p: Portas, ambito: int, client) -> ResultadoDocumentos | None:
+    """Before any request: after an attempt that may have asked and lost the answer (PENDING), the SS is asked
+    what it holds; otherwise PENDING is recorded before the POST (the evidence a retry reads)."""
+    repo = p.ledger.documentos
+    atual = repo.pedido(ex.niss_ee, ex.mes, ambito)
+    if atual and atual["estado"] == "processando" and atual.get("chave"):
+        return None  # a request is known: only poll it
+    if atual and atual["estado"] == "PENDING":
+        docs = _procurar_no_ss(client, ex, p)
+        if docs:
+            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="sucesso")
+            log.info("%s: the SS already issued this month's documents (an earlier answer was lost)", ex.rotulo)
+            return ResultadoDocumentos("sucesso", None, repo.gravar(ex.niss_ee, ex.mes, docs), ja_emitido=True)
+        return None
+    repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="PENDING")  # before the POST: evidence for a retry
+    return None
+
+
+def _ao_pedir(ex: Execucao, p: Portas, ambito: int):
     def ao_pedir(nova: str, codigo: int) -> None:
         # 1 accepted, 10 already processing, 11 a valid answer exists — all name the chave to follow; stored before
         # polling, so that a retry resumes it instead of asking again.
         log.info("payment document request %s: codigoResultado %s", ex.rotulo, codigo)
-        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=nova, codigo_resultado=codigo, estado="processando")
+        p.ledger.documentos.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=nova, codigo_resultado=codigo,
+                                          estado="processando")
 
-    with p.cliente(ex) as client:
-        if atual and atual["estado"] == "PENDING":
-            # An earlier attempt may have requested and lost the answer: ask the SS what it holds before any resend.
-            docs = _procurar_no_ss(client, ex, p)
-            if docs:
-                repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, estado="sucesso")
-                log.info("%s: the SS already issued this month's documents (an earlier answer was lost)", ex.rotulo)
-                return ResultadoDocumentos("sucesso", None, repo.gravar(ex.niss_ee, ex.mes, docs), ja_emitido=True)
-        try:
-            r = obter_documentos(client, chave, niss_ee=ex.niss_ee, ambito=ambito,
-                                 intervalo_min=p.definicoes.emissao_poll_s,
-                                 intervalo_max=max(p.definicoes.emissao_poll_s, 30.0), timeout=timeout_seconds,
-                                 ao_pedir=ao_pedir, sleep=sleep)
-        except EmissaoEmProcessamento as exc:
-            raise Repetivel(f"{ex.rotulo}: {exc}; a retry resumes polling it (no new request is made)") from None
-        if r.sem_valores:
-            repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sem_valores")
-            log.info("%s: processed, nothing to pay (%s)", ex.rotulo, r.mensagem or "codigoResultado 15")
-            return ResultadoDocumentos("sem_valores", r.chave, [])
-        # The emission names no month (PUBLIC-CLIENT): a document may say which month it pays (the sandbox's
-        # ``anoMes``); when the valid answer holds other months' documents, this month's are in the listing.
-        docs = _do_mes(r.documentos, ex.mes)
-        if not docs and r.documentos:
-            docs = _do_mes(client.documentos_pagamento(ex.niss_ee), ex.mes)
+    return ao_pedir
+
+
+def _depois(ex: Execucao, p: Portas, ambito: int, client, r) -> ResultadoDocumentos:
+    """Store the outcome of one employer's emission (``r``: its ``ResultadoEmissao`` or the exception)."""
+    from ciclo.psi.documentos import EmissaoEmProcessamento
+
+    if isinstance(r, EmissaoEmProcessamento):
+        raise Repetivel(f"{ex.rotulo}: {r}; a retry resumes polling it (no new request is made)") from None
+    if isinstance(r, Exception):
+        raise r
+    repo = p.ledger.documentos
+    if r.sem_valores:
+        repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sem_valores")
+        log.info("%s: processed, nothing to pay (%s)", ex.rotulo, r.mensagem or "codigoResultado 15")
+        return ResultadoDocumentos("sem_valores", r.chave, [])
+    # The emission names no month (PUBLIC-CLIENT): a document may say which month it pays (the sandbox's
+    # ``anoMes``); when the valid answer holds other months' documents, this month's are in the listing.
+    docs = _do_mes(r.documentos, ex.mes)
+    if not docs and r.documentos:
+        docs = _do_mes(client.documentos_pagamento(ex.niss_ee), ex.mes)
     repo.gravar_pedido(ex.niss_ee, ex.mes, ambito, chave=r.chave, estado="sucesso")
     rows = repo.gravar(ex.niss_ee, ex.mes, [d.model_dump(by_alias=True, mode="python") for d in docs])
     return ResultadoDocumentos("sucesso", r.chave, rows)

@@ -133,8 +133,11 @@ def _incluir(ant: dict | None, regra: str) -> bool:
 
 def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, anterior: dict | None = None, *,
                 regra: str = SO_OK, ultima_tentativa: bool = True,
-                argumentos: Callable[[Execucao, dict | None], tuple] | None = None) -> ResultadoLote:
-    """Run ``passo(ex, p, *argumentos(ex, anterior_do_ee))`` for each employer the rule takes.
+                argumentos: Callable[[Execucao, dict | None], tuple] | None = None,
+                conjunto: bool = False) -> ResultadoLote:
+    """Run ``passo(ex, p, *argumentos(ex, anterior_do_ee))`` for each employer the rule takes — or, with
+    ``conjunto``, ``passo(execucoes, p)`` once for all of them, returning one result or exception per employer (a
+    step that works for the lote as a whole, e.g. polling every emission together).
 
     An employer's ``NadaAFazer`` → ``nada``; an error no retry can fix → ``falhou`` (logged, notified); an error a
     retry may fix → kept in ``repetiveis`` so that the task is retried — on the last try it becomes ``falhou``,
@@ -142,6 +145,7 @@ def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, ant
     """
     antes = estados_de(anterior)
     r = ResultadoLote(lote, nome)
+    tomados: list[Execucao] = []
     for ex in lote.execucoes:
         ant = None if antes is None else antes.get(ex.niss_ee)
         if antes is not None and ant is None and regra != TODOS:
@@ -149,25 +153,41 @@ def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, ant
         if not _incluir(ant, regra):
             r.estados[ex.niss_ee] = {k: ant[k] for k in ("estado", "mensagem", "passo") if k in ant}
             continue
+        if conjunto:
+            tomados.append(ex)
+            continue
         args = argumentos(ex, ant) if argumentos else ()
         try:
             res = passo(ex, p, *args)
         except Exception as exc:  # noqa: BLE001 - classified per employer and never discarded (state + log + notice)
-            tipo = classificar(exc)
-            if tipo == "nada":
-                log.info("%s: %s: %s", ex.rotulo, nome, exc)
-                r.estados[ex.niss_ee] = {"estado": NADA, "mensagem": str(exc), "passo": nome}
-            elif tipo == "definitivo" or ultima_tentativa:
-                msg = str(exc) if tipo == "definitivo" else f"{type(exc).__name__}: {exc} (no retry left)"
-                log.error("%s: %s failed: %s", ex.rotulo, nome, msg)
-                r.estados[ex.niss_ee] = {"estado": FALHOU, "mensagem": msg, "passo": nome}
-                _notificar(p, ex, nome, msg)
-            else:
-                log.warning("%s: %s will be retried: %s: %s", ex.rotulo, nome, type(exc).__name__, exc)
-                r.repetiveis[ex.niss_ee] = exc
+            _registar_erro(r, p, ex, nome, exc, ultima_tentativa)
             continue
         r.estados[ex.niss_ee] = {"estado": OK, "passo": nome, "resultado": _xcom(res)}
+    if conjunto and tomados:
+        saidas = passo(tomados, p)
+        if len(saidas) != len(tomados):
+            raise RuntimeError(f"{nome}: {len(saidas)} outcomes for {len(tomados)} employers")
+        for ex, res in zip(tomados, saidas):
+            if isinstance(res, Exception):
+                _registar_erro(r, p, ex, nome, res, ultima_tentativa)
+            else:
+                r.estados[ex.niss_ee] = {"estado": OK, "passo": nome, "resultado": _xcom(res)}
     return r
+
+
+def _registar_erro(r: ResultadoLote, p: Portas, ex: Execucao, nome: str, exc: BaseException, ultima: bool) -> None:
+    tipo = classificar(exc)
+    if tipo == "nada":
+        log.info("%s: %s: %s", ex.rotulo, nome, exc)
+        r.estados[ex.niss_ee] = {"estado": NADA, "mensagem": str(exc), "passo": nome}
+    elif tipo == "definitivo" or ultima:
+        msg = str(exc) if tipo == "definitivo" else f"{type(exc).__name__}: {exc} (no retry left)"
+        log.error("%s: %s failed: %s", ex.rotulo, nome, msg)
+        r.estados[ex.niss_ee] = {"estado": FALHOU, "mensagem": msg, "passo": nome}
+        _notificar(p, ex, nome, msg)
+    else:
+        log.warning("%s: %s will be retried: %s: %s", ex.rotulo, nome, type(exc).__name__, exc)
+        r.repetiveis[ex.niss_ee] = exc
 
 
 def _notificar(p: Portas, ex: Execucao, passo: str, msg: str) -> None:

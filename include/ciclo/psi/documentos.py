@@ -14,22 +14,32 @@ key, 0 internal error.
   it and a crash resumes polling instead of asking again;
 - 14 (expired) → asks again exactly once (the expired request is no longer processing); a second 14 is an error;
 - 15 → ``ResultadoEmissao(estado="SEM_VALORES")``: processed, nothing to pay — said clearly, not an empty list;
-- polling waits ``intervalo_min`` seconds, doubling up to ``intervalo_max``; after ``timeout`` seconds still
-  processing → ``EmissaoEmProcessamento`` carrying the ``chave`` (retry with it: no new request is made).
+- polling waits ``intervalo_min`` seconds (the floor), growing ×1.5 up to ``intervalo_max`` (the ceiling), ± 10 %
+  jitter (``ciclo.psi.espera``); after ``timeout`` seconds still processing → ``EmissaoEmProcessamento`` carrying the
+  ``chave`` (retry with it: no new request is made).
+
+``obter_documentos_varios`` follows several employers' emissions in **one** loop: each asks once (as above), then
+every pending request is polled in the same round and the loop waits once for the earliest next poll — n employers
+take about one emission's time, not n. Each employer's outcome is its own (a result or its exception).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ciclo.psi import models as M
 from ciclo.psi.errors import PsiError
+from ciclo.psi.espera import FATOR, JITTER, Espera
 from ciclo.psi.models import documento_pagamento as DP
 
 AMBITO_CONTRIBUICOES_EE = 11  # ambito 11 = contribuições da entidade empregadora (closed list 11–20)
+PISO_S = 2.0   # ASSUMED (ciclo.psi.espera): the first wait between two polls of one request
+TETO_S = 15.0  # ASSUMED: the emission takes seconds to minutes; a ready document waits at most this long unseen
 
 
 class EmissaoRecusada(PsiError):
@@ -74,9 +84,9 @@ class ResultadoEmissao:
         return self.estado == "SEM_VALORES"
 
 
-def _fluxo(chave: str | None, niss_ee: str | None, intervalo_min: float, intervalo_max: float, timeout: float,
+def _fluxo(chave: str | None, niss_ee: str | None, espera: Espera, timeout: float,
            relogio: Callable[[], float], ao_pedir: Callable[[str, int], None] | None,
-           ) -> Generator[tuple, object, ResultadoEmissao]:
+           rng: random.Random | None = None) -> Generator[tuple, object, ResultadoEmissao]:
     """Yields ("pedir",) | ("consultar", chave) | ("esperar", seconds) and receives each answer."""
     quem = f"employer {niss_ee}" if niss_ee else "this credential"
     pedidos = 0
@@ -97,7 +107,7 @@ def _fluxo(chave: str | None, niss_ee: str | None, intervalo_min: float, interva
     if not chave:
         chave = yield from pedir()
     inicio = relogio()
-    espera = intervalo_min
+    base = espera.proxima(None)
     while True:
         r = yield ("consultar", chave)
         c = r.codigoResultado
@@ -111,7 +121,7 @@ def _fluxo(chave: str | None, niss_ee: str | None, intervalo_min: float, interva
                                       f"more (codigoResultado 14)", servico="consultarPedidoEmissao")
             reemissoes += 1
             chave = yield from pedir()
-            inicio, espera = relogio(), intervalo_min
+            inicio, base = relogio(), espera.proxima(None)
             continue
         if c == DP.CHAVE_DESCONHECIDA:
             raise ChaveDesconhecida(f"payment document request {chave} is unknown to the Segurança Social for {quem} "
@@ -125,40 +135,93 @@ def _fluxo(chave: str | None, niss_ee: str | None, intervalo_min: float, interva
             raise EmissaoEmProcessamento(f"payment document request {chave} for {quem} still processing after "
                                          f"{decorrido:.0f} s; poll it again later with this chave (no new request is "
                                          f"made)", chave=chave, servico="consultarPedidoEmissao")
-        yield ("esperar", min(espera, max(0.0, timeout - decorrido)))
-        espera = min(espera * 2, intervalo_max)
+        yield ("esperar", min(espera.agitar(base, rng), max(0.0, timeout - decorrido)))
+        base = espera.proxima(base)
+
+
+@dataclass(frozen=True)
+class PedidoEmissao:
+    """One employer's emission for ``obter_documentos_varios``: its sync ``PsiClient``, the ``chave`` of a request
+    already made (None: ask once), the employer a representative acts for, and the hook given each new ``chave``."""
+
+    client: Any
+    chave: str | None = None
+    niss_ee: str | None = None
+    ambito: int = AMBITO_CONTRIBUICOES_EE
+    ao_pedir: Callable[[str, int], None] | None = None
+
+
+def _espera(intervalo_min: float, intervalo_max: float, fator: float, jitter: float) -> Espera:
+    return Espera(intervalo_min, intervalo_max, fator, jitter)  # a ceiling below the floor is an error, said there
+
+
+def obter_documentos_varios(pedidos: Sequence[PedidoEmissao], *, intervalo_min: float = PISO_S,
+                            intervalo_max: float = TETO_S, timeout: float = 300.0, fator: float = FATOR,
+                            jitter: float = JITTER, sleep: Callable[[float], None] = time.sleep,
+                            relogio: Callable[[], float] = time.monotonic,
+                            rng: random.Random | None = None) -> list[ResultadoEmissao | Exception]:
+    """Several emissions followed together (see the module docstring). Returns, in the order of ``pedidos``, each
+    one's ``ResultadoEmissao`` or the exception that ended it (refused, expired twice, unknown key, still
+    processing after ``timeout``, a transport error after the client's retries): one employer's failure is its
+    outcome and never stops the others."""
+    espera = _espera(intervalo_min, intervalo_max, fator, jitter)
+    # polls due within this much of each other go in the same round (their jitter differs by a fraction of a second)
+    juntar = espera.piso * max(espera.jitter, 0.05)
+    saida: list[ResultadoEmissao | Exception | None] = [None] * len(pedidos)
+    fluxos = {i: _fluxo(pe.chave, pe.niss_ee, espera, timeout, relogio, pe.ao_pedir, rng) for i, pe in enumerate(pedidos)}
+    acordar = {i: relogio() for i in fluxos}
+    while fluxos:
+        agora = relogio()
+        for i in sorted(i for i in fluxos if acordar[i] <= agora + juntar):
+            pe, g, resposta = pedidos[i], fluxos[i], None
+            try:
+                while True:
+                    acao = g.send(resposta)
+                    if acao[0] == "pedir":
+                        resposta = pe.client.pedir_emissao_documentos(pe.niss_ee, ambito=pe.ambito)
+                    elif acao[0] == "consultar":
+                        resposta = pe.client.consultar_pedido_emissao(acao[1], niss_ee=pe.niss_ee)
+                    else:
+                        acordar[i] = relogio() + acao[1]
+                        break
+            except StopIteration as fim:
+                saida[i] = fim.value
+                del fluxos[i]
+            except Exception as exc:  # noqa: BLE001 - not swallowed: it is this employer's outcome, returned
+                saida[i] = exc
+                del fluxos[i]
+        if fluxos:
+            falta = min(acordar[i] for i in fluxos) - relogio()
+            if falta > 0:
+                sleep(falta)
+    return saida  # type: ignore[return-value]
 
 
 def obter_documentos(client, chave: str | None = None, *, niss_ee: str | None = None,
-                     ambito: int = AMBITO_CONTRIBUICOES_EE, intervalo_min: float = 2.0, intervalo_max: float = 30.0,
-                     timeout: float = 300.0, ao_pedir: Callable[[str, int], None] | None = None,
-                     sleep: Callable[[float], None] = time.sleep,
-                     relogio: Callable[[], float] = time.monotonic) -> ResultadoEmissao:
+                     ambito: int = AMBITO_CONTRIBUICOES_EE, intervalo_min: float = PISO_S,
+                     intervalo_max: float = TETO_S, timeout: float = 300.0,
+                     ao_pedir: Callable[[str, int], None] | None = None,
+                     sleep: Callable[[float], None] = time.sleep, relogio: Callable[[], float] = time.monotonic,
+                     fator: float = FATOR, jitter: float = JITTER,
+                     rng: random.Random | None = None) -> ResultadoEmissao:
     """Payment documents through a sync ``PsiClient``: poll ``chave`` if given, else ask once and poll (see the
     module docstring). ``niss_ee`` is the employer a representative acts for (None: the credential's own)."""
-    g = _fluxo(chave, niss_ee, intervalo_min, intervalo_max, timeout, relogio, ao_pedir)
-    resposta = None
-    while True:
-        try:
-            acao = g.send(resposta)
-        except StopIteration as fim:
-            return fim.value
-        if acao[0] == "pedir":
-            resposta = client.pedir_emissao_documentos(niss_ee, ambito=ambito)
-        elif acao[0] == "consultar":
-            resposta = client.consultar_pedido_emissao(acao[1], niss_ee=niss_ee)
-        else:
-            sleep(acao[1])
-            resposta = None
+    [r] = obter_documentos_varios([PedidoEmissao(client, chave, niss_ee, ambito, ao_pedir)],
+                                  intervalo_min=intervalo_min, intervalo_max=intervalo_max, timeout=timeout,
+                                  fator=fator, jitter=jitter, sleep=sleep, relogio=relogio, rng=rng)
+    if isinstance(r, Exception):
+        raise r
+    return r
 
 
 async def aobter_documentos(client, chave: str | None = None, *, niss_ee: str | None = None,
-                            ambito: int = AMBITO_CONTRIBUICOES_EE, intervalo_min: float = 2.0,
-                            intervalo_max: float = 30.0, timeout: float = 300.0,
+                            ambito: int = AMBITO_CONTRIBUICOES_EE, intervalo_min: float = PISO_S,
+                            intervalo_max: float = TETO_S, timeout: float = 300.0,
                             ao_pedir: Callable[[str, int], None] | None = None,
-                            relogio: Callable[[], float] = time.monotonic) -> ResultadoEmissao:
+                            relogio: Callable[[], float] = time.monotonic, fator: float = FATOR,
+                            jitter: float = JITTER) -> ResultadoEmissao:
     """``obter_documentos`` for an ``AsyncPsiClient``."""
-    g = _fluxo(chave, niss_ee, intervalo_min, intervalo_max, timeout, relogio, ao_pedir)
+    g = _fluxo(chave, niss_ee, _espera(intervalo_min, intervalo_max, fator, jitter), timeout, relogio, ao_pedir)
     resposta = None
     while True:
         try:

@@ -1,5 +1,5 @@
 """The payment-document state machine on answers a sandbox cannot be made to give in order (a second 14, a 0),
-and its poll intervals (floor, doubling, ceiling) — with a scripted client and a fake clock."""
+and its poll intervals (floor, ×1.5, ceiling, jitter) — with a scripted client and a fake clock."""
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_refused_emission_and_internal_error_are_errors():
         obter_documentos(Roteiro([], [{"codigoResultado": 0}]), "k", sleep=lambda s: None)
 
 
-def test_poll_interval_starts_at_the_floor_doubles_and_stops_at_the_ceiling():
+def test_poll_interval_starts_at_the_floor_grows_by_half_and_stops_at_the_ceiling():
     esperas, t = [], [0.0]
 
     def dormir(s):
@@ -46,8 +46,69 @@ def test_poll_interval_starts_at_the_floor_doubles_and_stops_at_the_ceiling():
     c = Roteiro([], [{"codigoResultado": 10}] * 6 + [{"codigoResultado": 1, "resultado": [
         {"numeroDocumentoPagamento": 1, "valor": 10, "referenciaDocumentoPagamento": {
             "pagamentoTransferenciaBancaria": {"Iban": "PT50X"}, "pagamentoDebitoDireto": {"numeroAutorizacao": 7}}}]}])
-    r = obter_documentos(c, "k", intervalo_min=1, intervalo_max=5, timeout=100, sleep=dormir, relogio=lambda: t[0])
-    assert esperas == [1, 2, 4, 5, 5, 5]
+    r = obter_documentos(c, "k", intervalo_min=1, intervalo_max=5, timeout=100, jitter=0, sleep=dormir,
+                         relogio=lambda: t[0])
+    assert esperas == [1, 1.5, 2.25, 3.375, 5, 5]
     [doc] = r.documentos
     assert doc.debito_direto and not doc.multibanco_disponivel
     assert doc.referenciaDocumentoPagamento.pagamentoTransferenciaBancaria.iban == "PT50X"  # "Iban" accepted
+
+
+DOC = {"numeroDocumentoPagamento": 1, "valor": 10}
+
+
+def test_several_employers_are_polled_together_one_wait_per_round_not_one_employer_after_another():
+    from ciclo.psi.documentos import PedidoEmissao, obter_documentos_varios
+
+    t, esperas = [0.0], []
+
+    def dormir(s):
+        esperas.append(s)
+        t[0] += s
+
+    a = Roteiro([{"codigoResultado": 1, "chave": "a"}], [{"codigoResultado": 10}] * 2 + [{"codigoResultado": 1, "resultado": [DOC]}])
+    b = Roteiro([], [{"codigoResultado": 10}, {"codigoResultado": 15}])
+    c = Roteiro([{"codigoResultado": 11, "chave": "c"}], [{"codigoResultado": 1, "resultado": [DOC]}])
+    vistas = []
+    ra, rb, rc = obter_documentos_varios(
+        [PedidoEmissao(a, None, "A", ao_pedir=lambda ch, cod: vistas.append(ch)), PedidoEmissao(b, "b", "B"),
+         PedidoEmissao(c, None, "C")], intervalo_min=1, intervalo_max=5, jitter=0, sleep=dormir, relogio=lambda: t[0])
+    assert ra.estado == "DOCUMENTOS" and ra.pedidos == 1 and vistas == ["a"]
+    assert rb.sem_valores and rb.pedidos == 0  # given a chave: only polled, never asked again
+    assert rc.estado == "DOCUMENTOS" and len(rc.documentos) == 1
+    # rounds: every pending request polled, then one wait — 1 + 1.5 s in all, as for the slowest alone
+    assert esperas == [1, 1.5]
+    assert [f[0] for f in a.feitas] == ["POST", "GET", "GET", "GET"] and len(b.feitas) == 2
+
+
+def test_one_employers_failure_is_its_outcome_and_the_others_go_on():
+    from ciclo.psi.documentos import PedidoEmissao, obter_documentos_varios
+
+    t = [0.0]
+
+    class Cai(Roteiro):
+        def consultar_pedido_emissao(self, chave, *, niss_ee=None):
+            self.feitas.append(("GET", chave))
+            raise PsiError("connection reset", servico="consultarPedidoEmissao")
+
+    mau = Cai([{"codigoResultado": 1, "chave": "m"}], [])
+    recusado = Roteiro([{"codigoResultado": 0, "mensagem": "Erro interno"}], [])
+    bom = Roteiro([{"codigoResultado": 1, "chave": "b"}], [{"codigoResultado": 10}, {"codigoResultado": 1, "resultado": [DOC]}])
+    rm, rr, rb = obter_documentos_varios([PedidoEmissao(mau), PedidoEmissao(recusado), PedidoEmissao(bom)],
+                                         intervalo_min=1, jitter=0, sleep=lambda s: t.__setitem__(0, t[0] + s),
+                                         relogio=lambda: t[0])
+    assert isinstance(rm, PsiError) and "connection reset" in str(rm)
+    assert isinstance(rr, EmissaoRecusada)
+    assert rb.estado == "DOCUMENTOS" and [f[0] for f in bom.feitas] == ["POST", "GET", "GET"]
+
+
+def test_still_processing_after_the_timeout_carries_the_chave_per_employer():
+    from ciclo.psi.documentos import EmissaoEmProcessamento, PedidoEmissao, obter_documentos_varios
+
+    t = [0.0]
+    lento = Roteiro([], [{"codigoResultado": 10}] * 10)
+    pronto = Roteiro([], [{"codigoResultado": 15}])
+    rl, rp = obter_documentos_varios([PedidoEmissao(lento, "k1"), PedidoEmissao(pronto, "k2")], intervalo_min=1,
+                                     timeout=3, jitter=0, sleep=lambda s: t.__setitem__(0, t[0] + s),
+                                     relogio=lambda: t[0])
+    assert isinstance(rl, EmissaoEmProcessamento) and rl.chave == "k1" and rp.sem_valores

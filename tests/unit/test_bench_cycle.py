@@ -1,0 +1,48 @@
+"""``bench/cycle.py``'s measures from the world: the fetch time is the union of the employers' spans, and the
+apuramento's availability and each GET's span are read from the sandbox's request log (Lisbon local time, ms)."""
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cycle():
+    spec = importlib.util.spec_from_file_location("bench_cycle", REPO / "bench" / "cycle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_fetch_seconds_count_overlapping_employers_once(cycle):
+    assert cycle.uniao([[0, 2], [1, 3], [5, 6], [5.5, 5.7]]) == pytest.approx(4.0)
+    assert cycle.uniao([]) == 0
+
+
+def test_apuramento_and_fetch_spans_from_the_sandbox_log(cycle, tmp_path):
+    from ciclo.sandbox.store import SCHEMA
+
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    db.executescript(SCHEMA)
+    ee, outro = "21163218588", "20000003116"
+    linhas = [
+        ("2026-11-22T10:00:00.000", "POST", f"/ptss/rest/eeaoc/valores-remuneracao/entidade-empregadora/{ee}", 500, 5),
+        ("2026-11-22T10:00:01.000", "POST", f"/ptss/rest/eeaoc/valores-remuneracao/entidade-empregadora/{ee}", 200, 5),
+        ("2026-11-22T10:00:05.020", "GET", f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{ee}/ano-mes/202610/trabalhador/1", 200, 20),
+        ("2026-11-22T10:00:07.000", "GET", f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{ee}/ano-mes/202610/trabalhador/2", 200, 20),
+        ("2026-11-22T10:00:06.000", "GET", f"/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{outro}/ano-mes/202609/trabalhador/3", 200, 20),
+    ]
+    db.executemany("INSERT INTO pedidos_log(ts, method, path, query, status, niss, duration_ms) VALUES (?,?,?,'',?,NULL,?)",
+                   [(ts, m, p, st, d) for ts, m, p, st, d in linhas])
+    db.commit()
+    db.close()
+    m = cycle.medir_sandbox(tmp_path / "s.sqlite3", "202610", apuramento_delay=3.0)
+    assert list(m["disponivel"]) == [ee]  # the accepted submission + the delay, not the refused one
+    assert m["disponivel"][ee] == pytest.approx(cycle._ts_lisboa("2026-11-22T10:00:04.000"))
+    assert m["pedidos"] == 2  # another month's GET is not this run's fetch
+    ini, fim = m["spans"][ee]
+    assert fim - ini == pytest.approx(2.0) and m["ocupado"] == pytest.approx(0.04)
