@@ -45,9 +45,18 @@ def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
     # employer goes at its own pace — or the run ends
     while time.monotonic() < fim:
         tis = api("GET", "/dags/contribution_cycle/dagRuns/~/taskInstances", params={"state": "awaiting_input"}).json()
+        confirmacoes = []
+        for ti in tis.get("task_instances", []):
+            if ti["task_id"].endswith("revisao_operador"):
+                # the review before sending (the planted differences): apply nothing, so they reach the confirmation
+                rr = api("PATCH", f"/dags/contribution_cycle/dagRuns/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/"
+                         f"{ti['map_index']}/hitlDetails", json={"chosen_options": ["Não aplicar"], "params_input": {}})
+                assert rr.status_code == 200, rr.text
+            else:
+                confirmacoes.append(ti)
         estado = api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}").json()["state"]
         apurados = all(lg.apuramentos.obter(e["niss_ee"], a["ano_mes"]) for e in emps)
-        if (tis.get("task_instances") and apurados) or estado in ("success", "failed"):
+        if (confirmacoes and apurados) or estado in ("success", "failed"):
             break
         time.sleep(3)
     lg.dispose()
