@@ -13,41 +13,42 @@ from __future__ import annotations
 from airflow.providers.standard.operators.hitl import HITLOperator
 
 
-class AprovacaoConfirmacao(HITLOperator):
-    APPROVE, REJECT = "Approve", "Reject"
-    template_fields = (*HITLOperator.template_fields, "lote", "reconciliacao")
+class _AprovacaoLote(HITLOperator):
+    """A question for one lote, asked only when the application layer has one: ``_pedido(lote, p, estados)`` returns
+    the subject, body, timeout and form fields (one checkbox per item, checked by default), or raises
+    ``NadaAFazer`` (→ skip)."""
 
-    def __init__(self, *, lote, reconciliacao, **kwargs):
-        kwargs.setdefault("subject", "Confirmar os valores apurados apesar das diferenças?")
-        kwargs.setdefault("body", "Diferenças entre a folha e a Segurança Social.")
-        super().__init__(options=[self.APPROVE, self.REJECT], defaults=[self.APPROVE], multiple=False, **kwargs)
+    template_fields = (*HITLOperator.template_fields, "lote", "anterior")
+
+    def __init__(self, *, lote, anterior, options, defaults, **kwargs):
+        super().__init__(options=options, defaults=defaults, multiple=False, **kwargs)
         self.lote = lote
-        self.reconciliacao = reconciliacao
+        self.anterior = anterior
+
+    def _pedido(self, lote, p, resultados: dict):
+        raise NotImplementedError
 
     def execute(self, context):
         from airflow.sdk import Param
         from airflow.sdk.definitions.param import ParamsDict
 
-        from ciclo.app import decisao
         from ciclo.app.lotes import OK, Lote, estados_de
         from ciclo_airflow.resultado import portas, traduzir
 
         lote = Lote.de_xcom(self.lote)
         context["rotulo"] = lote.rotulo
-        recs = {k: v.get("resultado") for k, v in (estados_de(self.reconciliacao) or {}).items() if v["estado"] == OK}
+        resultados = {k: v.get("resultado") for k, v in (estados_de(self.anterior) or {}).items() if v["estado"] == OK}
         p = portas()
         try:
-            pedido = decisao.pedido_aprovacao_lote(lote.execucoes, p, recs)
+            assunto, corpo, prazo, campos = self._pedido(lote, p, resultados)
         except BaseException as exc:  # noqa: BLE001 - translated (NadaAFazer → skip) and re-raised
             t = traduzir(exc)
             raise t if t is not exc else exc
         finally:
             p.fechar()
-        self.subject, self.body, self.response_timeout = pedido.assunto, pedido.corpo, pedido.prazo
-        if pedido.parametros:
-            self.params = ParamsDict({k: Param(True, type="boolean", title=rotulo,
-                                               description=f"Confirmar {rotulo}")
-                                      for k, rotulo in pedido.parametros.items()})
+        self.subject, self.body, self.response_timeout = assunto, corpo, prazo
+        if campos:
+            self.params = ParamsDict({k: Param(True, type="boolean", title=t, description=t) for k, t in campos.items()})
         return super().execute(context)
 
     def execute_complete(self, context, event):
@@ -57,48 +58,37 @@ class AprovacaoConfirmacao(HITLOperator):
         return super().execute_complete(context, event)
 
 
-class AprovacaoRevisao(HITLOperator):
+class AprovacaoConfirmacao(_AprovacaoLote):
+    APPROVE, REJECT = "Approve", "Reject"
+
+    def __init__(self, *, lote, reconciliacao, **kwargs):
+        kwargs.setdefault("subject", "Confirmar os valores apurados apesar das diferenças?")
+        kwargs.setdefault("body", "Diferenças entre a folha e a Segurança Social.")
+        super().__init__(lote=lote, anterior=reconciliacao, options=[self.APPROVE, self.REJECT],
+                         defaults=[self.APPROVE], **kwargs)
+
+    def _pedido(self, lote, p, resultados):
+        from ciclo.app import decisao
+
+        pd = decisao.pedido_aprovacao_lote(lote.execucoes, p, resultados)
+        return pd.assunto, pd.corpo, pd.prazo, {k: f"Confirmar {r}" for k, r in pd.parametros.items()}
+
+
+class AprovacaoRevisao(_AprovacaoLote):
     """Before sending: the proposals of the lote's employers (contract data to fix at the SS, admissions, a
     correction through a Pedido), one checkbox each. Options Aplicar / Não aplicar; no answer by the end of day 10
     of M+1 applies nothing (``ciclo.app.revisao``)."""
-
-    template_fields = (*HITLOperator.template_fields, "lote", "revisao")
 
     def __init__(self, *, lote, revisao, **kwargs):
         from ciclo.app.revisao import APLICAR, NAO_APLICAR
 
         kwargs.setdefault("subject", "Rever antes de enviar")
         kwargs.setdefault("body", "Propostas antes do envio dos valores.")
-        super().__init__(options=[APLICAR, NAO_APLICAR], defaults=[NAO_APLICAR], multiple=False, **kwargs)
-        self.lote = lote
-        self.revisao = revisao
+        super().__init__(lote=lote, anterior=revisao, options=[APLICAR, NAO_APLICAR], defaults=[NAO_APLICAR],
+                         **kwargs)
 
-    def execute(self, context):
-        from airflow.sdk import Param
-        from airflow.sdk.definitions.param import ParamsDict
-
+    def _pedido(self, lote, p, resultados):
         from ciclo.app import revisao
-        from ciclo.app.lotes import OK, Lote, estados_de
-        from ciclo_airflow.resultado import portas, traduzir
 
-        lote = Lote.de_xcom(self.lote)
-        context["rotulo"] = lote.rotulo
-        revs = {k: v.get("resultado") for k, v in (estados_de(self.revisao) or {}).items() if v["estado"] == OK}
-        p = portas()
-        try:
-            pedido = revisao.pedido_revisao_lote(lote.execucoes, p, revs)
-        except BaseException as exc:  # noqa: BLE001 - translated (NadaAFazer → skip) and re-raised
-            t = traduzir(exc)
-            raise t if t is not exc else exc
-        finally:
-            p.fechar()
-        self.subject, self.body, self.response_timeout = pedido.assunto, pedido.corpo, pedido.prazo
-        self.params = ParamsDict({k: Param(True, type="boolean", title=t, description=t)
-                                  for k, t in pedido.campos.items()})
-        return super().execute(context)
-
-    def execute_complete(self, context, event):
-        from ciclo.app.lotes import Lote
-
-        context["rotulo"] = Lote.de_xcom(self.lote).rotulo
-        return super().execute_complete(context, event)
+        pd = revisao.pedido_revisao_lote(lote.execucoes, p, resultados)
+        return pd.assunto, pd.corpo, pd.prazo, pd.campos
