@@ -11,6 +11,8 @@ import json
 from email import policy
 from email.parser import BytesParser
 
+from decimal import Decimal
+
 import openpyxl
 import pytest
 
@@ -356,6 +358,10 @@ def test_a_closed_month_with_a_changed_payroll_is_corrected_through_an_approved_
         w.writeheader()
         w.writerows(linhas)
     sandbox.admin("PUT", "pedidos/config", json={"analise_segundos": 0.5, "decisao_segundos": 0.5})
+    # finance paid the month's document before the correction
+    [pago] = res[ee]["documentos_pagamento"]
+    sandbox.admin("POST", "pagamentos", json={"numeroDocumentoPagamento": pago})
+    antes = _obrigacao(sandbox, ee)
     parar = operador_automatico("Aplicar", "ana.operadora", intervalo=0.3, task_id=TASK_REVISAO)
     try:
         dr2, res2 = run()
@@ -365,5 +371,33 @@ def test_a_closed_month_with_a_changed_payroll_is_corrected_through_an_approved_
     assert len(_posts(sandbox, "valores-remuneracao")) == 2              # never re-sent as valores
     assert len(_posts(sandbox, f"eeaoc/pedido/entidade-empregadora/{ee}")) == 1   # one Pedido, approved
     assert res2[ee]["estado"] == "CONCLUIDO" and res2[ee]["pedido_correcao"]
+    # the SS re-ran the apuramento: a new document for exactly the difference the correction added
+    depois = _obrigacao(sandbox, ee)
+    assert depois > antes
+    novos = [d for d in res2[ee]["documentos_pagamento"] if d != pago]
+    assert len(novos) == 1
+    doc = _documento(sandbox, ee, novos[0])
+    assert Decimal(str(doc["valor"])) == depois - antes
     outro = cen.employers[1]["niss_ee"]
     assert res2[outro]["estado"] == "CONCLUIDO" and not res2[outro]["pedido_correcao"]
+
+
+def _obrigacao(sandbox, ee):
+    import httpx
+
+    r = httpx.get(f"{sandbox.url}/ptss/rest/eeaoc/valores-apurados/entidade-empregadora/{ee}/mensal/ano-mes/{MES}",
+                  auth=(ee, "sandbox"), timeout=30)
+    r.raise_for_status()
+    from decimal import Decimal
+
+    return Decimal(str(r.json()["totalObrigacao"]))
+
+
+def _documento(sandbox, ee, numero):
+    import httpx
+
+    r = httpx.get(f"{sandbox.url}/ptss/rest/ci/documento-pagamento/consulta", auth=(ee, "sandbox"), timeout=30)
+    r.raise_for_status()
+    corpo = r.json()
+    docs = corpo.get("resultado") if isinstance(corpo, dict) else corpo
+    return next(d for d in docs if d["numeroDocumentoPagamento"] == numero)

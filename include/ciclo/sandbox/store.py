@@ -630,19 +630,35 @@ class Store:
     # of the employer with valores apurados, an obligation > 0, not paid and without a valid document — one document
     # per month, each carrying the sandbox-only extra field ``anoMes`` (the live documents' link to a month is not
     # evidenced; clients keep unknown fields).
-    def _meses_a_emitir(self, niss_ee: str, ambito: int) -> list[tuple[str, dict]]:
+    #
+    # After a correction (a re-apuramento: a Pedido accepted, a substitute declaration) the month's obligation changes.
+    # ASSUMED (no public source says how the live SS reissues): a month is owed its obligation minus what was paid for
+    # it; a valid document for another amount is superseded (SUBSTITUIDO) and a new one issued for what is owed — so a
+    # paid month corrected upwards gets a document for the difference, and an unpaid one a replacement.
+    def _em_divida(self, niss_ee: str, am: str, m: dict) -> Decimal:
+        pago = sum((Decimal(v) for (v,) in self.db.execute(
+            "SELECT valor FROM pagamentos WHERE niss_ee=? AND ano_mes=?", (niss_ee, am)).fetchall()), Decimal("0"))
+        return Decimal(str(m["totalObrigacao"])) - pago
+
+    def _meses_a_emitir(self, niss_ee: str, ambito: int, *, substituir: bool = False) -> list[tuple[str, dict]]:
         hoje = date.today().isoformat()
         out = []
         for (am,) in self.db.execute("SELECT ano_mes FROM apuramentos WHERE niss_ee=? ORDER BY ano_mes", (niss_ee,)).fetchall():
             m = self.mensal(niss_ee, am)
             if m["estado"] not in ("APURADO", "CONFIRMADO") or m["totalObrigacao"] <= 0:
                 continue
-            if self.db.execute("SELECT 1 FROM pagamentos WHERE niss_ee=? AND ano_mes=?", (niss_ee, am)).fetchone():
+            divida = self._em_divida(niss_ee, am, m)
+            if divida <= 0:
                 continue
-            if self.db.execute("SELECT 1 FROM documentos WHERE niss_ee=? AND ambito=? AND ano_mes=? AND data_validade>=?"
-                               " AND estado='EMITIDO'", (niss_ee, ambito, am, hoje)).fetchone():
+            validos = self.db.execute("SELECT numero, valor FROM documentos WHERE niss_ee=? AND ambito=? AND ano_mes=?"
+                                      " AND data_validade>=? AND estado='EMITIDO' AND numero NOT IN"
+                                      " (SELECT numero_documento FROM pagamentos)", (niss_ee, ambito, am, hoje)).fetchall()
+            if any(Decimal(v) == divida for _, v in validos):
                 continue
-            out.append((am, m))
+            if substituir:
+                for numero, _ in validos:
+                    self.db.execute("UPDATE documentos SET estado='SUBSTITUIDO' WHERE numero=?", (numero,))
+            out.append((am, {**m, "totalObrigacao": divida}))
         return out
 
     def _pedido_em_curso(self, niss_ee: str, ambito: int) -> str | None:
@@ -703,7 +719,7 @@ class Store:
         return {"codigoResultado": 1, "mensagem": "Sucesso.", "resultado": docs}
 
     def _resolver_pedido(self, chave: str, niss_ee: str, ambito: int) -> str:
-        meses = self._meses_a_emitir(niss_ee, ambito)
+        meses = self._meses_a_emitir(niss_ee, ambito, substituir=True)
         hoje = date.today()
         for am, m in meses:
             seq = self.db.execute("SELECT COUNT(*) FROM documentos").fetchone()[0] + 1
@@ -742,9 +758,9 @@ class Store:
         return out
 
     def documentos(self, niss_ee: str) -> list[dict]:
-        """The listing (``consulta``): the employer's documents not cancelled."""
+        """The listing (``consulta``): the employer's documents not cancelled nor superseded by a correction."""
         self._pedido_em_curso(niss_ee, 11)  # resolve a due request first
-        return self._documentos_sql("niss_ee=? AND estado!='CANCELADO'", (niss_ee,))
+        return self._documentos_sql("niss_ee=? AND estado NOT IN ('CANCELADO', 'SUBSTITUIDO')", (niss_ee,))
 
     def documento_niss(self, numero: str) -> str | None:
         r = self.db.execute("SELECT niss_ee FROM documentos WHERE numero=?", (numero,)).fetchone()
