@@ -116,6 +116,11 @@ def rever(ex: Execucao, p: Portas) -> ResultadoRevisao:
         log.warning("%s: %s proposal %s: %s", ex.rotulo, prop.tipo, prop.chave, prop.descricao)
     for i in info:
         log.warning("%s: %s", ex.rotulo, i)
+    if info and p.notificador:
+        # shown in the review when there is something to approve; told to the operator in any case
+        p.notificador.notificar({"tipo": "comunicacoes", "niss_ee": ex.niss_ee, "ano_mes": ex.mes, "comunicacoes": info},
+                                f"Ciclo contributivo: {ex.employer.rotulo} — comunicações por processar ou não aceites "
+                                f"na Segurança Social")
     return ResultadoRevisao([prop.as_dict() for prop in props], info)
 
 
