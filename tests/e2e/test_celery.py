@@ -347,6 +347,7 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
 
     fim = time.monotonic() + RUN_BUDGET_S
     while not mortos and time.monotonic() < fim and d.estado(run_id) not in ("success", "failed"):
+        d.aprovar_pendentes()   # the review before sending (planted differences) comes first
         matar_no_envio()
         time.sleep(0.3)
     assert mortos, "no enviar_valores was caught in flight"
