@@ -212,7 +212,7 @@ def propostas(ex: Execucao, p: Portas) -> list[Proposta]:
     return verificar(ex, p).propostas
 
 
-def aplicar(ex: Execucao, p: Portas, proposta: Proposta) -> dict:
+def aplicar(ex: Execucao, p: Portas, proposta: Proposta, *, aprovado_por: str | None = None) -> dict:
     """Send the approved proposal's contract change once (``contratos.comunicar_alteracoes``)."""
     from ciclo.app.contratos import comunicar_alteracoes
     from ciclo.app.erros import Definitivo
@@ -224,7 +224,7 @@ def aplicar(ex: Execucao, p: Portas, proposta: Proposta) -> dict:
         raise Definitivo(f"{ex.rotulo}: proposal {proposta.chave} carries no contract change to send")
     alteracao = ContratoTrabalho.de_campos(campos)
     r = comunicar_alteracoes(ex, p, [alteracao])
-    log.info("contract fix %s %s: %s", ex.rotulo, proposta.chave, r.as_dict())
+    log.info("contract fix %s %s (approved by %s): %s", ex.rotulo, proposta.chave, aprovado_por or "—", r.as_dict())
     return {"chave": proposta.chave, "niss_trabalhador": alteracao.niss_trabalhador,
             "inicio_contrato": alteracao.inicio_contrato.isoformat(), **r.as_dict()}
 

@@ -9,7 +9,8 @@ Three kinds of findings are proposed, never done silently:
 - ``PEDIDO`` — a changed payroll for a closed month: the correction through a Pedido (art. 26), in time or late
   (``ciclo.app.pedidos``).
 
-Each provider module exposes ``propostas(ex, p) -> list[Proposta]`` and ``aplicar(ex, p, proposta) -> dict``. The
+Each provider module exposes ``propostas(ex, p) -> list[Proposta]`` and
+``aplicar(ex, p, proposta, *, aprovado_por) -> dict``. The
 runner asks every provider, shows the operator what they found (one approval for the month), then applies exactly
 the approved proposals, each once (the providers keep their own ledger rows and ask the SS before any resend).
 """
@@ -69,20 +70,15 @@ def recolher(ex: Execucao, p: Portas) -> list[Proposta]:
 
 
 def aplicar(ex: Execucao, p: Portas, aprovadas: list[Proposta], *, aprovado_por: str | None = None) -> list[dict]:
-    """Apply the approved proposals, each through its provider (once: providers are idempotent); providers that
-    record who approved get the operator's name."""
-    import inspect
-
+    """Apply the approved proposals, each through its provider (once: providers are idempotent), with the
+    operator's name."""
     por_tipo = {getattr(m, "TIPO", None): m for m in _provedores()}
     out = []
     for prop in aprovadas:
         mod = por_tipo.get(prop.tipo)
         if mod is None:
             raise ValueError(f"{ex.rotulo}: no provider for a {prop.tipo} proposal ({prop.chave})")
-        if "aprovado_por" in inspect.signature(mod.aplicar).parameters:
-            out.append(mod.aplicar(ex, p, prop, aprovado_por=aprovado_por))
-        else:
-            out.append(mod.aplicar(ex, p, prop))
+        out.append(mod.aplicar(ex, p, prop, aprovado_por=aprovado_por))
     return out
 
 
