@@ -21,6 +21,9 @@ else
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e . || $(PY) -m pip install -q --no-deps -e .
 endif
+	# bytecode for every installed module, once: this environment sets PYTHONDONTWRITEBYTECODE, so without it every
+	# process (each Airflow task, the sandbox, each test subprocess) compiled Airflow, GX, scipy... again (≈5 s each)
+	$(PY) -m compileall -q -j 0 "$$($(PY) -c 'import site; print(site.getsitepackages()[0])')" > /dev/null
 	# development tooling (devtools/ciclo_dev) on the venv's path only: the production image does not ship it
 	$(PY) -c 'import site,sys; open(site.getsitepackages()[0]+"/ciclo_dev.pth","w").write(sys.argv[1]+"\n")' $(CURDIR)/devtools
 	touch $(STAMP)

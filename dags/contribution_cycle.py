@@ -116,10 +116,10 @@ def contribution_cycle():
         @task(retries=1, execution_timeout=timedelta(minutes=30), queue=FILA_LOCAL)
         def preparar_folha(lote: dict) -> dict:
             """Snapshot the payroll export and run the data-quality gate; errors stop that employer."""
-            from ciclo.app.folha import preparar_folha as passo
+            from ciclo.app.folha import preparar_folhas as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote)
+            return correr_lote(passo, lote, conjunto=True)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
         def rever_antes_do_envio(lote: dict, anterior: dict) -> dict:
@@ -129,7 +129,7 @@ def contribution_cycle():
             from ciclo.app.revisao import rever as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior)
+            return correr_lote(passo, lote, anterior, paralelo=True)
 
         @task(trigger_rule="none_failed", retries=3, execution_timeout=timedelta(minutes=30))
         def aplicar_revisao(lote: dict, revisao: dict, resposta: dict | None) -> dict:
@@ -137,7 +137,8 @@ def contribution_cycle():
             from ciclo.app.revisao import aplicar_revisao as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, revisao, argumentos=lambda ex, ant: (resposta, ant.get("resultado")))
+            return correr_lote(passo, lote, revisao, argumentos=lambda ex, ant: (resposta, ant.get("resultado")),
+                               paralelo=True)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
         def comunicar_contratos(lote: dict, anterior: dict) -> dict:
@@ -145,7 +146,7 @@ def contribution_cycle():
             from ciclo.app.contratos import comunicar_contratos as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior)
+            return correr_lote(passo, lote, anterior, paralelo=True)
 
         @task(retries=3, execution_timeout=timedelta(minutes=30))
         def comunicar_cessacoes(lote: dict, anterior: dict) -> dict:
@@ -154,7 +155,7 @@ def contribution_cycle():
             from ciclo.app.vinculos import comunicar_cessacoes as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior)
+            return correr_lote(passo, lote, anterior, paralelo=True)
 
         @task(retries=3, execution_timeout=timedelta(minutes=15))
         def enviar_valores(lote: dict, anterior: dict) -> dict:
@@ -162,7 +163,7 @@ def contribution_cycle():
             from ciclo.app.envio import enviar_valores as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior)
+            return correr_lote(passo, lote, anterior, paralelo=True)
 
         @task.sensor(poke_interval=60, timeout=timedelta(days=20).total_seconds(), mode="reschedule", retries=2)
         def acompanhar_pedido(lote: dict, anterior: dict):
@@ -172,7 +173,7 @@ def contribution_cycle():
             from ciclo.app.pedidos import acompanhar_se_houver as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior, esperar=True)
+            return correr_lote(passo, lote, anterior, esperar=True, paralelo=True)
 
         @task(retries=4, execution_timeout=timedelta(minutes=90))
         def obter_apurados(lote: dict, anterior: dict) -> dict:
@@ -196,7 +197,7 @@ def contribution_cycle():
             from ciclo.app.decisao import confirmar_automaticamente as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (ant.get("resultado"),))
+            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (ant.get("resultado"),), paralelo=True)
 
         @task(retries=3)
         def aplicar_decisao(lote: dict, rec: dict, resposta: dict | None) -> dict:
@@ -204,7 +205,8 @@ def contribution_cycle():
             from ciclo.app.decisao import aplicar_resposta_lote as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (resposta, ant.get("resultado")))
+            return correr_lote(passo, lote, rec, argumentos=lambda ex, ant: (resposta, ant.get("resultado")),
+                               paralelo=True)
 
         @task(trigger_rule="none_failed", retries=3, retry_delay=RETRY_DELAY)
         def documentos_pagamento(lote: dict, rec: dict | None) -> dict:

@@ -112,9 +112,11 @@ class RepetirLote(Exception):
 
 
 def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = None, *, regra: str | None = None,
-                argumentos: Callable | None = None, esperar: bool = False, conjunto: bool = False):
+                argumentos: Callable | None = None, esperar: bool = False, conjunto: bool = False,
+                paralelo: bool = False):
     """Run ``passo(Execucao, Portas, *argumentos(ex, anterior_do_ee))`` for each employer of a lote (see
-    ``ciclo.app.lotes.correr_lote``); map the lote's outcome: some to retry → retry; every employer taken failed →
+    ``ciclo.app.lotes.correr_lote``; ``paralelo``: up to ``CICLO_LOTE_PARALELO`` employers at once, for steps that
+    mostly wait on the SS); map the lote's outcome: some to retry → retry; every employer taken failed →
     the task fails; none left going → skip; otherwise each employer's outcome to XCom."""
     from airflow.sdk import get_current_context
 
@@ -128,7 +130,8 @@ def correr_lote(passo: Callable[..., Any], lote: dict, anterior: dict | None = N
     p = portas()
     try:
         r = L.correr_lote(passo, ti.task_id.rsplit(".", 1)[-1], lt, p, anterior, regra=regra or L.SO_OK,
-                          ultima_tentativa=ultima and not esperar, argumentos=argumentos, conjunto=conjunto)
+                          ultima_tentativa=ultima and not esperar, argumentos=argumentos, conjunto=conjunto,
+                          paralelo=p.definicoes.lote_paralelo if paralelo else 1)
     finally:
         p.fechar()
     if esperar:

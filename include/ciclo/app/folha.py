@@ -46,22 +46,53 @@ def _carregar(ex: Execucao, ficheiros: dict[str, bytes]):
 def preparar_folha(ex: Execucao, p: Portas) -> ResultadoFolha:
     """Read the export, snapshot it, run the quality rules; on success store the payload and the internal totals.
     Raises ``BloqueadoQualidade`` (nothing is sent) with the report's path when errors remain."""
-    from ciclo.payroll import PayrollLoadError, to_valores_remuneracao
+    r = preparar_folhas([ex], p)[0]
+    if isinstance(r, Exception):
+        raise r
+    return r
+
+
+def preparar_folhas(execucoes: list[Execucao], p: Portas) -> list[ResultadoFolha | Exception]:
+    """``preparar_folha`` for a lote's employers: one outcome per employer, in order (a result, or the exception
+    that stops only that employer). Each export is read and snapshotted on its own; the quality rules run for all
+    of them together (``check_payrolls``: the Great Expectations suites once, not once per employer)."""
+    from ciclo.payroll import PayrollLoadError
+    from ciclo.quality import check_payrolls
+
+    saidas: list[ResultadoFolha | Exception | None] = [None] * len(execucoes)
+    lidos: list[tuple[int, object]] = []
+    for i, ex in enumerate(execucoes):
+        local = ex.employer.payroll_url(ex.mes)
+        try:
+            ficheiros = p.fonte.ler(local)
+            payroll = _carregar(ex, ficheiros)
+            payroll.localizacao = local
+            usados = {nome: tipo for tipo, nome in payroll.ficheiros.items() if nome}
+            p.ledger.folhas.guardar_ficheiros(payroll.content_hash, {n: (usados[n], ficheiros[n]) for n in usados})
+        except PayrollLoadError as exc:
+            saidas[i] = Definitivo(f"{ex.rotulo}: payroll export unreadable: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - this employer's outcome (classified by the lote), not the lote's
+            saidas[i] = exc
+            continue
+        lidos.append((i, payroll))
+    if lidos:
+        resultados = check_payrolls([payroll for _, payroll in lidos])
+        for (i, payroll), res in zip(lidos, resultados):
+            try:
+                saidas[i] = _concluir(execucoes[i], p, payroll, res)
+            except Exception as exc:  # noqa: BLE001 - as above
+                saidas[i] = exc
+    return saidas
+
+
+def _concluir(ex: Execucao, p: Portas, payroll, res) -> ResultadoFolha:
+    """The quality verdict of one employer: report, payload and internal totals, snapshot; errors stop it."""
+    from ciclo.payroll import to_valores_remuneracao
     from ciclo.app.envio import payload_hash
     from ciclo.psi.models import ValoresRemuneracao
-    from ciclo.quality import check_payroll, write_report
+    from ciclo.quality import write_report
 
-    local = ex.employer.payroll_url(ex.mes)
-    try:
-        ficheiros = p.fonte.ler(local)
-        payroll = _carregar(ex, ficheiros)
-    except PayrollLoadError as exc:
-        raise Definitivo(f"{ex.rotulo}: payroll export unreadable: {exc}") from None
-    payroll.localizacao = local
-    usados = {nome: tipo for tipo, nome in payroll.ficheiros.items() if nome}
-    p.ledger.folhas.guardar_ficheiros(payroll.content_hash, {n: (usados[n], ficheiros[n]) for n in usados})
-
-    res = check_payroll(payroll)
     paths = write_report(res, p.definicoes.pasta_relatorio(ex.niss_ee, ex.mes))
     viol = res.violations.to_dict("records") if hasattr(res.violations, "to_dict") else [
         v if isinstance(v, dict) else v.__dict__ for v in res.violations]

@@ -134,7 +134,7 @@ def _incluir(ant: dict | None, regra: str) -> bool:
 def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, anterior: dict | None = None, *,
                 regra: str = SO_OK, ultima_tentativa: bool = True,
                 argumentos: Callable[[Execucao, dict | None], tuple] | None = None,
-                conjunto: bool = False) -> ResultadoLote:
+                conjunto: bool = False, paralelo: int = 1) -> ResultadoLote:
     """Run ``passo(ex, p, *argumentos(ex, anterior_do_ee))`` for each employer the rule takes — or, with
     ``conjunto``, ``passo(execucoes, p)`` once for all of them, returning one result or exception per employer (a
     step that works for the lote as a whole, e.g. polling every emission together).
@@ -142,10 +142,15 @@ def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, ant
     An employer's ``NadaAFazer`` → ``nada``; an error no retry can fix → ``falhou`` (logged, notified); an error a
     retry may fix → kept in ``repetiveis`` so that the task is retried — on the last try it becomes ``falhou``,
     so one employer's storm never holds the rest of its lote. Employers the rule leaves out carry their state on.
+
+    ``paralelo`` > 1: up to that many employers at once, each in its own thread (for steps that mostly wait on the
+    SS: the waits overlap). Each employer's step uses only its own clients; the ledger is opened before the threads
+    start and is shared (SQLAlchemy's pool; SQLite waits for its write lock). Outcomes are classified, logged and
+    notified afterwards, in the lote's order, exactly as one at a time.
     """
     antes = estados_de(anterior)
     r = ResultadoLote(lote, nome)
-    tomados: list[Execucao] = []
+    tomados: list[tuple[Execucao, dict | None]] = []
     for ex in lote.execucoes:
         ant = None if antes is None else antes.get(ex.niss_ee)
         if antes is not None and ant is None and regra != TODOS:
@@ -153,26 +158,42 @@ def correr_lote(passo: Callable[..., Any], nome: str, lote: Lote, p: Portas, ant
         if not _incluir(ant, regra):
             r.estados[ex.niss_ee] = {k: ant[k] for k in ("estado", "mensagem", "passo") if k in ant}
             continue
-        if conjunto:
-            tomados.append(ex)
-            continue
-        args = argumentos(ex, ant) if argumentos else ()
-        try:
-            res = passo(ex, p, *args)
-        except Exception as exc:  # noqa: BLE001 - classified per employer and never discarded (state + log + notice)
-            _registar_erro(r, p, ex, nome, exc, ultima_tentativa)
-            continue
-        r.estados[ex.niss_ee] = {"estado": OK, "passo": nome, "resultado": _xcom(res)}
-    if conjunto and tomados:
-        saidas = passo(tomados, p)
-        if len(saidas) != len(tomados):
-            raise RuntimeError(f"{nome}: {len(saidas)} outcomes for {len(tomados)} employers")
-        for ex, res in zip(tomados, saidas):
+        tomados.append((ex, ant))
+    if not conjunto:
+        for ex, saida in zip((ex for ex, _ in tomados), _um_a_um(passo, p, tomados, argumentos, paralelo)):
+            if isinstance(saida, Exception):
+                _registar_erro(r, p, ex, nome, saida, ultima_tentativa)
+            else:
+                r.estados[ex.niss_ee] = {"estado": OK, "passo": nome, "resultado": _xcom(saida)}
+        return r
+    execucoes = [ex for ex, _ in tomados]
+    if execucoes:
+        saidas = passo(execucoes, p)
+        if len(saidas) != len(execucoes):
+            raise RuntimeError(f"{nome}: {len(saidas)} outcomes for {len(execucoes)} employers")
+        for ex, res in zip(execucoes, saidas):
             if isinstance(res, Exception):
                 _registar_erro(r, p, ex, nome, res, ultima_tentativa)
             else:
                 r.estados[ex.niss_ee] = {"estado": OK, "passo": nome, "resultado": _xcom(res)}
     return r
+
+
+def _um_a_um(passo, p: Portas, tomados: list[tuple[Execucao, dict | None]], argumentos, paralelo: int) -> list:
+    """Each employer's result or exception, in order; ``paralelo`` > 1 runs them in threads."""
+    def um(ex: Execucao, ant: dict | None):
+        try:
+            return passo(ex, p, *(argumentos(ex, ant) if argumentos else ()))
+        except Exception as exc:  # noqa: BLE001 - classified per employer by the caller (state + log + notice)
+            return exc
+
+    if paralelo <= 1 or len(tomados) <= 1:
+        return [um(ex, ant) for ex, ant in tomados]
+    from concurrent.futures import ThreadPoolExecutor
+
+    p.ledger  # opened here, once, not raced for by the threads
+    with ThreadPoolExecutor(max_workers=min(paralelo, len(tomados)), thread_name_prefix="lote") as pool:
+        return list(pool.map(lambda t: um(*t), tomados))
 
 
 def _registar_erro(r: ResultadoLote, p: Portas, ex: Execucao, nome: str, exc: BaseException, ultima: bool) -> None:

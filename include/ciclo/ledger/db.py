@@ -57,6 +57,15 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.isolation_level = None   # transactions begun below, not by the driver
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn):
+            # Every transaction takes the write lock when it starts (SQLAlchemy's recipe for pysqlite): a deferred
+            # one that read first and then writes fails at once with "database is locked" when another process or
+            # thread wrote meanwhile, the busy timeout notwithstanding; an immediate one waits its turn. Readers
+            # outside transactions are not blocked (WAL); the ledger's transactions are short, no call inside.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

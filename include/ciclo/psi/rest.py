@@ -36,6 +36,7 @@ from ciclo.psi import errors as E
 from ciclo.psi import models as M
 from ciclo.psi.ambientes import Ambiente
 from ciclo.psi.auth import Credenciais
+from ciclo.psi.tls import contexto_tls
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,7 @@ class _Base(_Operacoes):
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             headers={"Accept": "application/json", "User-Agent": "ciclo/0.1 (+psi client)"},
+            verify=contexto_tls(),
         )
         if transport is not None:
             self._kw["transport"] = transport
@@ -492,9 +494,8 @@ class AsyncPsiClient(_Base):
         total = self._kw["limits"].max_connections or 32
         n = max(1, -(-total // max(1, shard_size)))
         por = max(1, -(-total // n))
-        # one TLS context for every shard (building one loads the CA bundle: ~40 ms each)
-        kw_shard = {**self._kw, "limits": httpx.Limits(max_connections=por, max_keepalive_connections=por),
-                    "verify": self._kw.get("verify") or httpx.create_ssl_context()}
+        # every shard shares the process's TLS context (``contexto_tls``: building one loads the CA bundle)
+        kw_shard = {**self._kw, "limits": httpx.Limits(max_connections=por, max_keepalive_connections=por)}
         self._shards = [httpx.AsyncClient(**kw_shard) for _ in range(n)]
         self._em_curso = [0] * n  # requests in flight per shard: a request goes to the least busy one
 

@@ -36,6 +36,7 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 
 from ciclo.psi.auth import Credenciais
+from ciclo.psi.tls import contexto_tls
 from ciclo.psi.errors import (
     PsiAuthError, PsiCredencialInadequada, PsiError, PsiForbiddenError, PsiOutcomeUnknown, PsiRetryableError,
     PsiTokenExpirado,
@@ -283,7 +284,7 @@ class TrabalhadoresSsClient:
         self.credenciais = credenciais
         self.intervalo, self.espera_max, self._sleep = intervalo, espera_max, sleep
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), trust_env=False,
-                                  auth=credenciais.httpx_auth())
+                                  auth=credenciais.httpx_auth(), verify=contexto_tls())
 
     def close(self) -> None:
         self._http.close()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ciclo.domain.violacao import Violation
 
-__all__ = ["Violation", "QualityResult", "check_payroll", "write_report"]
+__all__ = ["Violation", "QualityResult", "check_payroll", "check_payrolls", "write_report"]
 
 
 def __getattr__(nome: str):
-    if nome in ("QualityResult", "check_payroll"):
+    if nome in ("QualityResult", "check_payroll", "check_payrolls"):
         from ciclo.quality import runner
 
         return getattr(runner, nome)

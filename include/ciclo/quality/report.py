@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import jinja2
@@ -51,8 +52,10 @@ Impressão digital dos ficheiros (sha256): <code>{{ r.content_hash[:16] }}</code
 """
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+@functools.cache
+def _modelo() -> jinja2.Template:
+    """The report's template, compiled once per process."""
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(_TEMPLATE)
 
 
 def render_html(result) -> str:
@@ -61,7 +64,7 @@ def render_html(result) -> str:
     linhas = por_regra.head(MAX_LINHAS_HTML).to_dict("records")
     cont = result.counts_by_rule
     contagens = sorted(cont.items(), key=lambda kv: (REGRAS[kv[0]].severidade != "error", -kv[1]))
-    return _env().from_string(_TEMPLATE).render(r=result, regras=REGRAS, contagens=contagens, linhas=linhas,
+    return _modelo().render(r=result, regras=REGRAS, contagens=contagens, linhas=linhas,
                                                total=len(v), truncado=len(v) > MAX_LINHAS_HTML)
 
 

@@ -89,17 +89,38 @@ def _formatar(r: Regra, achados: pd.DataFrame) -> pd.DataFrame:
 def check_payroll(payroll, *, hoje: date | None = None) -> QualityResult:
     """Every registered rule on ``payroll`` (a ``ciclo.payroll.Payroll``). ``hoje`` is the date contract start dates
     are compared with (default: today)."""
-    from ciclo.quality import checks, gx_runner
+    return check_payrolls([payroll], hoje=hoje)[0]
+
+
+def check_payrolls(payrolls: list, *, hoje: date | None = None) -> list[QualityResult]:
+    """``check_payroll`` for several payrolls (a lote's employers): the same verdicts, one result per payroll in
+    order; the Great Expectations suites run once per month for all of them (``gx_runner.executar_varios``)."""
+    from ciclo.quality import gx_runner
 
     t0 = time.perf_counter()
     hoje = hoje or date.today()
-    try:
-        ref = AnoMes.parse(payroll.ano_mes)
-    except AnoMesInvalido:
-        ref = None
-    partes = [pd.DataFrame([v.as_dict() for v in payroll.load_issues], columns=list(COLUNAS))]
+    refs = []
+    for payroll in payrolls:
+        try:
+            refs.append(AnoMes.parse(payroll.ano_mes))
+        except AnoMesInvalido:
+            refs.append(None)
+    por_dia: dict[date, list[int]] = {}
+    for i, ref in enumerate(refs):
+        por_dia.setdefault(ref.primeiro_dia if ref else hoje, []).append(i)
+    gx_achados: dict[int, pd.DataFrame] = {}
+    for dia, membros in por_dia.items():
+        for i, achados in zip(membros, gx_runner.executar_varios([payrolls[i] for i in membros], dia)):
+            gx_achados[i] = achados
+    gx_s = (time.perf_counter() - t0) / max(1, len(payrolls))   # the shared GX time, split evenly
+    return [_verificar(payroll, refs[i], hoje, gx_achados[i], gx_s) for i, payroll in enumerate(payrolls)]
 
-    gx_achados = gx_runner.executar(payroll, ref.primeiro_dia if ref else hoje)
+
+def _verificar(payroll, ref: AnoMes | None, hoje: date, gx_achados: pd.DataFrame, gx_s: float) -> QualityResult:
+    from ciclo.quality import checks
+
+    t0 = time.perf_counter()
+    partes = [pd.DataFrame([v.as_dict() for v in payroll.load_issues], columns=list(COLUNAS))]
     for rid, grupo in gx_achados.groupby("rule_id", sort=False):
         partes.append(_formatar(REGRAS[rid], grupo.drop(columns="rule_id")))
 
@@ -120,5 +141,5 @@ def check_payroll(payroll, *, hoje: date | None = None) -> QualityResult:
     v["_f"] = v["ficheiro"].map(lambda x: "" if x is None else x)
     v = v.sort_values(["_s", "_f", "_l", "rule_id"], kind="stable").drop(columns=["_s", "_l", "_f"]).reset_index(drop=True)
     n = sum(len(payroll.frame(t)) for t in ("trabalhadores", "contratos", "remuneracoes", "inatividades", "contribuicoes"))
-    return QualityResult(payroll.niss_ee, payroll.ano_mes, v, payroll.content_hash, time.perf_counter() - t0, n,
-                         dict(payroll.ficheiros))
+    return QualityResult(payroll.niss_ee, payroll.ano_mes, v, payroll.content_hash,
+                         gx_s + time.perf_counter() - t0, n, dict(payroll.ficheiros))

@@ -6,6 +6,7 @@ email by Content-ID.
 
 from __future__ import annotations
 
+import functools
 import io
 from decimal import Decimal
 
@@ -17,6 +18,13 @@ def grafico_historico(historico: list[dict], titulo: str = "Obrigação contribu
     months without values are drawn as gaps labelled "sem dados"."""
     if not historico:
         raise ValueError("grafico_historico: no months to draw")
+    # the same chart goes in the report file and in the email: drawn once (≈0.15 s of matplotlib each)
+    return _desenhar(tuple((h["ano_mes"], h["obrigacao"]) for h in historico), titulo)
+
+
+@functools.lru_cache(maxsize=64)
+def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> bytes:
+    historico = [{"ano_mes": m, "obrigacao": o} for m, o in meses]
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -44,7 +52,8 @@ def grafico_historico(historico: list[dict], titulo: str = "Obrigação contribu
         ax.set_xlabel("— sem dados no ledger para o mês", fontsize=7, loc="left", color="#555")
     top = max(alturas) or 1.0
     ax.set_ylim(0, top * 1.18)
-    fig.tight_layout()
+    # fixed margins (room for "1 000 000 €" on the y axis) instead of tight_layout, which measures every text
+    fig.subplots_adjust(left=0.12, right=0.99, top=0.88, bottom=0.16 if ax.get_xlabel() else 0.11)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

@@ -10,6 +10,7 @@ with Entidade / Referência / Montante) is ASSUMED after the documents the Segur
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,51 @@ def _fonte_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+# Latin script (Basic Latin to Latin Extended-B), general punctuation, €: every fixed text of the document and the
+# names of Portuguese employers. A text with any other character is drawn with the whole font.
+_LATIM = [*range(0x20, 0x250), *range(0x2000, 0x2070), 0x20AC, 0x2122]
+
+
+@functools.lru_cache(maxsize=4)
+def _fonte_latina(nome: str) -> Path:
+    """DejaVu ``nome`` cut to the Latin glyphs, written once per font version under the temp directory.
+
+    fpdf2 parses the whole TTF for every document (DejaVu Sans: ≈6,000 glyphs, ≈0.07 s per document and style);
+    the Latin cut (≈600 glyphs) is parsed in a fraction of that. Written atomically: several processes may race."""
+    import hashlib
+    import os
+    import tempfile
+
+    from fontTools import subset
+
+    origem = _fonte_dir() / nome
+    chave = hashlib.sha256(origem.read_bytes()).hexdigest()[:16]
+    destino = Path(tempfile.gettempdir()) / "ciclo-fontes" / f"{origem.stem}-latim-{chave}.ttf"
+    if not destino.is_file():
+        destino.parent.mkdir(parents=True, exist_ok=True)
+        opcoes = subset.Options()
+        opcoes.layout_features = ["*"]
+        opcoes.name_IDs = ["*"]
+        fonte = subset.load_font(str(origem), opcoes)
+        sub = subset.Subsetter(opcoes)
+        sub.populate(unicodes=_LATIM)
+        sub.subset(fonte)
+        tmp = destino.with_name(f"{destino.name}.{os.getpid()}.tmp")
+        subset.save_font(fonte, str(tmp), opcoes)
+        os.replace(tmp, destino)
+    return destino
+
+
+def _fontes(*textos: str) -> tuple[Path, Path]:
+    """(regular, bold) font files for a document whose variable texts are ``textos``."""
+    if all(ord(c) in _CONJUNTO_LATIM for t in textos for c in t if c not in "\n\r\t"):
+        return _fonte_latina("DejaVuSans.ttf"), _fonte_latina("DejaVuSans-Bold.ttf")
+    return _fonte_dir() / "DejaVuSans.ttf", _fonte_dir() / "DejaVuSans-Bold.ttf"
+
+
+_CONJUNTO_LATIM = frozenset(_LATIM)
+
+
 def documento_pdf(dados: DadosRelatorio, doc: dict, *, gerado_em: datetime | None = None) -> bytes:
     """The PDF bytes of one payment document of ``dados`` (a row of ``dados.documentos``)."""
     from fpdf import FPDF
@@ -38,9 +84,9 @@ def documento_pdf(dados: DadosRelatorio, doc: dict, *, gerado_em: datetime | Non
     pdf.set_title(f"Documento de pagamento {doc['numero']}")
     pdf.set_author("Ciclo contributivo")
     pdf.set_creation_date(gerado_em)
-    fontes = _fonte_dir()
-    pdf.add_font("DejaVu", "", str(fontes / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(fontes / "DejaVuSans-Bold.ttf"))
+    regular, negrito = _fontes(dados.nome or "", dados.niss_ee, str(doc.get("numero", "")))
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(negrito))
     pdf.set_auto_page_break(False)
     pdf.add_page()
     w = pdf.w - pdf.l_margin - pdf.r_margin

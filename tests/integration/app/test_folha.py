@@ -61,3 +61,31 @@ def test_an_unreadable_location_says_what_and_where(tmp_path):
     with pytest.raises(erros.Definitivo, match=f"payroll folder .*nao-existe/{MES} does not exist"):
         preparar_folha(ex, p)
     p.fechar()
+
+
+def test_a_lote_is_checked_together_and_each_employer_keeps_its_own_outcome(tmp_path):
+    """Three employers of one lote: one clean, one with a quality error, one whose export is missing. The quality
+    rules run for the lote at once; each employer gets exactly its own verdict, and only the clean one a payload."""
+    from ciclo.app.folha import preparar_folhas
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path / "payroll", employers=2, workers=12, ano_mes=MES, seed=5,
+                 anomalies="DQ-NISS-02:1")   # planted in the first employer only
+    (ee_mau, pasta_mau), (ee_bom, pasta_bom) = g.pastas.items()
+    d = Definicoes(home=tmp_path / "home", ledger_url=f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    p = Portas(definicoes=d, abrir_ledger=lambda: Ledger(d.url_do_ledger()), psi=None, fonte=FontePastaLocal())
+    loc = str(pasta_bom.parent.parent) + "/{niss_ee}/{ano_mes}"
+    ref = AnoMes.parse(MES)
+    exs = [Execucao(Employer(ee_mau, "Má", "psi_x", loc), ref), Execucao(Employer(ee_bom, "Boa", "psi_x", loc), ref),
+           Execucao(Employer("25000000000", "Sem folha", "psi_x", f"file://{tmp_path}/nao-existe/{{ano_mes}}"), ref)]
+    mau, bom, sem = preparar_folhas(exs, p)
+    assert isinstance(mau, erros.BloqueadoQualidade) and ee_mau in str(mau)
+    assert isinstance(sem, erros.Definitivo) and "nao-existe" in str(sem)
+    assert bom.erros == 0 and bom.payload_hash
+    assert not p.ledger.folhas.ultima(ee_mau, MES)["quality_ok"] and p.ledger.folhas.ultima(ee_bom, MES)["quality_ok"]
+    assert p.ledger.folhas.ultima("25000000000", MES) is None
+    # the same verdicts as one at a time
+    assert preparar_folha(exs[1], p).content_hash == bom.content_hash
+    with pytest.raises(erros.BloqueadoQualidade):
+        preparar_folha(exs[0], p)
+    p.fechar()

@@ -130,3 +130,37 @@ def test_credentials_rejected_are_not_retried():
 
     r = L.correr_lote(passo, "comunicar_contratos", lote, _portas(_Notas()), ultima_tentativa=False)
     assert not r.repetiveis and r.todos_falharam()
+
+
+def test_employers_waiting_on_the_ss_overlap_and_keep_their_outcomes_in_order():
+    """``paralelo``: a lote's employers whose step waits (a search the SS answers "not processed yet" first) wait
+    at the same time; each still gets its own outcome, in the lote's order, a stop notified once."""
+    import threading
+    import time
+
+    exs = [_ex(i) for i in range(8)]
+    lote = L.Lote(1, tuple(exs))
+    notas = _Notas()
+    em_curso, maximo, trava = [0], [0], threading.Lock()
+
+    def passo(ex, p):
+        with trava:
+            em_curso[0] += 1
+            maximo[0] = max(maximo[0], em_curso[0])
+        time.sleep(0.2)
+        with trava:
+            em_curso[0] -= 1
+        if ex.niss_ee.endswith("3"):
+            raise Definitivo("refused by the SS")
+        if ex.niss_ee.endswith("5"):
+            raise E.PsiRetryableError("503", servico="x")
+        return {"ee": ex.niss_ee}
+
+    t0 = time.monotonic()
+    r = L.correr_lote(passo, "comunicar_cessacoes", lote, _portas(notas), paralelo=4, ultima_tentativa=False)
+    assert time.monotonic() - t0 < 0.2 * 8 / 2          # one at a time would take 1.6 s; 4 at a time ≈ 0.4 s
+    assert maximo[0] == 4
+    assert list(r.estados) == [ex.niss_ee for ex in exs if not ex.niss_ee.endswith("5")]
+    assert r.estados[exs[3].niss_ee]["estado"] == "falhou" and r.estados[exs[7].niss_ee]["resultado"] == {"ee": exs[7].niss_ee}
+    assert list(r.repetiveis) == [exs[5].niss_ee]
+    assert [n[0]["niss_ee"] for n in notas.registos] == [exs[3].niss_ee]

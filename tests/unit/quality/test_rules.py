@@ -10,7 +10,7 @@ import pytest
 from ciclo.quality import checks
 from ciclo.quality.gx_runner import pasta_expectations
 from ciclo.domain.regras import REGRAS, por_camada
-from tests.unit.quality.conftest import REGRAS_FICHEIRO, REGRAS_LINHA, carregar_e_verificar
+from tests.unit.quality.conftest import HOJE, REGRAS_FICHEIRO, REGRAS_LINHA, carregar_e_verificar
 
 
 def _apanhada(resultado, anomalia) -> bool:
@@ -110,3 +110,17 @@ def test_relatorio_escapa_html(limpo, tmp_path):
     r2 = type(r)(r.niss_ee, r.ano_mes, pd.DataFrame([v.as_dict()]), r.content_hash)
     html = write_report(r2, tmp_path)["html"].read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_payrolls_checked_together_get_each_the_verdict_they_get_alone(plantado, limpo, plantado_ficheiro):
+    """A lote's payrolls go through the GX suites as one frame: every payroll keeps exactly its own violations
+    (same rule, file, line, worker, value), none leaks to another, and the clean one stays clean."""
+    from ciclo.quality import check_payrolls
+
+    sozinhos = [plantado[2], limpo[2], plantado_ficheiro("DQ-FICH-02")[2]]
+    juntos = check_payrolls([plantado[1], limpo[1], plantado_ficheiro("DQ-FICH-02")[1]], hoje=HOJE)
+    assert [r.niss_ee for r in juntos] == [r.niss_ee for r in sozinhos]
+    for s, j in zip(sozinhos, juntos):
+        assert j.violations.to_dict("records") == s.violations.to_dict("records")
+        assert j.ok == s.ok
+    assert not juntos[0].ok and juntos[1].ok and juntos[0].n_erros > 10

@@ -1,0 +1,19 @@
+"""The payment-document PDF draws with a Latin cut of DejaVu Sans unless a text needs another script."""
+
+from fontTools.ttLib import TTFont
+
+from ciclo.relatorio.pdf import _fonte_dir, _fontes
+
+
+def test_latin_texts_use_the_cut_font_which_keeps_every_glyph_they_need():
+    regular, negrito = _fontes("Pão & Açúcar, Lda. — 1 234,56 €", "Łódź Sp. z o.o.")
+    assert regular != _fonte_dir() / "DejaVuSans.ttf" and negrito.name.startswith("DejaVuSans-Bold-latim-")
+    cmap = TTFont(str(regular)).getBestCmap()
+    for c in "ÃÕÇçãõáéíóúâêô€—ºª«»":
+        assert ord(c) in cmap, c
+    assert ord("Ж") not in cmap
+    assert regular.stat().st_size < (_fonte_dir() / "DejaVuSans.ttf").stat().st_size / 4
+
+
+def test_a_name_in_another_script_gets_the_whole_font():
+    assert _fontes("Жук Торговля") == (_fonte_dir() / "DejaVuSans.ttf", _fonte_dir() / "DejaVuSans-Bold.ttf")
