@@ -71,7 +71,11 @@ def _aprovar_pendentes(dag_id: str, opcao: str = "Approve") -> int:
                         .with_for_update()).scalars().all()
         for ti in tis:
             det = s.execute(select(HITLDetail).where(HITLDetail.ti_id == ti.id)).scalar_one_or_none()
-            if det is None or det.response_received:
+            if det is None:
+                continue
+            if det.response_received:
+                # answered, yet parked: dag.test() wrote back the state the task ended with over the resumption
+                handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
                 continue
             det.responded_by = HITLUser(id="bench", name="bench")
             det.responded_at = timezone.utcnow()

@@ -181,7 +181,7 @@ def contribution_cycle():
             from ciclo.app.obtencao import obter_todos as passo
             from ciclo_airflow.resultado import correr_lote
 
-            return correr_lote(passo, lote, anterior)
+            return correr_lote(passo, lote, anterior, paralelo=True)
 
         @task(retries=1, queue=FILA_LOCAL)
         def reconciliar(lote: dict, anterior: dict) -> dict:

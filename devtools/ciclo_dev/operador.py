@@ -44,6 +44,11 @@ def responder(run_id: str, map_index: int, opcao: str = "Approve", utilizador: s
                                         TI.map_index == map_index).with_for_update()).scalar_one()
         det = s.execute(select(HITLDetail).where(HITLDetail.ti_id == ti.id)).scalar_one()
         if det.response_received:
+            # answered, yet still parked: ``dag.test()`` writes back the state the task ended with *after* running
+            # it, so an answer given in that instant is overwritten (the run would wait forever); resume it again
+            # with the same, recorded answer
+            if ti.state == TaskInstanceState.AWAITING_INPUT:
+                handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
             return
         det.responded_by = HITLUser(id=utilizador, name=utilizador)
         det.responded_at = timezone.utcnow()

@@ -116,7 +116,7 @@ class Definicoes:
     lote_max_empregadores: int = 20
     # employers of a lote handled at once by a step that mostly waits on the SS (its searches answer "not processed
     # yet" first, SOAP and REST round trips): their waits overlap; 1 = one after the other
-    lote_paralelo: int = 8
+    lote_paralelo: int = 20
 
     @classmethod
     def do_ambiente(cls, env: Mapping[str, str] | None = None) -> "Definicoes":
@@ -147,7 +147,7 @@ class Definicoes:
             aprovacao_min_minutos=num("CICLO_APROVACAO_MIN_MINUTOS", float, 60.0),
             lote_peso_max=num("CICLO_LOTE_BYTES", int, 2_000_000),
             lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 20),
-            lote_paralelo=num("CICLO_LOTE_PARALELO", int, 8),
+            lote_paralelo=num("CICLO_LOTE_PARALELO", int, 20),
         )
 
     def url_do_ledger(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -141,7 +143,16 @@ def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None
 
 def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dict[str, bytes] | None = None):
     """The payroll of a snapshot, parsed from the bytes kept in the ledger (never re-read from its location);
-    ``ficheiros``: those bytes when the caller already read them."""
+    ``ficheiros``: those bytes when the caller already read them.
+
+    Several steps read the same snapshot (the review's providers, contract changes, cessations, the report): a
+    small one is parsed once per process and shared (``_MEMO``; the snapshot is content-addressed, so a hit is the
+    same payroll byte for byte). Callers only read it."""
+    chave = (content_hash, ex.niss_ee, ex.mes, repr(ex.employer.mapping))
+    with _MEMO_TRAVA:
+        if chave in _MEMO:
+            _MEMO.move_to_end(chave)
+            return _MEMO[chave][0]
     ficheiros = p.ledger.folhas.ficheiros(content_hash) if ficheiros is None else ficheiros
     if not ficheiros:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} has no files in the ledger")
@@ -149,4 +160,19 @@ def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dic
     if payroll.content_hash != content_hash:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} does not reproduce its hash "
                          f"({payroll.content_hash[:12]}); the ledger's copy is damaged")
+    tamanho = sum(len(b) for b in ficheiros.values())
+    if tamanho <= MEMO_MAX_BYTES_FOLHA:
+        with _MEMO_TRAVA:
+            _MEMO[chave] = (payroll, tamanho)
+            while len(_MEMO) > MEMO_MAX_FOLHAS or sum(t for _, t in _MEMO.values()) > MEMO_MAX_BYTES:
+                _MEMO.popitem(last=False)
     return payroll
+
+
+# parsed snapshots kept per process: small exports only (a large one is parsed where needed and let go: its frames
+# are many times its bytes), at most MEMO_MAX_FOLHAS of them and MEMO_MAX_BYTES of exports, least recent out first
+MEMO_MAX_BYTES_FOLHA = 1_000_000
+MEMO_MAX_FOLHAS = 64
+MEMO_MAX_BYTES = 16_000_000
+_MEMO: OrderedDict = OrderedDict()
+_MEMO_TRAVA = threading.Lock()

@@ -89,3 +89,23 @@ def test_a_lote_is_checked_together_and_each_employer_keeps_its_own_outcome(tmp_
     with pytest.raises(erros.BloqueadoQualidade):
         preparar_folha(exs[0], p)
     p.fechar()
+
+
+def test_a_small_snapshot_is_parsed_once_per_process_and_a_large_one_is_not_kept(tmp_path, monkeypatch):
+    from ciclo.app import folha
+
+    ex, p, _ = _mundo(tmp_path)
+    r = preparar_folha(ex, p)
+    folha._MEMO.clear()
+    lidos = []
+    ler = p.ledger.folhas.ficheiros
+    monkeypatch.setattr(p.ledger.folhas, "ficheiros", lambda h: lidos.append(h) or ler(h))
+    a = carregar_snapshot(ex, p, r.content_hash)
+    b = carregar_snapshot(ex, p, r.content_hash)
+    assert a is b and lidos == [r.content_hash]            # read from the ledger and parsed once
+    folha._MEMO.clear()
+    monkeypatch.setattr(folha, "MEMO_MAX_BYTES_FOLHA", 10)  # "large": parsed where needed, not kept
+    c = carregar_snapshot(ex, p, r.content_hash)
+    d = carregar_snapshot(ex, p, r.content_hash)
+    assert c is not d and c.content_hash == d.content_hash == r.content_hash and not folha._MEMO
+    p.fechar()
