@@ -172,7 +172,7 @@ def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dic
 # parsed snapshots kept per process: small exports only (a large one is parsed where needed and let go: its frames
 # are many times its bytes), at most MEMO_MAX_FOLHAS of them and MEMO_MAX_BYTES of exports, least recent out first
 MEMO_MAX_BYTES_FOLHA = 1_000_000
-MEMO_MAX_FOLHAS = 64
+MEMO_MAX_FOLHAS = 512
 MEMO_MAX_BYTES = 16_000_000
 _MEMO: OrderedDict = OrderedDict()
 _MEMO_TRAVA = threading.Lock()

@@ -156,12 +156,20 @@ def fetch_valores_apurados_sync(client_factory: Callable[[], AsyncPsiClient], ni
         finally:
             await client.aclose()
 
+    def correr():
+        # uvloop: the fetch is bound by the client's CPU per request (docs/BENCHMARKS.md), and uvloop's loop costs
+        # less of it than asyncio's
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as r:
+            return r.run(main())
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(main())
+        return correr()
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="psi-bulk") as ex:
-        return ex.submit(asyncio.run, main()).result()
+        return ex.submit(correr).result()
 
 
 class BatchingSink:
