@@ -117,6 +117,11 @@ class Definicoes:
     # employers of a lote handled at once by a step that mostly waits on the SS (its searches answer "not processed
     # yet" first, SOAP and REST round trips): their waits overlap; 1 = one after the other
     lote_paralelo: int = 20
+    # a large employer's fetch in up to fetch_processos processes (one share each, the employer's concurrency budget
+    # split between them), only when each would fetch at least fetch_min_por_processo workers: the fetch is bound by
+    # one process's CPU per request; 1 = in the task's process only
+    fetch_processos: int = 2
+    fetch_min_por_processo: int = 2500
 
     @classmethod
     def do_ambiente(cls, env: Mapping[str, str] | None = None) -> "Definicoes":
@@ -148,6 +153,8 @@ class Definicoes:
             lote_peso_max=num("CICLO_LOTE_BYTES", int, 2_000_000),
             lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 20),
             lote_paralelo=num("CICLO_LOTE_PARALELO", int, 20),
+            fetch_processos=num("CICLO_FETCH_PROCESSOS", int, 2),
+            fetch_min_por_processo=num("CICLO_FETCH_MIN_POR_PROCESSO", int, 2500),
         )
 
     def url_do_ledger(self) -> str:

@@ -51,9 +51,30 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     def gravar(docs: list[tuple[str, dict]]) -> None:
         apurados.guardar(ex.niss_ee, ex.mes, [d for _, d in docs])
 
-    with BatchingSink(gravar, max_batch=250) as sink:
-        res = fetch_valores_apurados_sync(ligacao.get_async_client, ex.niss_ee, ex.mes, falta, sink,
-                                          concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second)
+    d = p.definicoes
+    k = max(1, min(d.fetch_processos, len(falta) // max(1, d.fetch_min_por_processo), ligacao.concurrency))
+    partes = [falta[i::k] for i in range(k)]
+    conc = ligacao.concurrency // k   # the employer's budget, split: never more in flight than it allows
+    rate = ligacao.rate_per_second / k if ligacao.rate_per_second else None
+    filhos = [_lancar_filho(ex, p, ligacao, parte, conc, rate) for parte in partes[1:]]
+    try:
+        with BatchingSink(gravar, max_batch=250) as sink:
+            res = fetch_valores_apurados_sync(lambda: ligacao.get_async_client(max_connections=conc), ex.niss_ee,
+                                              ex.mes, partes[0], sink, concurrency=conc, rate_per_second=rate)
+    except BaseException:
+        # this share failed (or the task is being stopped): the others stop too; what any of them stored stays in
+        # the ledger, batch by batch, and a retry fetches only the rest
+        for proc, _ in filhos:
+            proc.kill()
+        for proc, _ in filhos:
+            proc.wait()
+        raise
+    outros = [_esperar_filho(ex, proc, parte) for proc, parte in filhos]
+    for o in outros:
+        res.total += o.total
+        res.done += o.done
+        res.failed.update(o.failed)
+        res.seconds = max(res.seconds, o.seconds)
     # one audit row for the bulk fetch (a row per worker's GET would cost the fetch its speed)
     p.ledger.auditoria.registar("consultarValoresApuradosTrabalhador", "GET", "ok" if not res.failed else "erro",
                                 int(res.seconds * 1000), niss_ee=ex.niss_ee, ano_mes=ex.mes,
@@ -63,3 +84,44 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
         raise Repetivel(f"{ex.rotulo}: {len(res.failed)} of {len(falta)} workers could not be fetched after "
                         f"retries: {amostra}. Fetched ones are kept; a retry fetches only the rest.")
     return ResultadoObtencao(ex.niss_ee, res.done)
+
+
+def _lancar_filho(ex: Execucao, p: Portas, ligacao, nisses: list[str], concurrency: int, rate: float | None):
+    """Start ``ciclo.app.obtencao_filho`` on a share of the workers; what it needs goes through its stdin."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    spec = {"pai": os.getpid(), "ambiente": ligacao.ambiente, "credenciais": ligacao.credenciais,
+            "timeout": ligacao.timeout, "retry": getattr(ligacao, "retry", None), "concurrency": concurrency,
+            "rate_per_second": rate, "ledger_url": p.ledger.url, "niss_ee": ex.niss_ee, "mes": ex.mes,
+            "nisses": list(nisses)}
+    proc = subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        proc.stdin.write(pickle.dumps(spec))
+        proc.stdin.close()
+    except OSError:
+        pass   # it died at once: _esperar_filho says so
+    log.info("%s: %d workers fetched by process %d (concurrency %d)", ex.rotulo, len(nisses), proc.pid, concurrency)
+    return proc, nisses
+
+
+def _esperar_filho(ex: Execucao, proc, nisses: list[str]):
+    """The share's outcome; a process that died or answered nothing readable leaves its workers not fetched (those
+    it stored are in the ledger: a retry fetches only the rest)."""
+    import json
+
+    from ciclo.psi.bulk import BulkResult
+
+    saida = proc.stdout.read()
+    proc.wait()
+    try:
+        r = json.loads(saida.decode("utf-8").strip().splitlines()[-1])
+        return BulkResult(total=len(nisses), done=int(r["done"]), failed=dict(r["failed"]), seconds=float(r["seconds"]))
+    except (ValueError, KeyError, IndexError, TypeError):
+        log.error("%s: the fetch process %d ended with code %s and no result", ex.rotulo, proc.pid, proc.returncode)
+        motivo = f"the fetch process ended with code {proc.returncode} (its log is above)"
+        return BulkResult(total=len(nisses), failed=dict.fromkeys(nisses, motivo))
+

@@ -1,0 +1,99 @@
+"""A large employer's fetch split between processes (issue #15): every worker fetched exactly once into the
+ledger, the employer's concurrency budget split (never more in flight than it allows), and a share whose process
+dies leaves its workers to a retry that fetches only them."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from ciclo.app import envio, folha, obtencao
+from ciclo.app.apuramento import estado_sync
+from ciclo.app.erros import Repetivel
+from ciclo_dev.drill import MES, Ambiente
+
+
+@pytest.fixture
+def mes_apurado(sandbox, tmp_path):
+    """One employer of 60 workers, sent and apurado; nothing fetched yet."""
+    from ciclo_dev.cenario import preparar
+
+    sandbox.admin("PUT", "config", json={"apuramento_delay_seconds": 0.2, "emissao_delay_seconds": 0.2})
+    cen = preparar(tmp_path / "cen", sandbox.url, ano_mes=MES, employers=1, workers=60, seed=43)
+    amb = Ambiente(sandbox, SimpleNamespace(port=0), tmp_path, f"sqlite:///{tmp_path / 'l.sqlite3'}", cen.employers[0])
+    ex, p = amb.execucao(), amb.portas()
+    folha.preparar_folha(ex, p)
+    envio.enviar_valores(ex, p)
+    fim = time.monotonic() + 30
+    with p.psi(ex.employer).get_client() as c:
+        while not estado_sync(c, ex.niss_ee, ex.mes).pronto:
+            assert time.monotonic() < fim, "apuramento not ready"
+            time.sleep(0.1)
+    yield ex, p
+    p.fechar()
+
+
+def _gets(sandbox):
+    return [r for r in sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/", "limit": 100000})
+            if r["method"] == "GET"]
+
+
+def test_three_processes_fetch_every_worker_once_within_the_employers_budget(sandbox, mes_apurado):
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=3, fetch_min_por_processo=10)
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 100, "jitter_ms": 0}])
+    try:
+        r = obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    n = p.ledger.apuramentos.ultimo(ex.niss_ee, ex.mes)["n_trabalhadores"] if hasattr(
+        p.ledger.apuramentos, "ultimo") else None
+    gets = _gets(sandbox)
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in gets]
+    assert r.obtidos == len(set(nisses)) == len(nisses) >= 55        # each worker once, by some process
+    assert not p.ledger.apurados.em_falta(ex.niss_ee, ex.mes, nisses)
+    assert n in (None, r.obtidos)
+    # the connection allows 8 in flight (the drill's sandbox connection): 3 processes × 2, never more than 8, and
+    # more than one process's 2 at once
+    em_voo = _em_voo_max(gets)
+    assert 2 < em_voo <= 8, em_voo
+
+
+def _em_voo_max(gets) -> int:
+    from datetime import datetime
+
+    eventos = []
+    for g in gets:
+        fim = datetime.fromisoformat(g["time"]).timestamp()
+        eventos += [(fim - g["duration_ms"] / 1000, 1), (fim, -1)]
+    atual = maximo = 0
+    for _, d in sorted(eventos, key=lambda e: (e[0], e[1])):
+        atual += d
+        maximo = max(maximo, atual)
+    return maximo
+
+
+def test_a_share_whose_process_dies_is_fetched_by_the_retry_and_nothing_twice(sandbox, mes_apurado, monkeypatch):
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    lancar = obtencao._lancar_filho
+
+    def lancar_e_matar(*a, **kw):
+        proc, nisses = lancar(*a, **kw)
+        proc.kill()   # the worker machine loses that process before it fetched anything
+        return proc, nisses
+
+    monkeypatch.setattr(obtencao, "_lancar_filho", lancar_e_matar)
+    with pytest.raises(Repetivel, match="could not be fetched.*a retry fetches only the rest"):
+        obtencao.obter_todos(ex, p)
+    primeira = {g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)}
+    assert 25 <= len(primeira) <= 35                                   # the parent's own share got through
+    monkeypatch.setattr(obtencao, "_lancar_filho", lancar)
+    r = obtencao.obter_todos(ex, p)                                    # the retry
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
+    assert len(nisses) == len(set(nisses))                             # nothing fetched twice
+    assert r.obtidos == len(set(nisses)) - len(primeira)
