@@ -109,7 +109,7 @@ def executar_varios(payrolls: list, dia: date) -> list[pd.DataFrame]:
                 exps = [doc["expectations"][n] for n in chave]
                 _so_por_linha(tipo, exps)
                 if len(membros) == 1:
-                    df = payrolls[membros[0]].frame(tipo).assign(_origem=membros[0])
+                    df = payrolls[membros[0]].frame(tipo)   # alone: validated as it is (no copy of a large frame)
                 else:
                     df = pd.concat([payrolls[i].frame(tipo).assign(_origem=i) for i in membros], ignore_index=True)
                 suite = gx.ExpectationSuite(name=doc["name"], expectations=exps)
@@ -129,7 +129,8 @@ def executar_varios(payrolls: list, dia: date) -> list[pd.DataFrame]:
                         continue
                     col = cfg.kwargs["column"]
                     sel = df.loc[idx]
-                    for origem, parte in sel.groupby("_origem", sort=False):
+                    partes = [(membros[0], sel)] if len(membros) == 1 else sel.groupby("_origem", sort=False)
+                    for origem, parte in partes:
                         achados[int(origem)].append(pd.DataFrame({
                             "rule_id": cfg.meta["rule_id"], "ficheiro": parte["_ficheiro"].to_numpy(),
                             "linha": parte["_linha"].to_numpy(), "niss": parte["niss_trabalhador"].to_numpy(),
