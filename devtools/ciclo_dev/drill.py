@@ -66,6 +66,17 @@ class Ambiente:
         return Execucao(Employer.from_dict(self.employer), AnoMes.parse(MES), permitir_correcao=permitir_correcao)
 
 
+def esperar_apurado(ex, p, limite: float = 30.0) -> None:
+    """Until the SS's apuramento of ``ex``'s month is available (tests that drive the steps themselves)."""
+    from ciclo.app.apuramento import estado_sync
+
+    fim = time.monotonic() + limite
+    with p.psi(ex.employer).get_client() as c:
+        while not estado_sync(c, ex.niss_ee, ex.mes).pronto:
+            assert time.monotonic() < fim, f"apuramento of {ex.rotulo} not ready within {limite:.0f} s"
+            time.sleep(0.1)
+
+
 def executar_mes(amb: Ambiente, *, permitir_correcao: bool = False, tentativas: int = 4, espera_max: float = 60.0) -> dict:
     """The month, step by step as the DAG runs it: each step retried like an Airflow task (``Repetivel`` and
     transient PSI errors), a ``Definitivo`` stops the employer, ``NadaAFazer`` skips. The operator approves."""

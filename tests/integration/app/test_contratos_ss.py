@@ -3,7 +3,6 @@ contract change (issue #11), through the application layer against the sandbox o
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -11,12 +10,11 @@ from types import SimpleNamespace
 import pytest
 
 from ciclo.app import contratos, contratos_ss, decisao, envio, folha, obtencao, revisao
-from ciclo.app.apuramento import estado_sync
 from ciclo.app.erros import Repetivel
 from ciclo.domain.contrato_trabalho import ContratoTrabalho
 from ciclo.psi import errors as E
 from ciclo_dev.divergencias import plantar_comunicacao, plantar_divergencia
-from ciclo_dev.drill import MES, Ambiente
+from ciclo_dev.drill import MES, Ambiente, esperar_apurado
 
 ALTERAR = "alterarContratoTrabalho"
 
@@ -55,11 +53,7 @@ def _mes_ate_reconciliar(ex, p) -> list[dict]:
     the valores apurados and the reconciliation. Returns the differences."""
     contratos.comunicar_contratos(ex, p)
     envio.enviar_valores(ex, p)
-    fim = time.monotonic() + 30
-    with p.psi(ex.employer).get_client() as c:
-        while not estado_sync(c, ex.niss_ee, ex.mes).pronto:
-            assert time.monotonic() < fim, "apuramento not ready"
-            time.sleep(0.2)
+    esperar_apurado(ex, p)
     obtencao.obter_todos(ex, p)
     decisao.reconciliar(ex, p)
     return p.ledger.reconciliacoes.diferencas(ex.niss_ee, ex.mes)

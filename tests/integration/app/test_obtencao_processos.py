@@ -5,15 +5,13 @@ dies leaves its workers to a retry that fetches only them."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from types import SimpleNamespace
 
 import pytest
 
 from ciclo.app import envio, folha, obtencao
-from ciclo.app.apuramento import estado_sync
 from ciclo.app.erros import Repetivel
-from ciclo_dev.drill import MES, Ambiente
+from ciclo_dev.drill import MES, Ambiente, esperar_apurado
 
 
 @pytest.fixture
@@ -27,11 +25,7 @@ def mes_apurado(sandbox, tmp_path):
     ex, p = amb.execucao(), amb.portas()
     folha.preparar_folha(ex, p)
     envio.enviar_valores(ex, p)
-    fim = time.monotonic() + 30
-    with p.psi(ex.employer).get_client() as c:
-        while not estado_sync(c, ex.niss_ee, ex.mes).pronto:
-            assert time.monotonic() < fim, "apuramento not ready"
-            time.sleep(0.1)
+    esperar_apurado(ex, p)
     yield ex, p
     p.fechar()
 
