@@ -29,7 +29,7 @@ class ResultadoObtencao:
 def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     """Record the month's apuramento, then fetch every worker not yet in the ledger in one bulk pass (bounded
     concurrency per employer); fetched documents are kept even when others fail (a retry fetches only the rest)."""
-    from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados_sync
+    from ciclo.app.portas import LigacaoDireta
 
     ligacao = p.psi(ex.employer)
     with p.cliente(ex) as client:
@@ -48,19 +48,17 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     if not falta:
         return ResultadoObtencao(ex.niss_ee, 0)
 
-    def gravar(docs: list[tuple[str, dict]]) -> None:
-        apurados.guardar(ex.niss_ee, ex.mes, [d for _, d in docs])
-
     d = p.definicoes
     k = max(1, min(d.fetch_processos, len(falta) // max(1, d.fetch_min_por_processo), ligacao.concurrency))
     partes = [falta[i::k] for i in range(k)]
-    conc = ligacao.concurrency // k   # the employer's budget, split: never more in flight than it allows
-    rate = ligacao.rate_per_second / k if ligacao.rate_per_second else None
-    filhos = [_lancar_filho(ex, p, ligacao, parte, conc, rate) for parte in partes[1:]]
+    # each share with its part of the employer's budget: never more in flight than the connection allows
+    parte_da_ligacao = LigacaoDireta(ligacao.ambiente, ligacao.credenciais, timeout=ligacao.timeout,
+                                     concurrency=ligacao.concurrency // k,
+                                     rate_per_second=ligacao.rate_per_second / k if ligacao.rate_per_second else None,
+                                     retry=getattr(ligacao, "retry", None))
+    filhos = [_lancar_filho(ex, p, parte_da_ligacao, parte) for parte in partes[1:]]
     try:
-        with BatchingSink(gravar, max_batch=250) as sink:
-            res = fetch_valores_apurados_sync(lambda: ligacao.get_async_client(max_connections=conc), ex.niss_ee,
-                                              ex.mes, partes[0], sink, concurrency=conc, rate_per_second=rate)
+        res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0])
     except BaseException:
         # this share failed (or the task is being stopped): the others stop too; what any of them stored stays in
         # the ledger, batch by batch, and a retry fetches only the rest
@@ -86,16 +84,28 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     return ResultadoObtencao(ex.niss_ee, res.done)
 
 
-def _lancar_filho(ex: Execucao, p: Portas, ligacao, nisses: list[str], concurrency: int, rate: float | None):
-    """Start ``ciclo.app.obtencao_filho`` on a share of the workers; what it needs goes through its stdin."""
+def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str]):
+    """Fetch ``nisses`` within ``ligacao``'s concurrency into the ledger's ``apurados`` (a batching writer thread
+    commits a few hundred documents at a time); the ``BulkResult``. The task's share and each child's."""
+    from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados_sync
+
+    def gravar(docs: list[tuple[str, dict]]) -> None:
+        apurados.guardar(niss_ee, mes, [d for _, d in docs])
+
+    with BatchingSink(gravar, max_batch=250) as sink:
+        return fetch_valores_apurados_sync(ligacao.get_async_client, niss_ee, mes, nisses, sink,
+                                           concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second)
+
+
+def _lancar_filho(ex: Execucao, p: Portas, ligacao, nisses: list[str]):
+    """Start ``ciclo.app.obtencao_filho`` on a share of the workers (``ligacao``: that share's connection); what
+    it needs goes through its stdin."""
     import os
     import pickle
     import subprocess
     import sys
 
-    spec = {"pai": os.getpid(), "ambiente": ligacao.ambiente, "credenciais": ligacao.credenciais,
-            "timeout": ligacao.timeout, "retry": getattr(ligacao, "retry", None), "concurrency": concurrency,
-            "rate_per_second": rate, "ledger_url": p.ledger.url, "niss_ee": ex.niss_ee, "mes": ex.mes,
+    spec = {"pai": os.getpid(), "ligacao": ligacao, "ledger_url": p.ledger.url, "niss_ee": ex.niss_ee, "mes": ex.mes,
             "nisses": list(nisses)}
     proc = subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
@@ -104,7 +114,8 @@ def _lancar_filho(ex: Execucao, p: Portas, ligacao, nisses: list[str], concurren
         proc.stdin.close()
     except OSError:
         pass   # it died at once: _esperar_filho says so
-    log.info("%s: %d workers fetched by process %d (concurrency %d)", ex.rotulo, len(nisses), proc.pid, concurrency)
+    log.info("%s: %d workers fetched by process %d (concurrency %d)", ex.rotulo, len(nisses), proc.pid,
+             ligacao.concurrency)
     return proc, nisses
 
 
