@@ -10,7 +10,8 @@ server: the route the fetch limit is about), and runs the DAG found in ``dags/``
   scheduling off), the run triggered through the CLI; ``peak_rss_mb`` is the largest single process of the
   standalone tree but the api-server (sampled every 0.2 s: task processes are forks and cannot be told apart).
 
-An operator answers "Approve" to any approval the run waits for (none in a clean portfolio). Nothing here names a
+An operator (``ciclo_dev.operador``) answers any question the run waits for: "Approve" to a confirmation, "Não
+aplicar" to a review before sending (none in a clean portfolio). Nothing here names a
 task id: task instances are counted in Airflow's metadata DB for the run, so the bench works whatever shape the DAG
 has. Timestamps come from the world, not from the DAG: the sandbox's request log (the last submission + the
 sandbox's apuramento delay = when the apuramento becomes available; every per-worker GET, start = logged time −
@@ -52,39 +53,22 @@ LISBOA = ZoneInfo("Europe/Lisbon")
 
 
 # ---------------------------------------------------------------- the operator (no task id named)
-def _aprovar_pendentes(dag_id: str, opcao: str = "Approve") -> int:
-    """Answer every approval of ``dag_id`` waiting for input, as the HITL REST endpoint does (whatever its task)."""
+def _aprovar_pendentes(dag_id: str) -> int:
+    """Answer every question of ``dag_id`` waiting for input, whatever its task, as a hands-off operator does
+    (``ciclo_dev.operador``: confirm despite differences, apply nothing proposed before sending)."""
     from sqlalchemy import select
 
-    from airflow.models.hitl import HITLDetail
     from airflow.models.taskinstance import TaskInstance as TI
-    from airflow.models.trigger import handle_event_submit
-    from airflow.sdk import timezone
-    from airflow.sdk.execution_time.hitl import HITLUser
-    from airflow.triggers.base import TriggerEvent
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
+    from ciclo_dev.operador import opcao_padrao, responder
 
-    n = 0
     with create_session() as s:
-        tis = s.execute(select(TI).where(TI.dag_id == dag_id, TI.state == TaskInstanceState.AWAITING_INPUT)
-                        .with_for_update()).scalars().all()
-        for ti in tis:
-            det = s.execute(select(HITLDetail).where(HITLDetail.ti_id == ti.id)).scalar_one_or_none()
-            if det is None:
-                continue
-            if det.response_received:
-                # answered, yet parked: dag.test() wrote back the state the task ended with over the resumption
-                handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
-                continue
-            det.responded_by = HITLUser(id="bench", name="bench")
-            det.responded_at = timezone.utcnow()
-            det.chosen_options = [opcao]
-            det.params_input = {}
-            s.add(det)
-            handle_event_submit(TriggerEvent(det.as_resume_event_payload()), task_instance=ti, session=s)
-            n += 1
-    return n
+        parados = s.execute(select(TI.run_id, TI.task_id, TI.map_index).where(
+            TI.dag_id == dag_id, TI.state == TaskInstanceState.AWAITING_INPUT)).all()
+    for run_id, task_id, map_index in parados:
+        responder(run_id, map_index, opcao_padrao(task_id), "bench", dag_id=dag_id, task_id=task_id)
+    return len(parados)
 
 
 def _operador(dag_id: str, parar: threading.Event, intervalo: float = 0.5) -> threading.Thread:
