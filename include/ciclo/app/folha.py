@@ -70,7 +70,10 @@ def preparar_folhas(execucoes: list[Execucao], p: Portas) -> list[ResultadoFolha
             payroll = _carregar(ex, ficheiros)
             payroll.localizacao = local
             usados = {nome: tipo for tipo, nome in payroll.ficheiros.items() if nome}
-            p.ledger.folhas.guardar_ficheiros(payroll.content_hash, {n: (usados[n], ficheiros[n]) for n in usados})
+            guardados = {n: (usados[n], ficheiros[n]) for n in usados}
+            p.ledger.folhas.guardar_ficheiros(payroll.content_hash, guardados)
+            # the later steps of this process read the snapshot from here, not by parsing it again
+            _lembrar(ex, payroll.content_hash, payroll, sum(len(b) for _, b in guardados.values()))
         except PayrollLoadError as exc:
             saidas[i] = Definitivo(f"{ex.rotulo}: payroll export unreadable: {exc}")
             continue
@@ -148,7 +151,7 @@ def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dic
     Several steps read the same snapshot (the review's providers, contract changes, cessations, the report): a
     small one is parsed once per process and shared (``_MEMO``; the snapshot is content-addressed, so a hit is the
     same payroll byte for byte). Callers only read it."""
-    chave = (content_hash, ex.niss_ee, ex.mes, repr(ex.employer.mapping))
+    chave = _chave_memo(ex, content_hash)
     with _MEMO_TRAVA:
         if chave in _MEMO:
             _MEMO.move_to_end(chave)
@@ -160,13 +163,22 @@ def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dic
     if payroll.content_hash != content_hash:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} does not reproduce its hash "
                          f"({payroll.content_hash[:12]}); the ledger's copy is damaged")
-    tamanho = sum(len(b) for b in ficheiros.values())
-    if tamanho <= MEMO_MAX_BYTES_FOLHA:
-        with _MEMO_TRAVA:
-            _MEMO[chave] = (payroll, tamanho)
-            while len(_MEMO) > MEMO_MAX_FOLHAS or sum(t for _, t in _MEMO.values()) > MEMO_MAX_BYTES:
-                _MEMO.popitem(last=False)
+    _lembrar(ex, content_hash, payroll, sum(len(b) for b in ficheiros.values()))
     return payroll
+
+
+def _chave_memo(ex: Execucao, content_hash: str) -> tuple:
+    return (content_hash, ex.niss_ee, ex.mes, repr(ex.employer.mapping))
+
+
+def _lembrar(ex: Execucao, content_hash: str, payroll, tamanho: int) -> None:
+    """Keep a small parsed snapshot for the later steps of this process (``_MEMO``)."""
+    if tamanho > MEMO_MAX_BYTES_FOLHA:
+        return
+    with _MEMO_TRAVA:
+        _MEMO[_chave_memo(ex, content_hash)] = (payroll, tamanho)
+        while len(_MEMO) > MEMO_MAX_FOLHAS or sum(t for _, t in _MEMO.values()) > MEMO_MAX_BYTES:
+            _MEMO.popitem(last=False)
 
 
 # parsed snapshots kept per process: small exports only (a large one is parsed where needed and let go: its frames

@@ -1,62 +1,112 @@
-"""The obligation of the last months as a PNG bar chart (matplotlib, Agg backend: no display, no GUI toolkit).
+"""The obligation of the last months as a PNG bar chart, drawn with Pillow (no display, no GUI toolkit).
 
 A picture rather than HTML/CSS bars because several mail clients drop CSS widths; it travels inline in the
-email by Content-ID.
+email by Content-ID. Drawn directly with Pillow's ImageDraw and the DejaVu Sans that the PDF documents use: a dozen
+bars, their labels and a value axis need no plotting library, and matplotlib cost ≈ 0.06 s of CPU per employer —
+the largest single part of the finance report for a portfolio of small employers (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from ciclo.relatorio.formato import eur, mes_pt
+
+# the picture: 792 × 286 px (7.2 × 2.6 in at 110 dpi), fixed margins with room for "1 000 000 €" on the value axis
+LARGURA, ALTURA, DPI = 792, 286, 110
+ESQ, DIR, TOPO = 95, 784, 34
+BASE_SEM_NOTA, BASE_COM_NOTA = 254, 240
+COR_BARRA, COR_DESTAQUE = (157, 184, 211), (31, 78, 121)
+COR_TEXTO, COR_SECUNDARIA, COR_EIXO = (34, 34, 34), (85, 85, 85), (60, 60, 60)
 
 
 def grafico_historico(historico: list[dict], titulo: str = "Obrigação contributiva (Segurança Social)") -> bytes:
     """PNG bytes: one bar per month (``{"ano_mes", "obrigacao"}``, oldest first), the last month highlighted;
-    months without values are drawn as gaps labelled "sem dados"."""
+    months without values are drawn as gaps labelled "—" with a note under the axis."""
     if not historico:
         raise ValueError("grafico_historico: no months to draw")
-    # the same chart goes in the report file and in the email: drawn once (≈0.15 s of matplotlib each)
+    # the same chart goes in the report file and in the email: drawn once
     return _desenhar(tuple((h["ano_mes"], h["obrigacao"]) for h in historico), titulo)
+
+
+@functools.lru_cache(maxsize=16)
+def _fonte(pontos: float):
+    from PIL import ImageFont
+
+    from ciclo.relatorio.pdf import _fonte_dir
+
+    return ImageFont.truetype(str(_fonte_dir() / "DejaVuSans.ttf"), size=round(pontos * DPI / 72))
 
 
 @functools.lru_cache(maxsize=64)
 def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> bytes:
-    historico = [{"ano_mes": m, "obrigacao": o} for m, o in meses]
-    import matplotlib
+    from PIL import Image, ImageDraw
 
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+    valores = [o for _, o in meses]
+    sem_dados = any(v is None for v in valores)
+    topo_valor = max((Decimal(v) for v in valores if v is not None), default=Decimal(0))
+    marcas = marcas_eixo(topo_valor * Decimal("1.18") if topo_valor > 0 else Decimal(1))
+    limite = marcas[-1] if marcas[-1] >= topo_valor else topo_valor
+    base = BASE_COM_NOTA if sem_dados else BASE_SEM_NOTA
 
-    rotulos = [mes_pt(h["ano_mes"], curto=True) for h in historico]
-    # float only for drawing bar heights; every printed amount is formatted from the Decimal
-    alturas = [float(h["obrigacao"]) if h["obrigacao"] is not None else 0.0 for h in historico]
-    cores = ["#9db8d3"] * (len(historico) - 1) + ["#1f4e79"]
-    fig = Figure(figsize=(7.2, 2.6), dpi=110)
-    ax = fig.add_subplot()
-    barras = ax.bar(range(len(historico)), alturas, color=cores, width=0.7)
-    ax.set_xticks(range(len(historico)), rotulos, fontsize=8)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: eur(Decimal(str(round(y)))).replace(",00", "")))
-    ax.tick_params(axis="y", labelsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(titulo, fontsize=10, loc="left")
-    grande = max((h["obrigacao"] for h in historico if h["obrigacao"] is not None), default=Decimal(0)) >= 10000
-    for b, h in zip(barras, historico):
-        texto = "—" if h["obrigacao"] is None else _rotulo_barra(h["obrigacao"], grande)
-        ax.annotate(texto, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom", fontsize=6,
-                    xytext=(0, 2), textcoords="offset points", color="#555" if h["obrigacao"] is None else "#222")
-    if any(h["obrigacao"] is None for h in historico):
-        ax.set_xlabel("— sem dados no ledger para o mês", fontsize=7, loc="left", color="#555")
-    top = max(alturas) or 1.0
-    ax.set_ylim(0, top * 1.18)
-    # fixed margins (room for "1 000 000 €" on the y axis) instead of tight_layout, which measures every text
-    fig.subplots_adjust(left=0.12, right=0.99, top=0.88, bottom=0.16 if ax.get_xlabel() else 0.11)
+    img = Image.new("RGB", (LARGURA, ALTURA), "white")
+    d = ImageDraw.Draw(img)
+
+    def y_de(valor: Decimal) -> float:  # the value axis: 0 at the base, ``limite`` at the top of the plot
+        return base - float(Decimal(valor) / limite) * (base - TOPO)
+
+    # the title, above the plot, left-aligned
+    d.text((ESQ, TOPO - 8), titulo, font=_fonte(10), fill=COR_TEXTO, anchor="ls")
+    # the value axis: ticks and amounts in euros (no cents)
+    for m in marcas:
+        y = round(y_de(m))
+        d.line([(ESQ - 4, y), (ESQ, y)], fill=COR_EIXO, width=1)
+        d.text((ESQ - 7, y), eur(m.quantize(Decimal(1))).replace(",00", ""), font=_fonte(8), fill=COR_TEXTO,
+               anchor="rm")
+    d.line([(ESQ, TOPO), (ESQ, base)], fill=COR_EIXO, width=1)
+    d.line([(ESQ, base), (DIR, base)], fill=COR_EIXO, width=1)
+
+    # one slot per month, the bar 70 % of it; amounts over the bars in full or in thousands
+    grande = topo_valor >= 10000
+    passo = (DIR - ESQ) / len(meses)
+    for i, (ano_mes, valor) in enumerate(meses):
+        centro = ESQ + passo * (i + 0.5)
+        meio = passo * 0.35
+        ultimo = i == len(meses) - 1
+        if valor is not None and valor > 0:
+            d.rectangle([round(centro - meio), round(y_de(valor)), round(centro + meio) - 1, base - 1],
+                        fill=COR_DESTAQUE if ultimo else COR_BARRA)
+        topo_barra = y_de(valor) if valor is not None and valor > 0 else base
+        texto = "—" if valor is None else _rotulo_barra(valor, grande)
+        d.text((centro, topo_barra - 3), texto, font=_fonte(6), anchor="ms",
+               fill=COR_SECUNDARIA if valor is None else COR_TEXTO)
+        d.line([(round(centro), base), (round(centro), base + 4)], fill=COR_EIXO, width=1)
+        d.text((centro, base + 7), mes_pt(ano_mes, curto=True), font=_fonte(8), fill=COR_TEXTO, anchor="mt")
+    if sem_dados:
+        d.text((ESQ, ALTURA - 8), "— sem dados no ledger para o mês", font=_fonte(7), fill=COR_SECUNDARIA,
+               anchor="ls")
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    img.save(buf, format="PNG", dpi=(DPI, DPI), optimize=False)
     return buf.getvalue()
+
+
+def marcas_eixo(maximo: Decimal, alvo: int = 5) -> list[Decimal]:
+    """Round values for the value axis from 0 to at least ``maximo``: a step of 1, 2, 2.5 or 5 × 10ⁿ giving at most
+    ``alvo`` + 1 intervals (``marcas_eixo(Decimal(1180))`` → 0, 250, …, 1 250)."""
+    maximo = Decimal(maximo)
+    if maximo <= 0:
+        raise ValueError("marcas_eixo: the top of the axis must be positive")
+    bruto = maximo / alvo
+    ordem = Decimal(10) ** bruto.adjusted()
+    for f in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        passo = f * ordem
+        if passo >= bruto:
+            break
+    n = int((maximo / passo).to_integral_value(rounding=ROUND_CEILING))
+    return [passo * k for k in range(n + 1)]
 
 
 def _rotulo_barra(valor: Decimal, grande: bool) -> str:

@@ -95,11 +95,14 @@ def test_a_small_snapshot_is_parsed_once_per_process_and_a_large_one_is_not_kept
     from ciclo.app import folha
 
     ex, p, _ = _mundo(tmp_path)
-    r = preparar_folha(ex, p)
     folha._MEMO.clear()
+    r = preparar_folha(ex, p)
     lidos = []
     ler = p.ledger.folhas.ficheiros
     monkeypatch.setattr(p.ledger.folhas, "ficheiros", lambda h: lidos.append(h) or ler(h))
+    kept = carregar_snapshot(ex, p, r.content_hash)          # the quality step's parse, kept for the later steps
+    assert lidos == [] and kept.content_hash == r.content_hash
+    folha._MEMO.clear()
     a = carregar_snapshot(ex, p, r.content_hash)
     b = carregar_snapshot(ex, p, r.content_hash)
     assert a is b and lidos == [r.content_hash]            # read from the ledger and parsed once

@@ -1,4 +1,4 @@
-"""The history chart is a real PNG (matplotlib, Agg) with Portuguese amount labels."""
+"""The history chart is a real PNG (Pillow) with Portuguese amount labels and a round value axis."""
 
 import io
 from decimal import Decimal as D
@@ -6,16 +6,38 @@ from decimal import Decimal as D
 import pytest
 from PIL import Image
 
-from ciclo.relatorio.grafico import _rotulo_barra, grafico_historico
+from ciclo.relatorio.grafico import COR_BARRA, _rotulo_barra, grafico_historico, marcas_eixo
 
 
 def test_twelve_months_draw_a_png():
-    hist = [{"ano_mes": f"2025{m:02d}", "obrigacao": None if m < 4 else D("1000.00") + m} for m in range(1, 13)]
+    hist = [{"ano_mes": f"2025{m:02d}", "obrigacao": None if m < 4 else D("1000.00") * m} for m in range(1, 13)]
     png = grafico_historico(hist)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size[0] > 600 and img.size[1] > 200
     # not a blank canvas: the bars (the highlighted month's dark blue among them) are drawn
-    assert (31, 78, 121) in {c[:3] for _, c in img.convert("RGBA").getcolors(maxcolors=1_000_000)}
+    cores = {c[:3]: n for n, c in img.convert("RGBA").getcolors(maxcolors=1_000_000)}
+    assert cores.get((31, 78, 121), 0) > 1000 and cores.get(COR_BARRA, 0) > 1000
+    # the highlighted (last) bar is the tallest here: its dark blue reaches higher than any light bar
+    px = img.convert("RGB").load()
+    topo = lambda cor: min(y for y in range(img.size[1]) for x in range(0, img.size[0], 2) if px[x, y] == cor)
+    assert topo((31, 78, 121)) < topo(COR_BARRA)
+
+
+def test_a_month_without_data_leaves_a_gap_and_a_note():
+    com = grafico_historico([{"ano_mes": "202509", "obrigacao": None}, {"ano_mes": "202510", "obrigacao": D("10")}])
+    sem = grafico_historico([{"ano_mes": "202509", "obrigacao": D("5")}, {"ano_mes": "202510", "obrigacao": D("10")}])
+    claro = lambda png: sum(n for n, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(1_000_000)
+                            if c == COR_BARRA)
+    assert claro(com) == 0 and claro(sem) > 1000
+
+
+def test_the_value_axis_has_round_steps_up_to_the_top():
+    assert marcas_eixo(D(1180)) == [D(v) for v in (0, 250, 500, 750, 1000, 1250)]
+    assert marcas_eixo(D(1000)) == [D(v) for v in (0, 200, 400, 600, 800, 1000)]
+    assert marcas_eixo(D("152328.11")) == [D(v) for v in (0, 50000, 100000, 150000, 200000)]
+    assert marcas_eixo(D("0.5"))[-1] == D("0.5")
+    with pytest.raises(ValueError):
+        marcas_eixo(D(0))
 
 
 def test_bar_labels_in_portuguese():
