@@ -113,7 +113,7 @@ class Definicoes:
     # grouping employers into lotes (one mapped instance per lote): an employer whose export weighs at least
     # lote_peso_max bytes runs alone; smaller ones share a lote up to that weight and lote_max_empregadores
     lote_peso_max: int = 2_000_000
-    lote_max_empregadores: int = 20
+    lote_max_empregadores: int = 50
     # employers of a lote handled at once by a step that mostly waits on the SS (its searches answer "not processed
     # yet" first, SOAP and REST round trips): their waits overlap; 1 = one after the other
     lote_paralelo: int = 20
@@ -151,7 +151,7 @@ class Definicoes:
             emissao_poll_s=num("CICLO_EMISSAO_POLL", float, 2.0),
             aprovacao_min_minutos=num("CICLO_APROVACAO_MIN_MINUTOS", float, 60.0),
             lote_peso_max=num("CICLO_LOTE_BYTES", int, 2_000_000),
-            lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 20),
+            lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 50),
             lote_paralelo=num("CICLO_LOTE_PARALELO", int, 20),
             fetch_processos=num("CICLO_FETCH_PROCESSOS", int, 2),
             fetch_min_por_processo=num("CICLO_FETCH_MIN_POR_PROCESSO", int, 2500),
