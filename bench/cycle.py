@@ -141,7 +141,9 @@ def correr_standalone(env: dict, home: Path, timeout: float) -> dict:
     proc = subprocess.Popen([airflow, "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     pico = {"mb": 0.0}
+    por_processo: dict[int, list] = {}  # pid → [peak MB, process title, first seen (s since start)]: which one peaked
     parar = threading.Event()
+    t_amostra = time.monotonic()
 
     def amostrar():
         # LocalExecutor forks each task from the executor's worker (same command line), so task processes cannot
@@ -153,7 +155,11 @@ def correr_standalone(env: dict, home: Path, timeout: float) -> dict:
                     try:
                         if "api" in " ".join(c.cmdline()[:3]):
                             continue
-                        pico["mb"] = max(pico["mb"], c.memory_info().rss / 2 ** 20)
+                        mb = c.memory_info().rss / 2 ** 20
+                        pico["mb"] = max(pico["mb"], mb)
+                        reg = por_processo.setdefault(c.pid, [0.0, " ".join(c.cmdline())[:120],
+                                                              round(time.monotonic() - t_amostra, 1)])
+                        reg[0] = max(reg[0], mb)
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         pass
             except psutil.NoSuchProcess:
@@ -202,6 +208,9 @@ def correr_standalone(env: dict, home: Path, timeout: float) -> dict:
                 raise SystemExit(f"run {run_id} still {estado} after {timeout} s")
             time.sleep(1)
         operador_parar.set()
+        maiores = sorted(por_processo.values(), key=lambda r: -r[0])[:8]
+        (home / "rss_por_processo.json").write_text(json.dumps(maiores, indent=1))
+        print("largest processes (peak MB, title, first seen s):", *maiores, sep="\n  ", file=sys.stderr)
         return {"inicio": inicio, "fim": fim or time.time(), "estado": estado, "run_id": run_id,
                 "task_instances": _contar_tis(DAG_ID, run_id), "peak_rss_mb": round(pico["mb"], 1)}
     finally:

@@ -128,7 +128,22 @@ def _gravar_internos(ex: Execucao, p: Portas, payroll) -> None:
     from ciclo.reconciliacao import internos_da_folha, linhas_internas
 
     trab, rem = linhas_internas(internos_da_folha(payroll), ex.ano_mes.primeiro_dia)
-    p.ledger.reconciliacoes.gravar_internos(ex.niss_ee, ex.mes, trab, rem)
+    p.ledger.reconciliacoes.gravar_internos(ex.niss_ee, ex.mes, trab, rem, incidencia_por_natureza(payroll))
+
+
+def incidencia_por_natureza(payroll) -> list[dict]:
+    """Gross, exempt and subject per natureza of a payroll that passed the quality gate, in cents (the finance
+    workbook's Incidência sheet: read from the ledger, the payroll is not parsed again for it)."""
+    from ciclo.domain.dinheiro import to_cent
+    from ciclo.payroll.incidencia import bruto_isento_sujeito
+
+    tot: dict[str, dict] = {}
+    for linha in bruto_isento_sujeito(payroll):
+        t = tot.setdefault(linha["natureza"], {"natureza": linha["natureza"], "bruto_cent": 0, "isento_cent": 0,
+                                               "sujeito_cent": 0})
+        for k in ("bruto", "isento", "sujeito"):
+            t[f"{k}_cent"] += to_cent(linha[k])
+    return [tot[n] for n in sorted(tot)]
 
 
 def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None) -> dict:

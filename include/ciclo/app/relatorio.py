@@ -92,7 +92,9 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
 
 
 def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
-    """Gross, exempt and subject per natureza of the verified payroll (empty when the month has none)."""
+    """Gross, exempt and subject per natureza of the verified payroll (empty when the month has none): stored
+    with the internal totals when the payroll passed the quality gate. A month prepared before the ledger kept
+    them (migration 0009) has them computed from its snapshot, as before."""
     from decimal import Decimal
 
     from ciclo.app.folha import carregar_snapshot
@@ -101,6 +103,11 @@ def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
     snap = p.ledger.folhas.ultima(ex.niss_ee, ex.mes)
     if not snap or not snap["quality_ok"]:
         return []
+    guardada = p.ledger.reconciliacoes.incidencia(ex.niss_ee, ex.mes)
+    if guardada is not None:
+        return guardada
+    log.info("%s: incidence per natureza not in the ledger (month prepared before migration 0009): computed from "
+             "the payroll snapshot", ex.rotulo)
     ficheiros = p.ledger.folhas.ficheiros(snap["content_hash"])
     if not ficheiros:
         # a snapshot recorded before the ledger kept the export's bytes (schema v3): said, not guessed

@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ciclo.domain import jsonexato
-from ciclo.domain.dinheiro import to_cent
+from ciclo.domain.dinheiro import from_cent, to_cent
 
 
 def _now():
@@ -317,10 +317,12 @@ class Reconciliacoes(_Repo):
     def apagar_resultado(self, niss_ee: str, ano_mes: str) -> None:
         _apagar(self, ("diferenca", "reconciliacao"), niss_ee, ano_mes)
 
-    def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: list[dict], remuneracoes: list[dict]) -> None:
-        """Replace the internal totals of (EE, month): rows already in cents, keyed by worker (and natureza)."""
+    def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: list[dict], remuneracoes: list[dict],
+                        incidencia: list[dict] | None = None) -> None:
+        """Replace the internal totals of (EE, month): rows already in cents, keyed by worker (and natureza);
+        ``incidencia``: gross, exempt and subject per natureza (``{natureza, bruto_cent, isento_cent, sujeito_cent}``)."""
         with self._begin() as conn:
-            for nome in ("interno_remuneracao", "interno_trabalhador"):
+            for nome in ("interno_incidencia", "interno_remuneracao", "interno_trabalhador"):
                 t = self.t[nome]
                 conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
             chave = {"niss_ee": niss_ee, "ano_mes": ano_mes}
@@ -328,6 +330,21 @@ class Reconciliacoes(_Repo):
                 conn.execute(self.t["interno_trabalhador"].insert(), [{**chave, **r} for r in trabalhadores])
             if remuneracoes:
                 conn.execute(self.t["interno_remuneracao"].insert(), [{**chave, **r} for r in remuneracoes])
+            if incidencia:
+                conn.execute(self.t["interno_incidencia"].insert(), [{**chave, **r} for r in incidencia])
+
+    def incidencia(self, niss_ee: str, ano_mes: str) -> list[dict] | None:
+        """Gross, exempt and subject per natureza (Decimal), by natureza; None when the month's internal totals were
+        stored without them (before ledger migration 0009)."""
+        t, w = self.t["interno_incidencia"], self.t["interno_trabalhador"]
+        with self._begin() as c:
+            linhas = _dicts(c.execute(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)
+                                      .order_by(t.c.natureza)))
+            if not linhas and c.execute(sa.select(w.c.niss_ee).where(w.c.niss_ee == niss_ee, w.c.ano_mes == ano_mes)
+                                        .limit(1)).first() is not None:
+                return None
+        return [{"natureza": r["natureza"], "bruto": from_cent(r["bruto_cent"]), "isento": from_cent(r["isento_cent"]),
+                 "sujeito": from_cent(r["sujeito_cent"])} for r in linhas]
 
     def n_internos(self, niss_ee: str, ano_mes: str) -> int:
         t = self.t["interno_trabalhador"]

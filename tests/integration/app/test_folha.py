@@ -112,3 +112,32 @@ def test_a_small_snapshot_is_parsed_once_per_process_and_a_large_one_is_not_kept
     d = carregar_snapshot(ex, p, r.content_hash)
     assert c is not d and c.content_hash == d.content_hash == r.content_hash and not folha._MEMO
     p.fechar()
+
+
+def test_the_incidence_per_natureza_is_stored_when_the_payroll_passes_and_read_by_the_report(tmp_path, monkeypatch):
+    from decimal import Decimal
+
+    from ciclo.app import folha, relatorio
+    from ciclo.payroll.incidencia import bruto_isento_sujeito
+
+    ex, p, _ = _mundo(tmp_path)
+    r = preparar_folha(ex, p)
+    # the same figures as computed from the payroll, per natureza, summed in Decimal
+    esperado: dict[str, list] = {}
+    for linha in bruto_isento_sujeito(carregar_snapshot(ex, p, r.content_hash)):
+        t = esperado.setdefault(linha["natureza"], [Decimal(0)] * 3)
+        for i, k in enumerate(("bruto", "isento", "sujeito")):
+            t[i] += linha[k]
+    guardada = p.ledger.reconciliacoes.incidencia(ex.niss_ee, MES)
+    assert {g["natureza"]: [g["bruto"], g["isento"], g["sujeito"]] for g in guardada} == esperado
+    assert esperado  # the generated payroll has remuneration lines
+    # the report reads them from the ledger: the payroll is not parsed again
+    monkeypatch.setattr(folha, "carregar_snapshot", lambda *a, **k: pytest.fail("payroll parsed by the report"))
+    assert relatorio.incidencia_por_natureza(ex, p) == guardada
+    # a month whose internal totals were stored before migration 0009 (none per natureza): computed, the same
+    monkeypatch.undo()
+    with p.ledger.reconciliacoes._begin() as c:
+        c.execute(p.ledger.reconciliacoes.t["interno_incidencia"].delete())
+    assert p.ledger.reconciliacoes.incidencia(ex.niss_ee, MES) is None
+    assert relatorio.incidencia_por_natureza(ex, p) == guardada
+    p.fechar()
