@@ -133,16 +133,25 @@ def _gravar_internos(ex: Execucao, p: Portas, payroll) -> None:
 
 def incidencia_por_natureza(payroll) -> list[dict]:
     """Gross, exempt and subject per natureza of a payroll that passed the quality gate, in cents (the finance
-    workbook's Incidência sheet: read from the ledger, the payroll is not parsed again for it)."""
+    workbook's Incidência sheet: read from the ledger, the payroll is not parsed again for it). The same lines and
+    sums as ``ciclo.payroll.incidencia.bruto_isento_sujeito`` (per worker), added up per natureza."""
     from ciclo.domain.dinheiro import to_cent
-    from ciclo.payroll.incidencia import bruto_isento_sujeito
+    from ciclo.domain.incidencia import IncidenciaInvalida
+    from ciclo.payroll.incidencia import incidencias
 
+    inc = incidencias(payroll)
+    rem = payroll.remuneracoes
     tot: dict[str, dict] = {}
-    for linha in bruto_isento_sujeito(payroll):
-        t = tot.setdefault(linha["natureza"], {"natureza": linha["natureza"], "bruto_cent": 0, "isento_cent": 0,
-                                               "sujeito_cent": 0})
-        for k in ("bruto", "isento", "sujeito"):
-            t[f"{k}_cent"] += to_cent(linha[k])
+    for niss, nat, bruto, isento, sujeito, erro in zip(rem["niss_trabalhador"], rem["natureza"], inc["bruto"],
+                                                       inc["isento"], inc["sujeito"], inc["erro"]):
+        if bruto is None and erro is None:
+            continue  # outside this declaration
+        if erro is not None:
+            raise IncidenciaInvalida(f"{niss} natureza {nat}: {erro}")
+        t = tot.setdefault(nat, {"natureza": nat, "bruto_cent": 0, "isento_cent": 0, "sujeito_cent": 0})
+        t["bruto_cent"] += to_cent(bruto)
+        t["isento_cent"] += to_cent(isento)
+        t["sujeito_cent"] += to_cent(sujeito)
     return [tot[n] for n in sorted(tot)]
 
 

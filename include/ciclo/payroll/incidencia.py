@@ -20,7 +20,20 @@ from ciclo.domain.periodo import AnoMes, AnoMesInvalido
 def incidencias(payroll) -> pd.DataFrame:
     """One row per line of ``payroll.remuneracoes`` (same index): ``bruto, isento, sujeito, fonte, erro, limites``.
     ``sujeito`` is None when it cannot be determined; ``erro`` says why and ``regra`` is the quality rule it breaks
-    (DQ-ISE-01 missing data, DQ-ISE-02 incoherent subject part, DQ-ISE-03 no legal limits for the month)."""
+    (DQ-ISE-01 missing data, DQ-ISE-02 incoherent subject part, DQ-ISE-03 no legal limits for the month).
+
+    Computed once per payroll and kept on it (the quality rules, the request body, the internal totals and the
+    incidence per natureza all ask for it; a line costs a call of ``ciclo.domain.incidencia``, 112,000 lines for a
+    50,000-worker payroll). Callers only read the frame."""
+    memo = payroll.__dict__.get("_incidencias")
+    if memo is not None and memo[0] is payroll.remuneracoes and memo[1] == payroll.ano_mes:
+        return memo[2]
+    inc = _calcular(payroll)
+    payroll.__dict__["_incidencias"] = (payroll.remuneracoes, payroll.ano_mes, inc)
+    return inc
+
+
+def _calcular(payroll) -> pd.DataFrame:
     rem = payroll.remuneracoes
     cols = ["bruto", "isento", "sujeito", "fonte", "erro", "regra"]
     if not len(rem):
