@@ -180,6 +180,23 @@ def test_payment_documents_render_as_pdf(mes, tmp_path):
     assert "NÃO PAGAR — débito automático" in dd and "998877" in dd and "IBAN" not in dd
 
 
+def test_a_portuguese_document_uses_the_standard_font_and_another_script_embeds_dejavu(mes, tmp_path):
+    import dataclasses
+
+    _poppler()
+    dados, _, pdfs = mes
+    fontes = lambda p: subprocess.run(["pdffonts", str(p)], check=True, capture_output=True, text=True).stdout  # noqa: E731
+    # Portuguese, €, dashes: the standard Helvetica, nothing embedded, the text intact
+    assert "Helvetica" in fontes(pdfs[0]) and "DejaVu" not in fontes(pdfs[0]) and "TrueType" not in fontes(pdfs[0])
+    for nome in ("Łódź Sp. z o.o.", "Жук Торговля"):   # which DejaVu file: tests/unit/relatorio/test_fontes_pdf.py
+        outro = dataclasses.replace(dados, nome=nome)
+        p = tmp_path / "outro.pdf"
+        p.write_bytes(documento_pdf(outro, outro.documentos[0]))
+        assert "DejaVuSans" in fontes(p) and "Helvetica" not in fontes(p)
+        texto = subprocess.run(["pdftotext", "-layout", str(p), "-"], check=True, capture_output=True, text=True).stdout
+        assert nome in texto and "NÃO PAGAR" not in texto and "1 112,00 €" in texto
+
+
 def test_document_of_another_month_is_refused(mes):
     dados, _, _ = mes
     with pytest.raises(ValueError, match="is not one of"):
