@@ -72,6 +72,8 @@ class Contexto:
 
 
 def _achados(df: pd.DataFrame, mask: pd.Series, coluna: str | None, valor, **extra) -> pd.DataFrame:
+    if not np.asarray(mask, dtype=bool).any():
+        return _vazio()  # most rules find nothing in most payrolls: no frames built for it
     sel = df[mask]
     out = pd.DataFrame({"ficheiro": sel["_ficheiro"], "linha": sel["_linha"],
                         "niss": sel["niss_trabalhador"] if "niss_trabalhador" in sel else None, "coluna": coluna})
@@ -549,10 +551,17 @@ def linha_repetida(ctx: Contexto) -> pd.DataFrame:
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
 
 
+CHAVE_JUNTA_ATE = 5000  # rows: up to this, a duplicate key is the tuple of the row's texts; above, a hash
+
+
 def _chave(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     """A hash per row over ``cols`` (None distinct from any text), for duplicate detection."""
-    txt = pd.DataFrame({c: df[c].map(lambda v: "\x00" if v is None else str(v)) for c in cols}, index=df.index)
-    return pd.util.hash_pandas_object(txt, index=False)
+    if len(df) > CHAVE_JUNTA_ATE:
+        txt = pd.DataFrame({c: df[c].map(lambda v: "\x00" if v is None else str(v)) for c in cols}, index=df.index)
+        return pd.util.hash_pandas_object(txt, index=False)
+    # a small file: the row's texts as a tuple (no frame of texts to build and hash; equal rows, equal keys)
+    return pd.Series([tuple("\x00" if v is None else str(v) for v in linha) for linha in zip(*(df[c] for c in cols))],
+                     index=df.index, dtype=object)
 
 
 def _dup_chave(ctx: Contexto, tipo: str, chave: list[str]) -> pd.DataFrame:
