@@ -8,7 +8,9 @@ server: the route the fetch limit is about), and runs the DAG found in ``dags/``
 * default: ``dag.test()`` in a child process (a fresh Airflow home on SQLite); ``peak_rss_mb`` is that process;
 * ``--scheduler``: ``airflow standalone`` (LocalExecutor, scheduler, triggerer, api-server on SQLite; cron
   scheduling off), the run triggered through the CLI; ``peak_rss_mb`` is the largest single process of the
-  standalone tree but the api-server (sampled every 0.2 s: task processes are forks and cannot be told apart).
+  standalone tree but the api-server (sampled every 0.2 s). Each process's peak and title go to stderr and to
+  ``airflow/rss_por_processo.json`` (a task's worker is titled with its task instance id: look it up in the
+  metadata DB's ``task_instance.id`` to know which step peaked).
 
 An operator (``ciclo_dev.operador``) answers any question the run waits for: "Approve" to a confirmation, "Não
 aplicar" to a review before sending (none in a clean portfolio). Nothing here names a
