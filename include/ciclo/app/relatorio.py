@@ -94,11 +94,9 @@ def escrever_relatorio(ex: Execucao, p: Portas, hoje: date | None = None):
 def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
     """Gross, exempt and subject per natureza of the verified payroll (empty when the month has none): stored
     with the internal totals when the payroll passed the quality gate. A month prepared before the ledger kept
-    them (migration 0009) has them computed from its snapshot, as before."""
-    from decimal import Decimal
-
-    from ciclo.app.folha import carregar_snapshot
-    from ciclo.payroll.incidencia import bruto_isento_sujeito
+    them (migration 0009) has them computed from its snapshot, the same way."""
+    from ciclo.app import folha
+    from ciclo.domain.dinheiro import from_cent
 
     snap = p.ledger.folhas.ultima(ex.niss_ee, ex.mes)
     if not snap or not snap["quality_ok"]:
@@ -113,13 +111,9 @@ def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
         # a snapshot recorded before the ledger kept the export's bytes (schema v3): said, not guessed
         log.warning("%s: the payroll's files are not in the ledger; the workbook's Incidência sheet is empty", ex.rotulo)
         return []
-    tot: dict[str, dict] = {}
-    for linha in bruto_isento_sujeito(carregar_snapshot(ex, p, snap["content_hash"], ficheiros)):
-        t = tot.setdefault(linha["natureza"], {"natureza": linha["natureza"], "bruto": Decimal("0.00"),
-                                               "isento": Decimal("0.00"), "sujeito": Decimal("0.00")})
-        for k in ("bruto", "isento", "sujeito"):
-            t[k] += linha[k]
-    return [tot[n] for n in sorted(tot)]
+    payroll = folha.carregar_snapshot(ex, p, snap["content_hash"], ficheiros)
+    return [{"natureza": t["natureza"], "bruto": from_cent(t["bruto_cent"]), "isento": from_cent(t["isento_cent"]),
+             "sujeito": from_cent(t["sujeito_cent"])} for t in folha.incidencia_por_natureza(payroll)]
 
 
 def relatorio_financas(ex: Execucao, p: Portas, hoje: date | None = None) -> ResultadoRelatorio:
