@@ -103,3 +103,25 @@ def test_dias_trabalho_do_contrato_sao_mensais(limpo):
     assert len(parciais) and all(d >= 13 for d in parciais["dias_trabalho"])  # 3 days a week ≈ 13 a month
     horas_dia = [h * 52 / 12 / d for h, d in zip(parciais["horas_trabalho"], parciais["dias_trabalho"])]
     assert max(horas_dia) <= 12
+
+
+def test_incidencias_are_computed_once_per_payroll_and_again_for_new_lines(tmp_path, monkeypatch):
+    from ciclo.domain import incidencia as dom
+    from ciclo.payroll import incidencia as inc_mod
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path, employers=1, workers=15, ano_mes="202506", seed=3)
+    [(ee, pasta)] = g.pastas.items()
+    p = load_payroll(pasta, "202506", ee)
+    chamadas = []
+    real = dom.incidencia
+    monkeypatch.setattr(inc_mod, "incidencia", lambda *a, **k: chamadas.append(1) or real(*a, **k))
+    a = inc_mod.incidencias(p)
+    n = len(chamadas)
+    assert n > 0
+    assert inc_mod.incidencias(p) is a and len(chamadas) == n       # the rules, the payload, the totals: once
+    to_valores_remuneracao(p)
+    assert len(chamadas) == n
+    p.remuneracoes = p.remuneracoes.iloc[:-1]                        # other lines: computed again, for them
+    b = inc_mod.incidencias(p)
+    assert b is not a and len(b) == len(a) - 1 and len(chamadas) > n
