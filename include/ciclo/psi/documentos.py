@@ -19,8 +19,9 @@ key, 0 internal error.
   ``chave`` (retry with it: no new request is made).
 
 ``obter_documentos_varios`` follows several employers' emissions in **one** loop: each asks once (as above), then
-every pending request is polled in the same round and the loop waits once for the earliest next poll — n employers
-take about one emission's time, not n. Each employer's outcome is its own (a result or its exception).
+every pending request is polled in the same round and the loop waits once per round (the requests due within half
+a floor of the earliest, polled when the last of them is due: never before its own wait) — n employers take about
+one emission's time, not n. Each employer's outcome is its own (a result or its exception).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ciclo.psi.models import documento_pagamento as DP
 AMBITO_CONTRIBUICOES_EE = 11  # ambito 11 = contribuições da entidade empregadora (closed list 11–20)
 PISO_S = 2.0   # ASSUMED (ciclo.psi.espera): the first wait between two polls of one request
 TETO_S = 15.0  # ASSUMED: the emission takes seconds to minutes; a ready document waits at most this long unseen
+RONDA = 0.5    # requests due within half a floor of each other are polled in one round (obter_documentos_varios)
 
 
 class EmissaoRecusada(PsiError):
@@ -165,14 +167,20 @@ def obter_documentos_varios(pedidos: Sequence[PedidoEmissao], *, intervalo_min: 
     processing after ``timeout``, a transport error after the client's retries): one employer's failure is its
     outcome and never stops the others."""
     espera = _espera(intervalo_min, intervalo_max, fator, jitter)
-    # polls due within this much of each other go in the same round (their jitter differs by a fraction of a second)
-    juntar = espera.piso * max(espera.jitter, 0.05)
+    # A round: every request due within RONDA × the floor of the earliest one, polled together once the last of
+    # them is due — never before its own wait is over (the floor holds), at most that much later. Their jitter and
+    # the time between their requests (POSTs one after another, a slow answer) would otherwise split a round.
+    janela = espera.piso * RONDA
     saida: list[ResultadoEmissao | Exception | None] = [None] * len(pedidos)
     fluxos = {i: _fluxo(pe.chave, pe.niss_ee, espera, timeout, relogio, pe.ao_pedir, rng) for i, pe in enumerate(pedidos)}
     acordar = {i: relogio() for i in fluxos}
     while fluxos:
-        agora = relogio()
-        for i in sorted(i for i in fluxos if acordar[i] <= agora + juntar):
+        primeiro = min(acordar[i] for i in fluxos)
+        ronda = sorted(i for i in fluxos if acordar[i] <= primeiro + janela)
+        falta = max(acordar[i] for i in ronda) - relogio()
+        if falta > 0:
+            sleep(falta)
+        for i in ronda:
             pe, g, resposta = pedidos[i], fluxos[i], None
             try:
                 while True:
@@ -190,10 +198,6 @@ def obter_documentos_varios(pedidos: Sequence[PedidoEmissao], *, intervalo_min: 
             except Exception as exc:  # noqa: BLE001 - not swallowed: it is this employer's outcome, returned
                 saida[i] = exc
                 del fluxos[i]
-        if fluxos:
-            falta = min(acordar[i] for i in fluxos) - relogio()
-            if falta > 0:
-                sleep(falta)
     return saida  # type: ignore[return-value]
 
 

@@ -81,6 +81,42 @@ def test_several_employers_are_polled_together_one_wait_per_round_not_one_employ
     assert [f[0] for f in a.feitas] == ["POST", "GET", "GET", "GET"] and len(b.feitas) == 2
 
 
+def test_jitter_and_slow_requests_do_not_split_a_round_and_no_request_is_polled_before_its_wait():
+    import random
+
+    from ciclo.psi.documentos import PedidoEmissao, obter_documentos_varios
+
+    t, esperas = [0.0], []
+
+    class Lento(Roteiro):  # every call to the SS takes 0.2 s: the third employer asks 0.8 s after the first
+        def pedir_emissao_documentos(self, niss_ee=None, *, ambito=11):
+            t[0] += 0.2
+            self.feitas.append(("POST", t[0]))
+            return M.PedidoEmissao.model_validate(self.emissoes.pop(0))
+
+        def consultar_pedido_emissao(self, chave, *, niss_ee=None):
+            t[0] += 0.2
+            self.feitas.append(("GET", t[0]))
+            return M.ConsultaPedidoEmissao.model_validate(self.consultas.pop(0))
+
+    def dormir(s):
+        esperas.append(s)
+        t[0] += s
+
+    for semente in range(20):   # whatever the jitter draws
+        t[0], esperas[:] = 0.0, []
+        ees = [Lento([{"codigoResultado": 1, "chave": k}], [{"codigoResultado": 10}] * 2 + [{"codigoResultado": 15}])
+               for k in "abc"]
+        rs = obter_documentos_varios([PedidoEmissao(e, None, k) for e, k in zip(ees, "ABC")], intervalo_min=2,
+                                     intervalo_max=10, jitter=0.1, sleep=dormir, relogio=lambda: t[0],
+                                     rng=random.Random(semente))
+        assert all(r.sem_valores for r in rs)
+        assert len(esperas) == 2, (semente, esperas)            # two rounds of polls after the first: two waits
+        for e in ees:                                           # and never a poll sooner than the floor after the last
+            gets = [x[1] for x in e.feitas if x[0] == "GET"]
+            assert all(b - a >= 2 for a, b in zip(gets, gets[1:])), (semente, gets)
+
+
 def test_one_employers_failure_is_its_outcome_and_the_others_go_on():
     from ciclo.psi.documentos import PedidoEmissao, obter_documentos_varios
 
