@@ -125,34 +125,15 @@ def _concluir(ex: Execucao, p: Portas, payroll, res) -> ResultadoFolha:
 
 def _gravar_internos(ex: Execucao, p: Portas, payroll) -> None:
     """The payroll side of the reconciliation, computed now so that reconciling never reloads the payroll."""
+    from ciclo.domain.dinheiro import to_cent
+    from ciclo.payroll.incidencia import por_natureza
     from ciclo.reconciliacao import internos_da_folha, linhas_internas
 
     trab, rem = linhas_internas(internos_da_folha(payroll), ex.ano_mes.primeiro_dia)
-    p.ledger.reconciliacoes.gravar_internos(ex.niss_ee, ex.mes, trab, rem, incidencia_por_natureza(payroll))
-
-
-def incidencia_por_natureza(payroll) -> list[dict]:
-    """Gross, exempt and subject per natureza of a payroll that passed the quality gate, in cents (the finance
-    workbook's Incidência sheet: read from the ledger, the payroll is not parsed again for it). The same lines and
-    sums as ``ciclo.payroll.incidencia.bruto_isento_sujeito`` (per worker), added up per natureza."""
-    from ciclo.domain.dinheiro import to_cent
-    from ciclo.domain.incidencia import IncidenciaInvalida
-    from ciclo.payroll.incidencia import incidencias
-
-    inc = incidencias(payroll)
-    rem = payroll.remuneracoes
-    tot: dict[str, dict] = {}
-    for niss, nat, bruto, isento, sujeito, erro in zip(rem["niss_trabalhador"], rem["natureza"], inc["bruto"],
-                                                       inc["isento"], inc["sujeito"], inc["erro"]):
-        if bruto is None and erro is None:
-            continue  # outside this declaration
-        if erro is not None:
-            raise IncidenciaInvalida(f"{niss} natureza {nat}: {erro}")
-        t = tot.setdefault(nat, {"natureza": nat, "bruto_cent": 0, "isento_cent": 0, "sujeito_cent": 0})
-        t["bruto_cent"] += to_cent(bruto)
-        t["isento_cent"] += to_cent(isento)
-        t["sujeito_cent"] += to_cent(sujeito)
-    return [tot[n] for n in sorted(tot)]
+    # and the incidence per natureza for the finance workbook, so that the report does not parse the payroll again
+    incidencia = [{"natureza": t["natureza"], **{f"{k}_cent": to_cent(t[k]) for k in ("bruto", "isento", "sujeito")}}
+                  for t in por_natureza(payroll)]
+    p.ledger.reconciliacoes.gravar_internos(ex.niss_ee, ex.mes, trab, rem, incidencia)
 
 
 def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None) -> dict:

@@ -96,7 +96,7 @@ def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
     with the internal totals when the payroll passed the quality gate. A month prepared before the ledger kept
     them (migration 0009) has them computed from its snapshot, the same way."""
     from ciclo.app import folha
-    from ciclo.domain.dinheiro import from_cent
+    from ciclo.payroll.incidencia import por_natureza
 
     snap = p.ledger.folhas.ultima(ex.niss_ee, ex.mes)
     if not snap or not snap["quality_ok"]:
@@ -111,9 +111,7 @@ def incidencia_por_natureza(ex: Execucao, p: Portas) -> list[dict]:
         # a snapshot recorded before the ledger kept the export's bytes (schema v3): said, not guessed
         log.warning("%s: the payroll's files are not in the ledger; the workbook's Incidência sheet is empty", ex.rotulo)
         return []
-    payroll = folha.carregar_snapshot(ex, p, snap["content_hash"], ficheiros)
-    return [{"natureza": t["natureza"], "bruto": from_cent(t["bruto_cent"]), "isento": from_cent(t["isento_cent"]),
-             "sujeito": from_cent(t["sujeito_cent"])} for t in folha.incidencia_por_natureza(payroll)]
+    return por_natureza(folha.carregar_snapshot(ex, p, snap["content_hash"], ficheiros))
 
 
 def relatorio_financas(ex: Execucao, p: Portas, hoje: date | None = None) -> ResultadoRelatorio:

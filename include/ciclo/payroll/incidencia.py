@@ -2,7 +2,7 @@
 
 One computation used by the request body (declares the subject part), the internal totals (reconciliation), the
 quality gate (a line whose subject part cannot be determined is an error) and the report
-(``bruto_isento_sujeito``: per worker and natureza).
+(``bruto_isento_sujeito``: per worker and natureza; ``por_natureza``: per natureza, stored for the workbook).
 """
 
 from __future__ import annotations
@@ -61,21 +61,41 @@ def _calcular(payroll) -> pd.DataFrame:
     return pd.DataFrame(linhas, columns=cols, index=rem.index)
 
 
-def bruto_isento_sujeito(payroll) -> list[dict]:
-    """Per worker and natureza: ``{niss_trabalhador, natureza, bruto, isento, sujeito}`` (Decimal), sorted, for the
-    report. Lines outside this declaration (H) are not included; a line whose subject part could not be determined
-    (the quality gate blocks sending it) raises ``IncidenciaInvalida``."""
+def _linhas_declaradas(payroll):
+    """``(niss, natureza, bruto, isento, sujeito)`` of every line of this declaration (lines outside it, H, are
+    left out); a line whose subject part could not be determined (the quality gate blocks sending it) raises
+    ``IncidenciaInvalida``."""
     inc = incidencias(payroll)
     rem = payroll.remuneracoes
-    tot: dict[tuple[str, str], list[Decimal]] = {}
-    for niss, nat, i in zip(rem["niss_trabalhador"], rem["natureza"], inc.itertuples(index=False)):
-        if i.bruto is None and i.erro is None:
+    for niss, nat, bruto, isento, sujeito, erro in zip(rem["niss_trabalhador"], rem["natureza"], inc["bruto"],
+                                                       inc["isento"], inc["sujeito"], inc["erro"]):
+        if bruto is None and erro is None:
             continue
-        if i.erro is not None:
-            raise IncidenciaInvalida(f"{niss} natureza {nat}: {i.erro}")
+        if erro is not None:
+            raise IncidenciaInvalida(f"{niss} natureza {nat}: {erro}")
+        yield niss, nat, bruto, isento, sujeito
+
+
+def bruto_isento_sujeito(payroll) -> list[dict]:
+    """Per worker and natureza: ``{niss_trabalhador, natureza, bruto, isento, sujeito}`` (Decimal), sorted, for the
+    report (``_linhas_declaradas``: which lines, and the error)."""
+    tot: dict[tuple[str, str], list[Decimal]] = {}
+    for niss, nat, bruto, isento, sujeito in _linhas_declaradas(payroll):
         t = tot.setdefault((niss, nat), [ZERO, ZERO, ZERO])
-        t[0] += i.bruto
-        t[1] += i.isento
-        t[2] += i.sujeito
+        t[0] += bruto
+        t[1] += isento
+        t[2] += sujeito
     return [{"niss_trabalhador": n, "natureza": nat, "bruto": b, "isento": e, "sujeito": s}
             for (n, nat), (b, e, s) in sorted(tot.items())]
+
+
+def por_natureza(payroll) -> list[dict]:
+    """Per natureza: ``{natureza, bruto, isento, sujeito}`` (Decimal), by natureza — the finance workbook's
+    Incidência sheet; the same lines as ``bruto_isento_sujeito``, added up per natureza."""
+    tot: dict[str, list[Decimal]] = {}
+    for _, nat, bruto, isento, sujeito in _linhas_declaradas(payroll):
+        t = tot.setdefault(nat, [ZERO, ZERO, ZERO])
+        t[0] += bruto
+        t[1] += isento
+        t[2] += sujeito
+    return [{"natureza": nat, "bruto": b, "isento": e, "sujeito": s} for nat, (b, e, s) in sorted(tot.items())]
