@@ -48,7 +48,7 @@ def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> byt
     sem_dados = any(v is None for v in valores)
     topo_valor = max((Decimal(v) for v in valores if v is not None), default=Decimal(0))
     marcas = marcas_eixo(topo_valor * Decimal("1.18") if topo_valor > 0 else Decimal(1))
-    limite = marcas[-1] if marcas[-1] >= topo_valor else topo_valor
+    limite = marcas[-1]  # ≥ 1.18 × the tallest bar: room for its label
     base = BASE_COM_NOTA if sem_dados else BASE_SEM_NOTA
 
     img = Image.new("RGB", (LARGURA, ALTURA), "white")
@@ -75,10 +75,11 @@ def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> byt
         centro = ESQ + passo * (i + 0.5)
         meio = passo * 0.35
         ultimo = i == len(meses) - 1
+        topo_barra = base
         if valor is not None and valor > 0:
-            d.rectangle([round(centro - meio), round(y_de(valor)), round(centro + meio) - 1, base - 1],
+            topo_barra = y_de(valor)
+            d.rectangle([round(centro - meio), round(topo_barra), round(centro + meio) - 1, base - 1],
                         fill=COR_DESTAQUE if ultimo else COR_BARRA)
-        topo_barra = y_de(valor) if valor is not None and valor > 0 else base
         texto = "—" if valor is None else _rotulo_barra(valor, grande)
         d.text((centro, topo_barra - 3), texto, font=_fonte(6), anchor="ms",
                fill=COR_SECUNDARIA if valor is None else COR_TEXTO)
