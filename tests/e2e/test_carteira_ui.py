@@ -61,7 +61,11 @@ def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
         time.sleep(3)
     lg.dispose()
     if time.monotonic() >= fim:
-        pytest.fail("the run neither reached the approval with every employer apurado nor finished")
+        pytest.fail("the run neither reached the approval with every employer apurado nor finished\n"
+                    + _diagnostico(api, a["home"]))
+    # a run that ended before the approval (failed, or success without the planted differences) is a failure of its
+    # own, reported with the tasks that did not succeed and their logs' tails — not a missing word further down
+    assert estado not in ("success", "failed"), f"the run ended {estado} before the approval\n" + _diagnostico(api, a["home"])
 
     # registered as an external view in the UI's navigation, served by the plugin's FastAPI app
     plugins = api("GET", "/plugins").json()["plugins"]
@@ -84,7 +88,7 @@ def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
         for e in emps:
             linha = linhas[e["niss_ee"]]
             assert e["nome"] in linha
-            assert "entregue" in linha  # the declaration was acknowledged for every employer
+            assert "entregue" in linha, f"{e['nome']}: not acknowledged\n{linha}\n" + _diagnostico(api, a["home"])
             assert re.search(r"\d[\d ]*,\d{2} €", linha)  # the apurado obligation, in euros
             # links to its task instances (in whichever run of the month did the work: the scheduled one may be first)
             assert re.search(r'href="\.\./\.\./dags/contribution_cycle/runs/[^/"]+/tasks/ciclo_ee\.\w+/mapped/\d"', linha)
@@ -103,6 +107,25 @@ def test_portfolio_page_in_the_airflow_ui(airflow_local, tmp_path):
     destino = ARTEFACTOS / "carteira.png"
     destino.write_bytes(png)
     assert png.startswith(b"\x89PNG") and len(png) > 20000, destino
+
+
+def _diagnostico(api, home: Path) -> str:
+    """Every run of the DAG with its state, the task instances that are neither success nor waiting, and the tail
+    of their logs: what a failed end-to-end run needs to be understood from the CI's output alone."""
+    linhas = []
+    for run in api("GET", "/dags/contribution_cycle/dagRuns").json().get("dag_runs", []):
+        linhas.append(f"run {run['dag_run_id']}: {run['state']}")
+        tis = api("GET", f"/dags/contribution_cycle/dagRuns/{run['dag_run_id']}/taskInstances",
+                  params={"limit": 500}).json().get("task_instances", [])
+        for ti in tis:
+            if ti["state"] in ("success", "awaiting_input", "skipped", None):
+                continue
+            linhas.append(f"  {ti['task_id']}[{ti['map_index']}] {ti['state']} (try {ti['try_number']})")
+            pasta = (home / "airflow" / "logs" / "dag_id=contribution_cycle" / f"run_id={run['dag_run_id']}"
+                     / f"task_id={ti['task_id']}")
+            for f in sorted(pasta.rglob("attempt=*.log"))[-1:]:
+                linhas += ["    " + l for l in f.read_text(errors="replace").splitlines()[-25:]]
+    return "\n".join(linhas)
 
 
 def _screenshot(url: str, token: str, tmp_path: Path) -> bytes:
