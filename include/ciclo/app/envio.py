@@ -52,24 +52,77 @@ def _dec(v) -> str:
 
 def canonical_trabalhadores(trabalhadores: list[dict]) -> list[dict]:
     """Canonical form of communicated values (wire dicts): what we send and what the SS echoes back compare equal."""
-    out = []
-    for t in trabalhadores:
-        rem = sorted(
-            ({"dataInicio": str(r["dataInicio"]), "dataFim": str(r["dataFim"]), "natureza": str(r["natureza"]),
-              "remuneracao": str(cent(Decimal(str(r["remuneracao"])))), "diasTrabalho": _dec(r.get("diasTrabalho"))}
-             for r in (t.get("remuneracoes") or [])),
-            key=lambda r: (r["natureza"], r["dataInicio"], r["dataFim"], r["remuneracao"]))
-        ina = sorted(
-            ({"dataInicio": str(i["dataInicio"]), "dataFim": str(i["dataFim"]), "motivo": str(i["motivo"])}
-             for i in (t.get("inatividades") or [])),
-            key=lambda i: (i["dataInicio"], i["dataFim"], i["motivo"]))
-        out.append({"nissTrabalhador": str(t["nissTrabalhador"]).zfill(11), "remuneracoes": rem, "inatividades": ina})
-    return sorted(out, key=lambda t: t["nissTrabalhador"])
+    return sorted(map(_canonico, trabalhadores), key=lambda t: t["nissTrabalhador"])
+
+
+def _canonico(t: dict) -> dict:
+    """One worker's canonical form (``canonical_trabalhadores`` sorts them by NISS)."""
+    rem = sorted(
+        ({"dataInicio": str(r["dataInicio"]), "dataFim": str(r["dataFim"]), "natureza": str(r["natureza"]),
+          "remuneracao": str(cent(Decimal(str(r["remuneracao"])))), "diasTrabalho": _dec(r.get("diasTrabalho"))}
+         for r in (t.get("remuneracoes") or [])),
+        key=lambda r: (r["natureza"], r["dataInicio"], r["dataFim"], r["remuneracao"]))
+    ina = sorted(
+        ({"dataInicio": str(i["dataInicio"]), "dataFim": str(i["dataFim"]), "motivo": str(i["motivo"])}
+         for i in (t.get("inatividades") or [])),
+        key=lambda i: (i["dataInicio"], i["dataFim"], i["motivo"]))
+    return {"nissTrabalhador": str(t["nissTrabalhador"]).zfill(11), "remuneracoes": rem, "inatividades": ina}
 
 
 def payload_hash(payload: dict) -> str:
-    canon = {"anoMes": str(payload["anoMes"]), "trabalhadores": canonical_trabalhadores(payload["trabalhadores"])}
-    return hashlib.sha256(jsonexato.dumps(canon).encode()).hexdigest()
+    """sha256 of ``jsonexato.dumps({"anoMes", "trabalhadores": canonical_trabalhadores(...)})``, written worker by
+    worker: the same bytes without the whole canonical copy of a large payroll in memory at once."""
+    return _hash_canonico(str(payload["anoMes"]), [_texto_canonico(t) for t in payload["trabalhadores"]])
+
+
+def _texto_canonico(t: dict) -> tuple[str, str]:
+    c = _canonico(t)
+    return c["nissTrabalhador"], jsonexato.dumps(c)
+
+
+def _hash_canonico(ano_mes: str, textos: list[tuple[str, str]]) -> str:
+    """The hash of the canonical body from each worker's (NISS, canonical JSON). ``dumps`` sorts keys ("anoMes" <
+    "trabalhadores") and writes a list as "[" + ",".join(items) + "]"; the workers in canonical order (a stable
+    sort by NISS, as ``canonical_trabalhadores``)."""
+    textos.sort(key=lambda x: x[0])
+    h = hashlib.sha256()
+    h.update(('{"anoMes":' + jsonexato.dumps(ano_mes) + ',"trabalhadores":[').encode())
+    for i, (_, texto) in enumerate(textos):
+        h.update(((',' if i else '') + texto).encode())
+    h.update(b"]}")
+    return h.hexdigest()
+
+
+def corpo_validado(payroll) -> tuple[str, str]:
+    """(JSON, payload hash) of the request body built from a payroll (``ciclo.payroll.to_valores_remuneracao``),
+    validated against the wire model (``ValoresRemuneracao``).
+
+    The same text as ``jsonexato.dumps(ValoresRemuneracao.model_validate(corpo).model_dump(exclude_none=True))``
+    and the same hash as ``payload_hash`` of it, built one worker at a time: each worker's dicts are validated,
+    written and let go, so a payroll of 50,000 workers never has its body as dicts, models, dumps and canonical
+    form in memory all at once (≈ 100 MB at that size)."""
+    from pydantic import ValidationError
+
+    from ciclo.payroll import to_valores_remuneracao
+    from ciclo.psi.models import ValoresRemuneracao
+    from ciclo.psi.models.valores_remuneracao import TrabalhadorValores
+
+    corpo = to_valores_remuneracao(payroll)
+    ano_mes = ValoresRemuneracao.model_validate({"anoMes": corpo["anoMes"], "trabalhadores": []}).anoMes
+    trabalhadores = corpo.pop("trabalhadores")
+    textos: list[str] = []
+    canonicos: list[tuple[str, str]] = []
+    for i, t in enumerate(trabalhadores):
+        trabalhadores[i] = None  # this worker's dicts go once written
+        try:
+            w = TrabalhadorValores.model_validate(t).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            raise ValueError(f"trabalhadores[{i}] (NISS {t.get('nissTrabalhador')}): {exc}") from None
+        textos.append(jsonexato.dumps(w))
+        canonicos.append(_texto_canonico(w))
+    texto = '{"anoMes":' + jsonexato.dumps(ano_mes) + ',"trabalhadores":[' + ",".join(textos) + "]}"
+    del textos
+    return texto, _hash_canonico(ano_mes, canonicos)
 
 
 def idempotency_key(niss_ee: str, ano_mes: str, p_hash: str) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 from ciclo.app.contexto import Execucao
 from ciclo.app.erros import BloqueadoQualidade, Definitivo, Repetivel
 from ciclo.app.portas import Portas
-from ciclo.domain import jsonexato
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,7 @@ def preparar_folhas(execucoes: list[Execucao], p: Portas) -> list[ResultadoFolha
             p.ledger.folhas.guardar_ficheiros(payroll.content_hash, guardados)
             # the later steps of this process read the snapshot from here, not by parsing it again
             _lembrar(ex, payroll.content_hash, payroll, sum(len(b) for _, b in guardados.values()))
+            ficheiros = guardados = None  # the export's bytes are in the ledger: not kept through the checks
         except PayrollLoadError as exc:
             saidas[i] = Definitivo(f"{ex.rotulo}: payroll export unreadable: {exc}")
             continue
@@ -93,9 +93,7 @@ def preparar_folhas(execucoes: list[Execucao], p: Portas) -> list[ResultadoFolha
 
 def _concluir(ex: Execucao, p: Portas, payroll, res) -> ResultadoFolha:
     """The quality verdict of one employer: report, payload and internal totals, snapshot; errors stop it."""
-    from ciclo.payroll import to_valores_remuneracao
-    from ciclo.app.envio import payload_hash
-    from ciclo.psi.models import ValoresRemuneracao
+    from ciclo.app.envio import corpo_validado
     from ciclo.quality import write_report
 
     paths = write_report(res, p.definicoes.pasta_relatorio(ex.niss_ee, ex.mes))
@@ -109,9 +107,7 @@ def _concluir(ex: Execucao, p: Portas, payroll, res) -> ResultadoFolha:
     payload_json = p_hash = None
     if res.ok:
         # The one payload sending will accept: built from exactly these bytes, validated against the wire model.
-        modelo = ValoresRemuneracao.model_validate(to_valores_remuneracao(payroll))
-        payload = modelo.model_dump(exclude_none=True)
-        payload_json, p_hash = jsonexato.dumps(payload), payload_hash(payload)
+        payload_json, p_hash = corpo_validado(payroll)
         _gravar_internos(ex, p, payroll)
     p.ledger.folhas.registar(ex.niss_ee, ex.mes, payroll.content_hash, n_trabalhadores=int(len(payroll.trabalhadores)),
                              n_remuneracoes=int(len(payroll.remuneracoes)), quality_ok=bool(res.ok), n_erros=erros,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,9 @@ import sqlalchemy as sa
 
 from ciclo.domain import jsonexato
 from ciclo.domain.dinheiro import from_cent, to_cent
+
+# rows per INSERT of a large set (the internal totals of a 50,000-worker month): one statement's parameters at a time
+LOTE_INSERCAO = 5000
 
 
 def _now():
@@ -317,21 +321,21 @@ class Reconciliacoes(_Repo):
     def apagar_resultado(self, niss_ee: str, ano_mes: str) -> None:
         _apagar(self, ("diferenca", "reconciliacao"), niss_ee, ano_mes)
 
-    def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: list[dict], remuneracoes: list[dict],
-                        incidencia: list[dict] | None = None) -> None:
-        """Replace the internal totals of (EE, month): rows already in cents, keyed by worker (and natureza);
-        ``incidencia``: gross, exempt and subject per natureza (``{natureza, bruto_cent, isento_cent, sujeito_cent}``)."""
+    def gravar_internos(self, niss_ee: str, ano_mes: str, trabalhadores: Iterable[dict], remuneracoes: Iterable[dict],
+                        incidencia: Iterable[dict] | None = None) -> None:
+        """Replace the internal totals of (EE, month), in one transaction: rows already in cents, keyed by worker (and
+        natureza); ``incidencia``: gross, exempt and subject per natureza (``{natureza, bruto_cent, isento_cent,
+        sujeito_cent}``). The rows may be iterators: they are read and inserted ``LOTE_INSERCAO`` at a time."""
         with self._begin() as conn:
             for nome in ("interno_incidencia", "interno_remuneracao", "interno_trabalhador"):
                 t = self.t[nome]
                 conn.execute(t.delete().where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))
             chave = {"niss_ee": niss_ee, "ano_mes": ano_mes}
-            if trabalhadores:
-                conn.execute(self.t["interno_trabalhador"].insert(), [{**chave, **r} for r in trabalhadores])
-            if remuneracoes:
-                conn.execute(self.t["interno_remuneracao"].insert(), [{**chave, **r} for r in remuneracoes])
-            if incidencia:
-                conn.execute(self.t["interno_incidencia"].insert(), [{**chave, **r} for r in incidencia])
+            for nome, linhas in (("interno_trabalhador", trabalhadores), ("interno_remuneracao", remuneracoes),
+                                 ("interno_incidencia", incidencia or ())):
+                it = iter(linhas)
+                while lote := [{**chave, **r} for r in itertools.islice(it, LOTE_INSERCAO)]:
+                    conn.execute(self.t[nome].insert(), lote)
 
     def incidencia(self, niss_ee: str, ano_mes: str) -> list[dict] | None:
         """Gross, exempt and subject per natureza (Decimal), by natureza; None when the month's internal totals were

@@ -125,3 +125,48 @@ def test_incidencias_are_computed_once_per_payroll_and_again_for_new_lines(tmp_p
     p.remuneracoes = p.remuneracoes.iloc[:-1]                        # other lines: computed again, for them
     b = inc_mod.incidencias(p)
     assert b is not a and len(b) == len(a) - 1 and len(chamadas) > n
+
+
+def test_equal_lines_share_one_outcome_and_every_line_gets_its_own_value(tmp_path):
+    """Lines with the same arguments share one computed outcome (memory at 50,000 workers); every line's outcome
+    is still the one ``ciclo.domain.incidencia`` gives for its own arguments — also when the amounts are not the
+    loader's shared Decimals but a fresh object per row (ints, floats), whose ids Python may reuse."""
+    import pandas as pd
+
+    from ciclo.domain.incidencia import IncidenciaInvalida, incidencia
+    from ciclo.payroll import incidencia as inc_mod
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path, employers=1, workers=60, ano_mes="202506", seed=8)
+    [(ee, pasta)] = g.pastas.items()
+    p = load_payroll(pasta, "202506", ee)
+
+    def um_a_um(rem):
+        out = []
+        for nat, valor, dias, pg, s in zip(rem["natureza"], rem["valor"], rem["dias"], rem["pagamento_refeicao"],
+                                           rem["valor_sujeito"]):
+            try:
+                i = incidencia(nat, Decimal(str(valor)), __import__("datetime").date(2025, 6, 1), dias=dias,
+                               pagamento_refeicao=pg, valor_sujeito=s)
+                out.append((i.bruto, i.isento, i.sujeito, i.fonte))
+            except IncidenciaInvalida:
+                out.append(None)
+        return out
+
+    inc = inc_mod.incidencias(p)
+    esperado = um_a_um(p.remuneracoes)
+    assert [None if e is not None else (b, i, s, f) for b, i, s, f, e in
+            zip(inc["bruto"], inc["isento"], inc["sujeito"], inc["fonte"], inc["erro"])] == esperado
+    r = p.remuneracoes["natureza"] == "R"
+    assert r.sum() > 10 and inc["fonte"][r].map(id).nunique() < r.sum()  # shared, not one copy per line
+
+    # days as floats (a fresh Python object per row when iterated, often at the address of the row before's),
+    # the meal allowances on varied day counts
+    rem = p.remuneracoes[r].copy()
+    rem["dias"] = (pd.Series(range(len(rem)), index=rem.index) % 23 + 1).astype("float64")
+    rem["pagamento_refeicao"] = "D"
+    rem["valor_sujeito"] = None
+    p.remuneracoes = rem
+    inc = inc_mod.incidencias(p)
+    assert list(zip(inc["bruto"], inc["isento"], inc["sujeito"], inc["fonte"])) == um_a_um(rem)
+    assert inc["fonte"].nunique() > 10
