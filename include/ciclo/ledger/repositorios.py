@@ -530,7 +530,8 @@ class Relatorios(_Repo):
     ``include/sql/relatorio/``)."""
 
     def mes(self, niss_ee: str, ano_mes: str, meses: list[str]) -> dict:
-        """Every row of one employer's month the report shows, plus the obligation of ``meses`` (history)."""
+        """Every row of one employer's month the report shows, plus the obligation of ``meses`` (history). Per worker
+        (``internos``, ``apurados``) only the columns the report reads."""
         t = self.t
 
         def um(c, nome):
@@ -538,17 +539,21 @@ class Relatorios(_Repo):
             r = c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)).mappings().first()
             return dict(r) if r else None
 
-        def todos(c, nome, ordem):
+        def todos(c, nome, ordem, colunas=None):
             tb = t[nome]
-            return _dicts(c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)
-                                    .order_by(tb.c[ordem])))
+            sel = sa.select(*(tb.c[k] for k in colunas)) if colunas else sa.select(tb)
+            return _dicts(c.execute(sel.where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes).order_by(tb.c[ordem])))
 
         v, ap = t["valores_apurados"], t["apuramento"]
         with self._begin() as c:
             return {
                 "reconciliacao": um(c, "reconciliacao"),
-                "internos": todos(c, "interno_trabalhador", "niss_trabalhador"),
-                "apurados": todos(c, "valores_apurados", "niss_trabalhador"),
+                # per worker, only what the report shows: a 50,000-worker month's whole rows (the SS's raw
+                # documents among them) took ≈ 200 MB as dicts
+                "internos": todos(c, "interno_trabalhador", "niss_trabalhador", (
+                    "niss_trabalhador", "enquadramento", "total_remuneracao_cent", "obrigacao_cent", "dias_trabalho")),
+                "apurados": todos(c, "valores_apurados", "niss_trabalhador", (
+                    "niss_trabalhador", "total_remuneracao_cent", "total_obrigacao_cent", "dias_trabalho")),
                 "diferencas": todos(c, "diferenca", "id"),
                 "documentos": todos(c, "documento_pagamento", "numero"),
                 "confirmacao": um(c, "confirmacao"),

@@ -27,7 +27,11 @@ class _Livro:
     def __init__(self, path: Path):
         import xlsxwriter
 
-        self.wb = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+        # constant_memory: each row goes to a temporary file once the next is written (rows are written in order
+        # here) instead of every cell of every sheet staying in memory until close: a 50,000-worker month's
+        # workbook (the workers and the audit of every call) held ≈ 1 million cells. Strings are then written
+        # inline, not as shared strings: Excel, LibreOffice and openpyxl read both.
+        self.wb = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "constant_memory": True})
         f = self.wb.add_format
         self.eur, self.data, self.data_hora = f({"num_format": FMT_EUR}), f({"num_format": FMT_DATA}), f({"num_format": FMT_DATA_HORA})
         self.bold, self.wrap = f({"bold": True}), f({"text_wrap": True, "valign": "top"})
