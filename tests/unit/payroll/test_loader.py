@@ -218,3 +218,15 @@ def test_mapeamento_invalido_diz_o_que(tmp_path):
     mapa.write_text("colunas: {remuneracoes: {montante: Valor}}\n", encoding="utf-8")
     with pytest.raises(PayrollLoadError, match="remuneracoes.montante"):
         load_payroll(_pasta(tmp_path), ANO_MES, "20000003116", mapping=mapa)
+
+
+def test_equal_texts_of_a_csv_share_one_object(tmp_path):
+    """Memory: a natureza, a NISS or an enquadramento repeated down a CSV is one string object, not one per field."""
+    g = generate(tmp_path, workers=40, ano_mes=ANO_MES, seed=9)
+    ee, pasta = next(iter(g.pastas.items()))
+    p = load_payroll(pasta, ANO_MES, ee)
+    for frame, coluna in ((p.remuneracoes, "natureza"), (p.remuneracoes, "niss_trabalhador"),
+                          (p.trabalhadores, "enquadramento")):
+        valores = frame[coluna].dropna()
+        assert len(valores) > valores.nunique()  # repeated texts, so sharing is there to see
+        assert valores.map(id).nunique() == valores.nunique(), coluna
