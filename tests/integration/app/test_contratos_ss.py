@@ -126,6 +126,44 @@ def test_modality_hours_and_pending_communications_are_reported(sandbox, amb):
         p.fechar()
 
 
+def test_the_lotes_are_asked_concurrently_with_the_same_findings_and_a_failed_query_raises(sandbox, amb, monkeypatch):
+    """Lotes of 3 workers (≈ 7 lotes), 4 at once: the same proposal and counts as one lote after the other, each
+    lote asked once per service; one query failing is never "nothing there"."""
+    ex, p = amb.execucao(), amb.portas()
+    posts = lambda: len(sandbox.admin("GET", "requests", params={"method": "POST"}))  # noqa: E731
+    try:
+        folha.preparar_folha(ex, p)
+        niss_t, base = _alvo(p, ex)
+        plantar_divergencia(sandbox.url, ex.niss_ee, niss_t, remuneracao_base=base - Decimal("75.00"))
+        monkeypatch.setattr(contratos_ss, "LOTE_TRABALHADORES", 3)
+        monkeypatch.setattr(contratos_ss, "CONCORRENCIA_CONSULTAS", 1)
+        antes = posts()
+        um_a_um = contratos_ss.verificar(ex, p)
+        pedidos_um_a_um = posts() - antes
+        monkeypatch.setattr(contratos_ss, "CONCORRENCIA_CONSULTAS", 4)
+        import threading
+
+        fios, real = set(), contratos_ss._consultar
+        monkeypatch.setattr(contratos_ss, "_consultar",
+                            lambda *a: fios.add(threading.current_thread().name) or real(*a))
+        antes = posts()
+        juntos = contratos_ss.verificar(ex, p)
+        assert len(fios) > 1 and all(f.startswith("consultaContratos") for f in fios)  # asked side by side
+        assert juntos.n_trabalhadores == um_a_um.n_trabalhadores >= 15
+        assert [x.chave for x in juntos.propostas] == [x.chave for x in um_a_um.propostas] == [f"CONTRATO:{niss_t}"]
+        assert juntos.divergencias == um_a_um.divergencias and juntos.sem_contrato_ss == um_a_um.sem_contrato_ss
+        lotes = -(-um_a_um.n_trabalhadores // 3)
+        assert posts() - antes == pedidos_um_a_um >= 2 * lotes
+
+        sandbox.admin("PUT", "faults", json={"method": "POST", "path": "contratos", "mode": "error", "status": 503,
+                                             "times": 1})
+        with pytest.raises(E.PsiError):
+            contratos_ss.verificar(ex, p)
+    finally:
+        sandbox.admin("DELETE", "faults")
+        p.fechar()
+
+
 # ------------------------------------------------------------------------------------------ #11: ask before resending
 def _alteracao(niss_t: str, base: str) -> ContratoTrabalho:
     return ContratoTrabalho.de_campos({"niss_trabalhador": niss_t, "modalidade_contrato": "A",
