@@ -223,9 +223,19 @@ class DadosSS:
 
         por_trab: dict[str, list[dict]] = {}
         q = "SELECT niss_trab, dados FROM contratos WHERE niss_ee=?"
-        for nt, dados in self.db.execute(q + " ORDER BY niss_trab, inicio, id", (niss_ee,)):
-            if trabalhadores and nt not in trabalhadores:
-                continue
+        if trabalhadores:
+            # only the workers asked for (the index on niss_ee, niss_trab), in chunks under SQLite's parameter limit:
+            # reading the employer's every contract per search made a 50,000-worker month's review quadratic
+            pedidos = sorted(set(trabalhadores))
+            linhas = []
+            for i in range(0, len(pedidos), 500):
+                parte = pedidos[i:i + 500]
+                linhas += self.db.execute(
+                    q + f" AND niss_trab IN ({','.join('?' * len(parte))}) ORDER BY niss_trab, inicio, id",
+                    (niss_ee, *parte)).fetchall()
+        else:
+            linhas = self.db.execute(q + " ORDER BY niss_trab, inicio, id", (niss_ee,)).fetchall()
+        for nt, dados in linhas:
             por_trab.setdefault(nt, []).append(_contrato_load(dados))
         out = []
         for nt, vs in sorted(por_trab.items()):
