@@ -7,10 +7,12 @@ passes — turned into the payload that sending will accept and the internal tot
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import tempfile
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -153,6 +155,9 @@ def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dic
     small one is parsed once per process and shared (``_MEMO``; the snapshot is content-addressed, so a hit is the
     same payroll byte for byte). Callers only read it."""
     chave = _chave_memo(ex, content_hash)
+    partilhadas = _PARTILHADAS.get()
+    if partilhadas is not None and chave in partilhadas:
+        return partilhadas[chave]
     with _MEMO_TRAVA:
         if chave in _MEMO:
             _MEMO.move_to_end(chave)
@@ -173,14 +178,33 @@ def _chave_memo(ex: Execucao, content_hash: str) -> tuple:
 
 
 def _lembrar(ex: Execucao, content_hash: str, payroll, tamanho: int) -> None:
-    """Keep a small parsed snapshot for the later steps of this process (``_MEMO``)."""
+    """Keep a small parsed snapshot for the later steps of this process (``_MEMO``); a large one only until the
+    end of the step that asked for it to be shared (``folhas_partilhadas``)."""
     if tamanho > MEMO_MAX_BYTES_FOLHA:
+        partilhadas = _PARTILHADAS.get()
+        if partilhadas is not None:
+            partilhadas[_chave_memo(ex, content_hash)] = payroll
         return
     with _MEMO_TRAVA:
         _MEMO[_chave_memo(ex, content_hash)] = (payroll, tamanho)
         while len(_MEMO) > MEMO_MAX_FOLHAS or sum(t for _, t in _MEMO.values()) > MEMO_MAX_BYTES:
             _MEMO.popitem(last=False)
 
+
+@contextmanager
+def folhas_partilhadas():
+    """Within this block (one step, on the thread that runs it), a payroll parsed once is shared by every reader,
+    whatever its size, and let go when the block ends. The review's providers each read the snapshot: a
+    50,000-worker payroll was parsed twice in that one step (≈ 3 s each), and the process memo keeps only small
+    ones, so as not to hold large frames for the rest of the process."""
+    token = _PARTILHADAS.set({})
+    try:
+        yield
+    finally:
+        _PARTILHADAS.reset(token)
+
+
+_PARTILHADAS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("folhas_partilhadas", default=None)
 
 # parsed snapshots kept per process: small exports only (a large one is parsed where needed and let go: its frames
 # are many times its bytes), at most MEMO_MAX_FOLHAS of them and MEMO_MAX_BYTES of exports, least recent out first

@@ -97,6 +97,13 @@ class ResultadoRevisao:
 
 def rever(ex: Execucao, p: Portas) -> ResultadoRevisao:
     """Step 2b: every proposal for this employer's month, and what the SS still processes or did not accept."""
+    from ciclo.app.folha import folhas_partilhadas
+
+    with folhas_partilhadas():   # the providers read the same snapshot: parsed once for the step, even a large one
+        return _rever(ex, p)
+
+
+def _rever(ex: Execucao, p: Portas) -> ResultadoRevisao:
     props = recolher(ex, p)
     info: list[str] = []
     try:

@@ -111,7 +111,51 @@ def test_a_small_snapshot_is_parsed_once_per_process_and_a_large_one_is_not_kept
     c = carregar_snapshot(ex, p, r.content_hash)
     d = carregar_snapshot(ex, p, r.content_hash)
     assert c is not d and c.content_hash == d.content_hash == r.content_hash and not folha._MEMO
+    # within one step that shares its payrolls (the review's providers), a large one is parsed once, and let go after
+    with folha.folhas_partilhadas():
+        e = carregar_snapshot(ex, p, r.content_hash)
+        assert carregar_snapshot(ex, p, r.content_hash) is e and not folha._MEMO
+        # another thread (another employer of the lote) has its own scope: nothing leaks across
+        import threading
+
+        noutro = []
+        t = threading.Thread(target=lambda: noutro.append(carregar_snapshot(ex, p, r.content_hash)))
+        t.start()
+        t.join()
+        assert noutro[0] is not e
+    assert carregar_snapshot(ex, p, r.content_hash) is not e and not folha._MEMO
     p.fechar()
+
+
+def test_the_review_parses_a_large_payroll_once(tmp_path, monkeypatch):
+    from ciclo.app import folha, revisao
+
+    ex, p, _ = _mundo(tmp_path)
+    preparar_folha(ex, p)
+    folha._MEMO.clear()
+    monkeypatch.setattr(folha, "MEMO_MAX_BYTES_FOLHA", 10)  # every export is "large"
+    cargas = []
+    real = folha._carregar
+    monkeypatch.setattr(folha, "_carregar", lambda *a: cargas.append(1) or real(*a))
+    monkeypatch.setattr(revisao, "_provedores", lambda: [_Leitor(), _Leitor()])
+    from ciclo.app import contratos_ss
+
+    monkeypatch.setattr(contratos_ss, "comunicacoes_pendentes", lambda ex, p: [])  # no SS in this world
+    revisao.rever(ex, p)
+    assert len(cargas) == 1 and not folha._MEMO
+    p.fechar()
+
+
+class _Leitor:
+    """A review provider that reads the month's snapshot, as the contract check and the vínculos do."""
+
+    TIPO = "LEITOR"
+
+    def propostas(self, ex, p):
+        from ciclo.app.folha import carregar_snapshot
+
+        carregar_snapshot(ex, p, p.ledger.folhas.ultima(ex.niss_ee, ex.mes)["content_hash"])
+        return []
 
 
 def test_the_incidence_per_natureza_is_stored_when_the_payroll_passes_and_read_by_the_report(tmp_path, monkeypatch):
