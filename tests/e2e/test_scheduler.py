@@ -24,6 +24,12 @@ def test_cycle_through_the_scheduler_with_approval_via_rest(airflow_local):
     a = airflow_local
     api = lambda m, p, **kw: httpx.request(m, f"{a['url']}/api/v2{p}", headers=a["h"], timeout=30, **kw)  # noqa: E731
     ano_mes = re.search(r"ano_mes=(\d{6})", (a["home"].parent / "out.txt").read_text()).group(1)
+    # the apuramento comes 15 s after the values (the sandbox's default is 3 s): longer than the scheduler takes from
+    # sending to the wait's first look, even on a loaded CI machine, so the wait really goes to the triggerer (with
+    # 3 s, a slow hand-over once found it already there and the check of the deferral below failed). Set before any
+    # run can have sent: the planted differences make the review before sending wait for the operator, who answers
+    # only in the loop below.
+    httpx.put(f"{a['sandbox']}/_sandbox/config", json={"apuramento_delay_seconds": 15}, timeout=30).raise_for_status()
     r = api("POST", "/dags/contribution_cycle/dagRuns", json={"logical_date": None, "conf": {"ano_mes": ano_mes}})
     assert r.status_code == 200, r.text
     run_id = r.json()["dag_run_id"]
