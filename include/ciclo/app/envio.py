@@ -81,16 +81,22 @@ def _texto_canonico(t: dict) -> tuple[str, str]:
 
 
 def _hash_canonico(ano_mes: str, textos: list[tuple[str, str]]) -> str:
-    """The hash of the canonical body from each worker's (NISS, canonical JSON). ``dumps`` sorts keys ("anoMes" <
-    "trabalhadores") and writes a list as "[" + ",".join(items) + "]"; the workers in canonical order (a stable
-    sort by NISS, as ``canonical_trabalhadores``)."""
+    """The hash of the canonical body from each worker's (NISS, canonical JSON), in canonical order (a stable sort
+    by NISS, as ``canonical_trabalhadores``)."""
     textos.sort(key=lambda x: x[0])
     h = hashlib.sha256()
-    h.update(('{"anoMes":' + jsonexato.dumps(ano_mes) + ',"trabalhadores":[').encode())
-    for i, (_, texto) in enumerate(textos):
-        h.update(((',' if i else '') + texto).encode())
-    h.update(b"]}")
+    for peca in _pecas_corpo(ano_mes, (texto for _, texto in textos)):
+        h.update(peca.encode())
     return h.hexdigest()
+
+
+def _pecas_corpo(ano_mes: str, trabalhadores):
+    """``jsonexato.dumps({"anoMes": ano_mes, "trabalhadores": [...]})`` in pieces, from each worker's JSON already
+    written: ``dumps`` sorts keys ("anoMes" < "trabalhadores") and writes a list as "[" + ",".join(items) + "]"."""
+    yield '{"anoMes":' + jsonexato.dumps(ano_mes) + ',"trabalhadores":['
+    for i, texto in enumerate(trabalhadores):
+        yield ("," + texto) if i else texto
+    yield "]}"
 
 
 def corpo_validado(payroll) -> tuple[str, str]:
@@ -120,7 +126,7 @@ def corpo_validado(payroll) -> tuple[str, str]:
             raise ValueError(f"trabalhadores[{i}] (NISS {t.get('nissTrabalhador')}): {exc}") from None
         textos.append(jsonexato.dumps(w))
         canonicos.append(_texto_canonico(w))
-    texto = '{"anoMes":' + jsonexato.dumps(ano_mes) + ',"trabalhadores":[' + ",".join(textos) + "]}"
+    texto = "".join(_pecas_corpo(ano_mes, textos))
     del textos
     return texto, _hash_canonico(ano_mes, canonicos)
 
