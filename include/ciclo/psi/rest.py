@@ -33,6 +33,7 @@ import stamina
 
 from ciclo.domain import jsonexato
 from ciclo.psi import errors as E
+from ciclo.psi import httpcore_fast_acquire
 from ciclo.psi import models as M
 from ciclo.psi.ambientes import Ambiente
 from ciclo.psi.auth import Credenciais
@@ -503,6 +504,9 @@ class AsyncPsiClient(_Base):
 
     def __init__(self, *a, shard_size: int = 4, **kw):
         super().__init__(*a, **kw)
+        # httpcore's connection locks without an event-loop yield per uncontended acquire (upstream's fix, see the
+        # module): the answers of a wave are then handled one after another, not round-robin
+        httpcore_fast_acquire.instalar()
         total = self._kw["limits"].max_connections or 32
         n = max(1, -(-total // max(1, shard_size)))
         por = max(1, -(-total // n))
