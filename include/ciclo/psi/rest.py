@@ -386,9 +386,17 @@ class _Base(_Operacoes):
 
         return hook
 
-    def _tentativas(self):
+    def _tentativas(self, t0: float):
+        """The retries of a GET whose first try (started at ``t0``, monotonic) failed retryably: stamina's loop
+        with the same bounds as if it had made that try, which the caller re-raises as its first attempt (so the
+        hook sees it, Retry-After and the 500 count included, and the backoff before the next try is the same).
+
+        A GET is tried once before this is built, and most GETs need no retry: stamina's per-call machinery
+        (tenacity's retrying object, a condition and a thread-local, in reference cycles) cost the bulk fetch CPU
+        and a cyclic-garbage collection every few requests (docs/BENCHMARKS.md)."""
         r = self.retry
-        return stamina.retry_context(on=self._retry_hook(), attempts=r.attempts, timeout=r.timeout,
+        restante = max(0.0, r.timeout - (time.monotonic() - t0))
+        return stamina.retry_context(on=self._retry_hook(), attempts=r.attempts, timeout=restante,
                                      wait_initial=r.wait_initial, wait_max=r.wait_max, wait_jitter=r.wait_jitter)
 
 
@@ -476,8 +484,16 @@ class PsiClient(_Base):
     def _exec(self, p: _Pedido):
         if p.metodo != "GET":
             return self._uma(p)
-        for attempt in self._tentativas():
+        t0 = time.monotonic()
+        try:
+            return self._uma(p)
+        except E.PsiRetryableError as exc:
+            primeira: E.PsiRetryableError | None = exc
+        for attempt in self._tentativas(t0):
             with attempt:
+                if primeira is not None:
+                    exc, primeira = primeira, None
+                    raise exc
                 return self._uma(p)
 
 
@@ -581,6 +597,14 @@ class AsyncPsiClient(_Base):
     async def _exec(self, p: _Pedido):
         if p.metodo != "GET":
             return await self._uma(p)
-        async for attempt in self._tentativas():
+        t0 = time.monotonic()
+        try:
+            return await self._uma(p)
+        except E.PsiRetryableError as exc:
+            primeira: E.PsiRetryableError | None = exc
+        async for attempt in self._tentativas(t0):
             with attempt:
+                if primeira is not None:
+                    exc, primeira = primeira, None
+                    raise exc
                 return await self._uma(p)

@@ -200,3 +200,64 @@ def test_nothing_apurado_is_none_and_async_client_shares_the_mapping():
 
     s = asyncio.run(main())
     assert s.pedidos[0].headers["Authorization"] == "Bearer tok.en.value"
+
+
+def test_a_get_answered_at_the_first_try_builds_no_retry_machinery(monkeypatch):
+    # stamina's per-call objects (tenacity's, in reference cycles) are built only once a try has failed
+    import ciclo.psi.rest as rest
+
+    def proibido(*a, **kw):
+        raise AssertionError("retry machinery built for a GET that needed no retry")
+
+    monkeypatch.setattr(rest.stamina, "retry_context", proibido)
+    s = Servidor(httpx.Response(200, json=[]))
+    with cliente(s) as c:
+        assert c.avisos(EE) == []
+    assert len(s.pedidos) == 1
+
+    async def assincrono():
+        async with AsyncPsiClient(resolver("http://psi.test"), Credenciais(EE, password=SENHA), retry=RAPIDO,
+                                  transport=httpx.MockTransport(s)) as c:
+            return await c.avisos(EE)
+
+    s = Servidor(httpx.Response(200, json=[]))
+    assert asyncio.run(assincrono()) == []
+    assert len(s.pedidos) == 1
+
+
+def test_the_first_failed_try_counts_in_the_attempts_and_the_hook_async():
+    # the async client: 500 at most attempts_500 tries (the first, made outside the retry loop, counts), and a
+    # Retry-After on the first failure is waited for
+    async def correr(servidor, retry):
+        async with AsyncPsiClient(resolver("http://psi.test"), Credenciais(EE, password=SENHA), retry=retry,
+                                  transport=httpx.MockTransport(servidor)) as c:
+            return await c.avisos(EE)
+
+    s = Servidor(erro(500, "Erro interno do servidor"))
+    with pytest.raises(E.PsiRetryableError, match="HTTP 500"):
+        asyncio.run(correr(s, RetryPolicy(attempts=6, timeout=10, wait_initial=0.01, wait_max=0.01, wait_jitter=0)))
+    assert len(s.pedidos) == 3
+    s = Servidor(erro(503, "x"))
+    with pytest.raises(E.PsiRetryableError, match="HTTP 503"):
+        asyncio.run(correr(s, RAPIDO))
+    assert len(s.pedidos) == RAPIDO.attempts
+    s = Servidor(erro(503, "x", headers={"Retry-After": "1"}), httpx.Response(200, json=[]))
+    t0 = time.monotonic()
+    assert asyncio.run(correr(s, RAPIDO)) == []
+    assert time.monotonic() - t0 >= 1.0 and len(s.pedidos) == 2
+
+
+def test_the_first_try_counts_in_the_total_time():
+    # each try takes 0.5 s and fails; 1.25 s in all: tries at 0, 0.5, 1.0 s (the third starts before 1.25), not a
+    # fourth. Were the first try's time not counted, the retry loop would still be within its 1.25 s at 1.5 s.
+    pedidos = []
+
+    def servidor(request):
+        pedidos.append(request)
+        time.sleep(0.5)
+        return erro(503, "x")
+
+    politica = RetryPolicy(attempts=10, timeout=1.25, wait_initial=0.01, wait_max=0.01, wait_jitter=0)
+    with cliente(servidor, retry=politica) as c, pytest.raises(E.PsiRetryableError):
+        c.avisos(EE)
+    assert len(pedidos) == 3
