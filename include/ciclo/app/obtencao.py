@@ -29,9 +29,36 @@ class ResultadoObtencao:
 def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     """Record the month's apuramento, then fetch every worker not yet in the ledger in one bulk pass (bounded
     concurrency per employer); fetched documents are kept even when others fail (a retry fetches only the rest)."""
+    ligacao = p.psi(ex.employer)
+    apurados = p.ledger.apurados
+    ja = apurados.obtidos(ex.niss_ee, ex.mes)
+    # a large employer's share processes start now, while the SS is asked for the month and its list of workers:
+    # one takes ~0.8 s to import what it needs, and started after the list the fetch's first second ran with the
+    # task's share alone. How many: from the workers the payroll declared and the ledger does not hold yet.
+    previstos = max(0, p.ledger.reconciliacoes.n_internos(ex.niss_ee, ex.mes) - len(ja))
+    filhos = [_lancar_filho() for _ in range(_processos(p.definicoes, previstos, ligacao.concurrency) - 1)]
+    try:
+        return _obter(ex, p, ligacao, ja, filhos)
+    finally:
+        # any process not handed a share (or still running after a failure) is stopped: none outlives the task
+        for proc in filhos:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            for f in (proc.stdin, proc.stdout):
+                if f and not f.closed:
+                    f.close()
+
+
+def _processos(d, n: int, concorrencia: int) -> int:
+    """In how many processes to fetch ``n`` workers: up to ``fetch_processos``, each with at least
+    ``fetch_min_por_processo`` workers and one request of the connection's budget."""
+    return max(1, min(d.fetch_processos, n // max(1, d.fetch_min_por_processo), concorrencia))
+
+
+def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> ResultadoObtencao:
     from ciclo.app.portas import LigacaoDireta
 
-    ligacao = p.psi(ex.employer)
     with p.cliente(ex) as client:
         mensal = client.valores_apurados_mensal(ex.niss_ee, ex.mes)
         lista = client.obrigacao_trabalhadores(ex.niss_ee, ex.mes)
@@ -43,31 +70,27 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     if estado not in ("APURADO", "CONFIRMADO"):
         raise NadaAFazer(f"{ex.rotulo}: apuramento is {estado}; nothing to fetch")
     apurados = p.ledger.apurados
-    falta = apurados.em_falta(ex.niss_ee, ex.mes, nisses)
+    falta = sorted(set(nisses) - ja)
     log.info("%s: %d workers apurados, %d still to fetch", ex.rotulo, len(nisses), len(falta))
     if not falta:
         return ResultadoObtencao(ex.niss_ee, 0)
 
-    d = p.definicoes
-    k = max(1, min(d.fetch_processos, len(falta) // max(1, d.fetch_min_por_processo), ligacao.concurrency))
+    k = _processos(p.definicoes, len(falta), ligacao.concurrency)
+    while len(filhos) < k - 1:   # more to fetch than the payroll said: the rest start now
+        filhos.append(_lancar_filho())
     partes = [falta[i::k] for i in range(k)]
     # each share with its part of the employer's budget: never more in flight than the connection allows
     parte_da_ligacao = LigacaoDireta(ligacao.ambiente, ligacao.credenciais, timeout=ligacao.timeout,
                                      concurrency=ligacao.concurrency // k,
                                      rate_per_second=ligacao.rate_per_second / k if ligacao.rate_per_second else None,
                                      retry=getattr(ligacao, "retry", None))
-    filhos = [_lancar_filho(ex, p, parte_da_ligacao, parte) for parte in partes[1:]]
-    try:
-        res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0])
-    except BaseException:
-        # this share failed (or the task is being stopped): the others stop too; what any of them stored stays in
-        # the ledger, batch by batch, and a retry fetches only the rest
-        for proc, _ in filhos:
-            proc.kill()
-        for proc, _ in filhos:
-            proc.wait()
-        raise
-    outros = [_esperar_filho(ex, proc, parte) for proc, parte in filhos]
+    partilhas = [(proc, parte) for proc, parte in zip(filhos, partes[1:])]
+    for proc, parte in partilhas:
+        _entregar(ex, p, proc, parte_da_ligacao, parte)
+    # if this share fails (or the task is being stopped), obter_todos stops the others; what any of them stored
+    # stays in the ledger, batch by batch, and a retry fetches only the rest
+    res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0])
+    outros = [_esperar_filho(ex, proc, parte) for proc, parte in partilhas]
     for o in outros:
         res.total += o.total
         res.done += o.done
@@ -97,26 +120,30 @@ def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str]):
                                            concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second)
 
 
-def _lancar_filho(ex: Execucao, p: Portas, ligacao, nisses: list[str]):
-    """Start ``ciclo.app.obtencao_filho`` on a share of the workers (``ligacao``: that share's connection); what
-    it needs goes through its stdin."""
-    import os
-    import pickle
+def _lancar_filho():
+    """Start ``ciclo.app.obtencao_filho``: it imports what it needs, then waits on its stdin for its share
+    (``_entregar``); a process given nothing exits."""
     import subprocess
     import sys
 
+    return subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+
+
+def _entregar(ex: Execucao, p: Portas, proc, ligacao, nisses: list[str]) -> None:
+    """Hand a started process its share (``ligacao``: that share's connection) through its stdin."""
+    import os
+    import pickle
+
     spec = {"pai": os.getpid(), "ligacao": ligacao, "ledger_url": p.ledger.url, "niss_ee": ex.niss_ee, "mes": ex.mes,
             "nisses": list(nisses)}
-    proc = subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
     try:
         proc.stdin.write(pickle.dumps(spec))
         proc.stdin.close()
     except OSError:
-        pass   # it died at once: _esperar_filho says so
+        pass   # it died: _esperar_filho says so
     log.info("%s: %d workers fetched by process %d (concurrency %d)", ex.rotulo, len(nisses), proc.pid,
              ligacao.concurrency)
-    return proc, nisses
 
 
 def _esperar_filho(ex: Execucao, proc, nisses: list[str]):

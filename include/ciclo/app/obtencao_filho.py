@@ -4,9 +4,10 @@ The fetch of valores apurados is bound by the client's CPU per request (httpx, J
 docs/BENCHMARKS.md), so one process cannot keep an employer's whole concurrency budget busy; ``obtencao`` hands
 shares of the workers to processes like this one, each with its part of the budget, and fetches one share itself.
 
-Reads the share from stdin (a pickle from the parent: the share's ``LigacaoDireta`` — environment, credentials, its
-part of the budget —, the ledger URL, the NISS to fetch; never on the command line or in the environment, where other
-users could read them), fetches it into the ledger with ``obtencao.buscar_parte`` (as the parent fetches its own
+Started before its share is known, it imports what it needs, then reads the share from stdin (a pickle from the
+parent: the share's ``LigacaoDireta`` — environment, credentials, its part of the budget —, the ledger URL, the NISS
+to fetch; never on the command line or in the environment, where other users could read them; nothing: not needed,
+it exits), fetches it into the ledger with ``obtencao.buscar_parte`` (as the parent fetches its own
 share), and writes **one JSON line** to stdout: done, failed (NISS → reason), seconds. Logs go to stderr (the task's
 log). It imports neither Airflow nor Great Expectations, and exits when its parent does (an Airflow task killed
 mid-fetch leaves no fetch running).
@@ -14,6 +15,7 @@ mid-fetch leaves no fetch running).
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -35,12 +37,19 @@ def _morrer_com_o_pai(pai: int) -> None:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    spec = pickle.loads(sys.stdin.buffer.read())
-    _morrer_com_o_pai(spec["pai"])
-
+    _morrer_com_o_pai(os.getppid())
+    # what the fetch needs is imported before the share is read: the parent starts this process while it still
+    # asks the SS for the list of workers, and hands the share over once it has it
     from ciclo.app.obtencao import buscar_parte
     from ciclo.ledger import Ledger
 
+    for modulo in ("ciclo.psi.bulk", "ciclo.psi.rest", "uvloop"):   # used by buscar_parte: imported now too
+        importlib.import_module(modulo)
+
+    dados = sys.stdin.buffer.read()
+    if not dados:
+        return 0   # not needed after all (fewer workers to fetch than expected, or the task failed first)
+    spec = pickle.loads(dados)
     ledger = Ledger(spec["ledger_url"])
     try:
         res = buscar_parte(ledger.apurados, spec["niss_ee"], spec["mes"], spec["ligacao"], spec["nisses"])

@@ -76,10 +76,10 @@ def test_a_share_whose_process_dies_is_fetched_by_the_retry_and_nothing_twice(sa
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
     lancar = obtencao._lancar_filho
 
-    def lancar_e_matar(*a, **kw):
-        proc, nisses = lancar(*a, **kw)
+    def lancar_e_matar():
+        proc = lancar()
         proc.kill()   # the worker machine loses that process before it fetched anything
-        return proc, nisses
+        return proc
 
     monkeypatch.setattr(obtencao, "_lancar_filho", lancar_e_matar)
     with pytest.raises(Repetivel, match="could not be fetched.*a retry fetches only the rest"):
@@ -91,3 +91,66 @@ def test_a_share_whose_process_dies_is_fetched_by_the_retry_and_nothing_twice(sa
     nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
     assert len(nisses) == len(set(nisses))                             # nothing fetched twice
     assert r.obtidos == len(set(nisses)) - len(primeira)
+
+
+def _lancamentos(monkeypatch, eventos: list):
+    lancar = obtencao._lancar_filho
+    procs = []
+
+    def registar():
+        eventos.append("processo")
+        procs.append(lancar())
+        return procs[-1]
+
+    monkeypatch.setattr(obtencao, "_lancar_filho", registar)
+    return procs
+
+
+def test_the_share_processes_start_before_the_ss_is_asked_for_the_list(sandbox, mes_apurado, monkeypatch):
+    # a process takes ~0.8 s to import what it needs: it does so while the task asks the SS for the list
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    eventos: list[str] = []
+    procs = _lancamentos(monkeypatch, eventos)
+    cliente = p.cliente
+
+    def cliente_registado(*a, **kw):
+        eventos.append("psi")
+        return cliente(*a, **kw)
+
+    monkeypatch.setattr(p, "cliente", cliente_registado)
+    r = obtencao.obter_todos(ex, p)
+    assert eventos == ["processo", "psi"]
+    assert r.obtidos >= 55 and not p.ledger.apurados.em_falta(ex.niss_ee, ex.mes, [g["path"].rsplit("/", 1)[-1]
+                                                                                     for g in _gets(sandbox)])
+    assert [pr.returncode for pr in procs] == [0]
+
+
+def test_a_process_started_and_not_needed_is_stopped(sandbox, mes_apurado, monkeypatch):
+    # the payroll said more workers than the SS lists (here: 1,000 against 60): 3 processes started, 2 used
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=3, fetch_min_por_processo=25)
+    monkeypatch.setattr(type(p.ledger.reconciliacoes), "n_internos", lambda self, ee, mes: 1000)
+    procs = _lancamentos(monkeypatch, [])
+    r = obtencao.obter_todos(ex, p)
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
+    assert r.obtidos == len(nisses) == len(set(nisses)) >= 55
+    assert len(procs) == 2 and all(pr.poll() is not None for pr in procs)   # none left running
+    assert sorted(pr.returncode for pr in procs) == [-9, 0]              # the one not needed was stopped
+
+
+def test_a_failure_before_the_shares_leaves_no_process_running(sandbox, mes_apurado, monkeypatch):
+    from ciclo.psi import errors as E
+
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=3, fetch_min_por_processo=10)
+    procs = _lancamentos(monkeypatch, [])
+
+    def cliente_em_baixo(*a, **kw):
+        raise E.PsiRetryableError("valoresApurados: temporarily unavailable (HTTP 503)")
+
+    monkeypatch.setattr(p, "cliente", cliente_em_baixo)
+    with pytest.raises(E.PsiRetryableError):
+        obtencao.obter_todos(ex, p)
+    assert len(procs) == 2 and all(pr.poll() is not None for pr in procs)
+    assert not _gets(sandbox)
