@@ -89,7 +89,8 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
         _entregar(ex, p, proc, parte_da_ligacao, parte)
     # if this share fails (or the task is being stopped), obter_todos stops the others; what any of them stored
     # stays in the ledger, batch by batch, and a retry fetches only the rest
-    res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0])
+    res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0],
+                       travas_rapidas=len(falta) >= p.definicoes.fetch_min_por_processo)
     outros = [_esperar_filho(ex, proc, parte) for proc, parte in partilhas]
     for o in outros:
         res.total += o.total
@@ -107,9 +108,11 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
     return ResultadoObtencao(ex.niss_ee, res.done)
 
 
-def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str]):
+def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str], *, travas_rapidas: bool = False):
     """Fetch ``nisses`` within ``ligacao``'s concurrency into the ledger's ``apurados`` (a batching writer thread
-    commits a few hundred documents at a time); the ``BulkResult``. The task's share and each child's."""
+    commits a few hundred documents at a time); the ``BulkResult``. The task's share and each child's.
+    ``travas_rapidas``: for a large employer's shares, which run alone in their processes (a lote's small
+    employers run in threads of one process, where it costs more than it gains: ``ciclo.psi.httpcore_fast_acquire``)."""
     from ciclo.psi.bulk import BatchingSink, fetch_valores_apurados_sync
 
     def gravar(docs: list[tuple[str, dict]]) -> None:
@@ -117,7 +120,8 @@ def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str]):
 
     with BatchingSink(gravar, max_batch=250) as sink:
         return fetch_valores_apurados_sync(ligacao.get_async_client, niss_ee, mes, nisses, sink,
-                                           concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second)
+                                           concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second,
+                                           travas_rapidas=travas_rapidas)
 
 
 def _lancar_filho():

@@ -52,7 +52,9 @@ def main() -> int:
     spec = pickle.loads(dados)
     ledger = Ledger(spec["ledger_url"])
     try:
-        res = buscar_parte(ledger.apurados, spec["niss_ee"], spec["mes"], spec["ligacao"], spec["nisses"])
+        # a share of a large employer, alone in this process
+        res = buscar_parte(ledger.apurados, spec["niss_ee"], spec["mes"], spec["ligacao"], spec["nisses"],
+                           travas_rapidas=True)
     finally:
         ledger.dispose()
     sys.stdout.write(json.dumps({"done": res.done, "failed": res.failed, "seconds": res.seconds}) + "\n")

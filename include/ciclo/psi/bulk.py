@@ -144,12 +144,23 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
 
 
 def fetch_valores_apurados_sync(client_factory: Callable[[], AsyncPsiClient], niss_ee: str, ano_mes: str,
-                                niss_trabalhadores: Iterable[str], sink: Sink, **kw) -> BulkResult:
+                                niss_trabalhadores: Iterable[str], sink: Sink, *, travas_rapidas: bool = False,
+                                **kw) -> BulkResult:
     """For a sync caller (an Airflow task): runs the bulk fetch in its own event loop (in a helper thread if this
     thread already runs one). ``client_factory()`` — e.g. ``PsiHook(...).get_async_client`` — builds an
-    ``AsyncPsiClient`` inside that loop; it is closed afterwards. Keyword arguments as ``fetch_valores_apurados``."""
+    ``AsyncPsiClient`` inside that loop; it is closed afterwards. ``travas_rapidas``: httpcore's connection locks
+    acquire without an extra yield (``ciclo.psi.httpcore_fast_acquire``) — for a fetch that runs alone in its
+    process, not for many at once in threads. Other keyword arguments as ``fetch_valores_apurados``."""
 
     async def main():
+        if travas_rapidas:
+            from ciclo.psi import httpcore_fast_acquire
+
+            with httpcore_fast_acquire.ativas():
+                return await _buscar()
+        return await _buscar()
+
+    async def _buscar():
         client = client_factory()
         try:
             return await fetch_valores_apurados(client, niss_ee, ano_mes, niss_trabalhadores, sink, **kw)

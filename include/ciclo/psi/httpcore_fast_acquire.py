@@ -16,13 +16,21 @@ it was checked against, and to nothing else; ``CICLO_HTTPCORE_FAST_ACQUIRE=0`` l
 Measured with ``bench/fetch_apurados.py --workers 10000 --latency-ms 20`` on this 2-core machine: efficiency
 0.76–0.81 as released, 0.86–0.88 with this (docs/BENCHMARKS.md).
 
-The change is process-wide (every httpcore ``AsyncLock`` made after it, whoever uses httpcore) and idempotent.
+It applies only where asked: inside ``ativas()`` (a context variable, so the tasks a bulk fetch starts inherit
+it), to the locks httpcore sets up there. One fetch alone in its process gains (above); many small fetches at once,
+each in its own thread and event loop (a lote's employers), lost: 50 × 20 workers in 20 threads took 1.7–2.0 s and
+more CPU with it against 1.4–1.6 s without, since each loop then holds the GIL longer between its waits. So
+``obtencao`` asks for it for a large employer's shares only. Installing the hook (``instalar``) is process-wide and
+idempotent, and changes nothing outside ``ativas()``.
+
 httpcore's own uses of the lock hold it around state changes and I/O, never in a loop with no other await, which
 is the case the yield protects against (the busy loop discussed in encode/httpcore#922).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
 import threading
@@ -35,10 +43,22 @@ VERSOES_VERIFICADAS = frozenset({"1.0.9"})
 
 _instalado: bool | None = None
 _trava = threading.Lock()
+_ATIVAS: contextvars.ContextVar[bool] = contextvars.ContextVar("httpcore_fast_acquire", default=False)
+
+
+@contextlib.contextmanager
+def ativas():
+    """httpcore's locks set up within (this context and the tasks it starts) acquire fast, once installed."""
+    token = _ATIVAS.set(True)
+    try:
+        yield
+    finally:
+        _ATIVAS.reset(token)
 
 
 def instalar() -> bool:
-    """Apply the change once per process; True when httpcore's async locks now acquire fast. A version not
+    """Install the hook once per process; True when httpcore's async locks set up within ``ativas()`` now acquire
+    fast. A version not
     checked, an anyio without ``fast_acquire`` or ``CICLO_HTTPCORE_FAST_ACQUIRE=0`` leave httpcore untouched
     (logged once, at INFO: it is slower, not wrong)."""
     global _instalado
@@ -72,7 +92,7 @@ def _aplicar() -> bool:
 
     def setup(self) -> None:
         original(self)
-        if self._backend == "asyncio":
+        if self._backend == "asyncio" and _ATIVAS.get():
             self._anyio_lock = anyio.Lock(fast_acquire=True)
 
     setup.__wrapped__ = original  # type: ignore[attr-defined]

@@ -520,8 +520,8 @@ class AsyncPsiClient(_Base):
 
     def __init__(self, *a, shard_size: int = 4, **kw):
         super().__init__(*a, **kw)
-        # httpcore's connection locks without an event-loop yield per uncontended acquire (upstream's fix, see the
-        # module): the answers of a wave are then handled one after another, not round-robin
+        # httpcore's connection locks without an event-loop yield per uncontended acquire, where a bulk fetch asks
+        # for it (upstream's fix, see the module): the answers of a wave are then handled one after another
         httpcore_fast_acquire.instalar()
         total = self._kw["limits"].max_connections or 32
         n = max(1, -(-total // max(1, shard_size)))

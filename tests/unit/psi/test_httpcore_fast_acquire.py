@@ -1,5 +1,6 @@
-"""httpcore's connection locks acquire without an extra event-loop yield once the async PSI client exists
-(``ciclo.psi.httpcore_fast_acquire``), and still exclude, wait and cancel as locks do."""
+"""httpcore's connection locks acquire without an extra event-loop yield where a bulk fetch asks for it
+(``ciclo.psi.httpcore_fast_acquire.ativas``), as released elsewhere, and still exclude, wait and cancel as locks
+do."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from ciclo.psi import httpcore_fast_acquire
 # who runs first: the task that takes a free lock, or another task already scheduled? With httpcore as released
 # the acquire yields once, so the other task runs first.
 ORDEM = textwrap.dedent("""
-    import asyncio, json, sys
+    import asyncio, contextlib, json, sys
     from httpcore._synchronization import AsyncLock
+    from ciclo.psi import httpcore_fast_acquire as m
     {antes}
 
-    async def main():
+    async def ordem():
         ordem = []
         lock = AsyncLock()
         async def outra():
@@ -33,8 +35,15 @@ ORDEM = textwrap.dedent("""
         await t
         return ordem
 
-    print(json.dumps({{"instalado": instalado, "ordem": asyncio.run(main())}}))
+    async def main():
+        with m.ativas():
+            dentro = await ordem()
+        return {{"dentro": dentro, "fora": await ordem()}}
+
+    print(json.dumps({{"instalado": instalado, **asyncio.run(main())}}))
 """)
+PRIMEIRO_A_OUTRA = ["outra", "com a trava"]   # httpcore as released
+SEM_ESPERA = ["com a trava", "outra"]
 
 
 def _correr(antes: str, **env) -> dict:
@@ -51,37 +60,57 @@ def test_the_installed_httpcore_is_one_the_change_was_checked_against():
     assert httpcore.__version__ in httpcore_fast_acquire.VERSOES_VERIFICADAS
 
 
-def test_the_async_client_applies_it_and_a_free_lock_no_longer_yields():
+def test_where_asked_a_free_lock_no_longer_yields_and_elsewhere_httpcore_is_as_released():
+    # the async client installs the hook; only locks set up within ativas() (and the tasks started there) change
     antes = ("from ciclo.psi.ambientes import resolver\n"
              "from ciclo.psi.auth import Credenciais\n"
              "from ciclo.psi.rest import AsyncPsiClient\n"
              "AsyncPsiClient(resolver('http://127.0.0.1:9'), Credenciais('20000000001', password='x'))\n"
-             "from ciclo.psi import httpcore_fast_acquire as m\n"
              "instalado = m.instalar()")
-    out = _correr(antes)
-    assert out == {"instalado": True, "ordem": ["com a trava", "outra"]}
+    assert _correr(antes) == {"instalado": True, "dentro": SEM_ESPERA, "fora": PRIMEIRO_A_OUTRA}
 
 
-def test_httpcore_as_released_yields_on_a_free_lock():
-    # the baseline the previous test differs from: without the change, the other task runs first
-    assert _correr("instalado = False") == {"instalado": False, "ordem": ["outra", "com a trava"]}
+def test_without_the_hook_a_free_lock_yields_even_where_asked():
+    # the baseline the previous test differs from
+    assert _correr("instalado = False") == {"instalado": False, "dentro": PRIMEIRO_A_OUTRA, "fora": PRIMEIRO_A_OUTRA}
 
 
 def test_switched_off_by_the_environment():
-    antes = "from ciclo.psi import httpcore_fast_acquire as m\ninstalado = m.instalar()"
-    out = _correr(antes, CICLO_HTTPCORE_FAST_ACQUIRE="0")
-    assert out == {"instalado": False, "ordem": ["outra", "com a trava"]}
+    out = _correr("instalado = m.instalar()", CICLO_HTTPCORE_FAST_ACQUIRE="0")
+    assert out == {"instalado": False, "dentro": PRIMEIRO_A_OUTRA, "fora": PRIMEIRO_A_OUTRA}
 
 
 def test_not_applied_to_a_release_it_was_not_checked_against():
-    antes = ("import httpcore\nhttpcore.__version__ = '1.0.99'\n"
-             "from ciclo.psi import httpcore_fast_acquire as m\ninstalado = m.instalar()")
-    assert _correr(antes) == {"instalado": False, "ordem": ["outra", "com a trava"]}
+    antes = "import httpcore\nhttpcore.__version__ = '1.0.99'\ninstalado = m.instalar()"
+    assert _correr(antes) == {"instalado": False, "dentro": PRIMEIRO_A_OUTRA, "fora": PRIMEIRO_A_OUTRA}
+
+
+def test_the_bulk_fetch_asks_for_it_only_when_told():
+    # fetch_valores_apurados_sync(travas_rapidas=True) runs the fetch (and the tasks it starts) within ativas()
+    from ciclo.psi import bulk
+
+    vistos = []
+
+    class Cliente:
+        async def valores_apurados_trabalhador_json(self, ee, mes, niss):
+            vistos.append(httpcore_fast_acquire._ATIVAS.get())
+            return {"nissTrabalhador": niss}
+
+        async def aclose(self):
+            pass
+
+    for pedido in (True, False):
+        vistos.clear()
+        r = bulk.fetch_valores_apurados_sync(Cliente, "20000000001", "202510", ["10000000001", "10000000002"],
+                                             lambda n, d: None, concurrency=2, travas_rapidas=pedido)
+        assert r.done == 2 and vistos == [pedido, pedido]
 
 
 @pytest.fixture
 def instalado():
     assert httpcore_fast_acquire.instalar() is True
+    with httpcore_fast_acquire.ativas():
+        yield
 
 
 def test_a_held_lock_still_excludes_and_waiters_get_it_in_turn(instalado):
