@@ -36,8 +36,10 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     # one takes ~0.8 s to import what it needs, and started after the list the fetch's first second ran with the
     # task's share alone. How many: from the workers the payroll declared and the ledger does not hold yet.
     previstos = max(0, p.ledger.reconciliacoes.n_internos(ex.niss_ee, ex.mes) - len(ja))
-    filhos = [_lancar_filho() for _ in range(_processos(p.definicoes, previstos, ligacao.concurrency) - 1)]
+    filhos: list = []
     try:
+        for _ in range(_processos(p.definicoes, previstos, ligacao.concurrency) - 1):
+            filhos.append(_lancar_filho())
         return _obter(ex, p, ligacao, ja, filhos)
     finally:
         # any process not handed a share (or still running after a failure) is stopped: none outlives the task
