@@ -30,8 +30,7 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     """Record the month's apuramento, then fetch every worker not yet in the ledger in one bulk pass (bounded
     concurrency per employer); fetched documents are kept even when others fail (a retry fetches only the rest)."""
     ligacao = p.psi(ex.employer)
-    apurados = p.ledger.apurados
-    ja = apurados.obtidos(ex.niss_ee, ex.mes)
+    ja = p.ledger.apurados.obtidos(ex.niss_ee, ex.mes)
     # a large employer's share processes start now, while the SS is asked for the month and its list of workers:
     # one takes ~0.8 s to import what it needs, and started after the list the fetch's first second ran with the
     # task's share alone. How many: from the workers the payroll declared and the ledger does not hold yet.
@@ -86,7 +85,7 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
                                      concurrency=ligacao.concurrency // k,
                                      rate_per_second=ligacao.rate_per_second / k if ligacao.rate_per_second else None,
                                      retry=getattr(ligacao, "retry", None))
-    partilhas = [(proc, parte) for proc, parte in zip(filhos, partes[1:])]
+    partilhas = list(zip(filhos, partes[1:]))
     for proc, parte in partilhas:
         _entregar(ex, p, proc, parte_da_ligacao, parte)
     # if this share fails (or the task is being stopped), obter_todos stops the others; what any of them stored

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
 import logging
 import queue
@@ -153,19 +154,14 @@ def fetch_valores_apurados_sync(client_factory: Callable[[], AsyncPsiClient], ni
     process, not for many at once in threads. Other keyword arguments as ``fetch_valores_apurados``."""
 
     async def main():
-        if travas_rapidas:
-            from ciclo.psi import httpcore_fast_acquire
+        from ciclo.psi import httpcore_fast_acquire
 
-            with httpcore_fast_acquire.ativas():
-                return await _buscar()
-        return await _buscar()
-
-    async def _buscar():
-        client = client_factory()
-        try:
-            return await fetch_valores_apurados(client, niss_ee, ano_mes, niss_trabalhadores, sink, **kw)
-        finally:
-            await client.aclose()
+        with httpcore_fast_acquire.ativas() if travas_rapidas else contextlib.nullcontext():
+            client = client_factory()
+            try:
+                return await fetch_valores_apurados(client, niss_ee, ano_mes, niss_trabalhadores, sink, **kw)
+            finally:
+                await client.aclose()
 
     def correr():
         # uvloop: the fetch is bound by the client's CPU per request (docs/BENCHMARKS.md), and uvloop's loop costs

@@ -13,8 +13,8 @@ maintained fork re-applied it (pydantic/httpx2#970: "eliminating two round-trips
 connection pool"). This module makes the same one-line change to httpcore's ``AsyncLock.setup`` for the versions
 it was checked against, and to nothing else; ``CICLO_HTTPCORE_FAST_ACQUIRE=0`` leaves httpcore as released.
 
-Measured with ``bench/fetch_apurados.py --workers 10000 --latency-ms 20`` on this 2-core machine: efficiency
-0.76–0.81 as released, 0.86–0.88 with this (docs/BENCHMARKS.md).
+Measured with ``bench/fetch_apurados.py --workers 10000 --latency-ms 20`` on this 2-core machine, in pairs run
+alternately: efficiency 0.74–0.83 as released, 0.77–0.90 with this (docs/BENCHMARKS.md).
 
 It applies only where asked: inside ``ativas()`` (a context variable, so the tasks a bulk fetch starts inherit
 it), to the locks httpcore sets up there. One fetch alone in its process gains (above); many small fetches at once,
@@ -58,9 +58,8 @@ def ativas():
 
 def instalar() -> bool:
     """Install the hook once per process; True when httpcore's async locks set up within ``ativas()`` now acquire
-    fast. A version not
-    checked, an anyio without ``fast_acquire`` or ``CICLO_HTTPCORE_FAST_ACQUIRE=0`` leave httpcore untouched
-    (logged once, at INFO: it is slower, not wrong)."""
+    fast. A version not checked, an anyio without ``fast_acquire`` or ``CICLO_HTTPCORE_FAST_ACQUIRE=0`` leave
+    httpcore untouched (logged once, at INFO: it is slower, not wrong)."""
     global _instalado
     if _instalado is not None:
         return _instalado
