@@ -13,6 +13,17 @@ from __future__ import annotations
 from airflow.providers.standard.operators.hitl import HITLOperator
 
 
+def aviso_de_repeticao(tentativa: int) -> str:
+    """The line that opens a question asked again (a retry of its task): the operator answered, or may have, and
+    sees the same question once more. The usual cause is an Airflow 3.3 race (apache/airflow#72716): an answer given
+    within seconds of the question resumes the task while the executor's late report of the paused attempt fails it.
+    Nothing was applied: the answer is applied by the next task, which had not run."""
+    if tentativa <= 1:
+        return ""
+    return (f"Pergunta repetida (tentativa {tentativa}): a tentativa anterior terminou antes de a resposta ser aplicada;"
+            " nada foi aplicado. Responda de novo.\n\n")
+
+
 class _AprovacaoLote(HITLOperator):
     """A question for one lote, asked only when the application layer has one: ``_pedido(lote, p, estados)`` returns
     the subject, body, timeout and form fields (one checkbox per item, checked by default), or raises
@@ -46,7 +57,8 @@ class _AprovacaoLote(HITLOperator):
             raise t if t is not exc else exc
         finally:
             p.fechar()
-        self.subject, self.body, self.response_timeout = assunto, corpo, prazo
+        tentativa = getattr(context.get("ti"), "try_number", 1) or 1
+        self.subject, self.body, self.response_timeout = assunto, aviso_de_repeticao(tentativa) + corpo, prazo
         if campos:
             self.params = ParamsDict({k: Param(True, type="boolean", title=t, description=t) for k, t in campos.items()})
         return super().execute(context)

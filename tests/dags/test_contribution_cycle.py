@@ -326,6 +326,35 @@ def test_a_base_salary_that_differs_at_the_ss_is_shown_before_sending_and_fixed_
             TI.run_id == dr.run_id, TI.task_id == TASK_REVISAO)).scalars().all()
     assert alvo["niss_trabalhador"] in corpo and f"a Segurança Social tem {antiga} €" in corpo
     assert len(_posts(sandbox, "alterarContratoTrabalho")) >= 1
+    _a_stale_executor_success_makes_the_question_retry(dr.run_id, TASK_REVISAO)
+
+
+def _a_stale_executor_success_makes_the_question_retry(run_id: str, task_id: str) -> None:
+    """Airflow 3.3's race (apache/airflow#72716), replayed through the scheduler's own event handling on a question
+    this run asked: the operator answered at once, the resumed attempt is running, and only then does the executor
+    report the paused attempt's exit ("success"). Airflow takes that for a task killed from outside; the question's
+    retries turn it into a retry (the question asked again) instead of a failed month. Only the executor's event
+    buffer is staged: the timing is what a real executor cannot be made to produce on demand."""
+    from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
+    from airflow.executors.base_executor import BaseExecutor
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+    from airflow.models.dagbag import DBDagBag
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as s:
+        ti = s.scalars(select(TI).where(TI.run_id == run_id, TI.task_id == task_id)).one()
+        ti.state, ti.next_method = TaskInstanceState.RUNNING, "execute_complete"   # the resumed attempt
+        s.flush()
+        executor = BaseExecutor()
+        executor.callback_sink = DatabaseCallbackSink()
+        executor.event_buffer[ti.key] = (TaskInstanceState.SUCCESS, None)         # the paused attempt's exit
+        SchedulerJobRunner.process_executor_events(executor, ti.queued_by_job_id, DBDagBag(), s)
+    with create_session() as s:
+        estado = s.scalar(select(TI.state).where(TI.run_id == run_id, TI.task_id == task_id))
+    assert estado == TaskInstanceState.UP_FOR_RETRY, estado   # with retries=0: failed, and the month stops
 
 
 def test_a_closed_month_with_a_changed_payroll_is_corrected_through_an_approved_pedido(ciclo, sandbox, monkeypatch):

@@ -65,3 +65,16 @@ def test_contribution_cycle_shape(dagbag):
     assert dag.params["dry_run"] is False
     assert dag.params["employers"] == []
     assert "0 6 2 * *" in repr(dag.timetable)  # day 2 of M+1, 06:00
+
+
+def test_the_operator_questions_are_asked_again_when_their_task_fails(dagbag):
+    """A question answered within seconds can be failed by Airflow 3.3 itself (apache/airflow#72716: the executor's
+    late "success" of the paused attempt arrives while the resumed one runs). With retries the question is asked
+    again, opening with why; without, the employer's month stops there."""
+    from ciclo_airflow.aprovacao import aviso_de_repeticao
+
+    dag = dagbag.dags["contribution_cycle"]
+    for task_id in ("ciclo_ee.revisao_operador", "ciclo_ee.aprovacao_operador"):
+        assert dag.get_task(task_id).retries >= 1, task_id
+    assert aviso_de_repeticao(1) == ""
+    assert aviso_de_repeticao(2).startswith("Pergunta repetida (tentativa 2)")

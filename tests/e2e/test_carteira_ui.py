@@ -125,6 +125,13 @@ def _diagnostico(api, home: Path) -> str:
                      / f"task_id={ti['task_id']}")
             for f in sorted(pasta.rglob("attempt=*.log"))[-1:]:
                 linhas += ["    " + l for l in f.read_text(errors="replace").splitlines()[-25:]]
+    # what Airflow's own processes (api-server, scheduler) said about task states: who failed a task and why
+    standalone = home / "standalone.log"
+    if standalone.exists():
+        marcas = re.compile(r"error|exception|traceback|locked|set(ting)? the task to failed|invalid state|"
+                            r"timed? ?out|heartbeat", re.I)
+        ditas = [l for l in standalone.read_text(errors="replace").splitlines() if marcas.search(l)]
+        linhas += ["standalone.log (errors and state changes, last 40):"] + ["  " + l[:600] for l in ditas[-40:]]
     return "\n".join(linhas)
 
 

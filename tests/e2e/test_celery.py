@@ -116,7 +116,7 @@ class Deployment:
         self.url, self.home, self.out, self.proc, self.h = url, home, out, proc, h
         self.sandbox, self.mes1, self.mes2 = sandbox, mes1, mes2
         self.pg_port, self.smtp_port = pg_port, smtp_port
-        self.aprovados: list[tuple[str, int]] = []
+        self.aprovados: list[tuple[str, int, int]] = []   # (run, map_index, try): a retry asks again
 
     def api(self, method: str, path: str, **kw) -> httpx.Response:
         return httpx.request(method, f"{self.url}/api/v2{path}", headers=self.h, timeout=30, **kw)
@@ -150,7 +150,7 @@ class Deployment:
                          f"{ti['map_index']}/hitlDetails", json={"chosen_options": [opcao_padrao(ti["task_id"])], "params_input": {}})
             assert r.status_code == 200, r.text
             if ti["task_id"].endswith("aprovacao_operador"):   # the review before sending is answered, not counted
-                self.aprovados.append((ti["dag_run_id"], ti["map_index"]))
+                self.aprovados.append((ti["dag_run_id"], ti["map_index"], ti["try_number"]))
 
     def tis(self, run_id: str, **params) -> list[dict]:
         r = self.api("GET", f"/dags/contribution_cycle/dagRuns/{run_id}/taskInstances", params={"limit": 500, **params})
@@ -274,7 +274,7 @@ def _verificar_aprovacoes(d: Deployment, run_id: str, ano_mes: str) -> None:
     finally:
         lg.dispose()
     assert all(c and c["estado"] == "CONFIRMADO" for c in confs), confs
-    assert sum(c["modo"] == "aprovada" for c in confs) == len(aprovados), (confs, aprovados)
+    assert sum(c["modo"] == "aprovada" for c in confs) == len({(r, m) for r, m, _ in aprovados}), (confs, aprovados)
 
 
 def _assunto(eml: Path) -> str:
