@@ -71,7 +71,7 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
     if estado not in ("APURADO", "CONFIRMADO"):
         raise NadaAFazer(f"{ex.rotulo}: apuramento is {estado}; nothing to fetch")
     apurados = p.ledger.apurados
-    falta = sorted(set(nisses) - ja)
+    falta = apurados.em_falta(ex.niss_ee, ex.mes, nisses, obtidos=ja)
     log.info("%s: %d workers apurados, %d still to fetch", ex.rotulo, len(nisses), len(falta))
     if not falta:
         return ResultadoObtencao(ex.niss_ee, 0)

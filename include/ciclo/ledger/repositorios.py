@@ -294,8 +294,11 @@ class Apurados(_Repo):
             return {r[0] for r in c.execute(
                 sa.select(t.c.niss_trabalhador).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))}
 
-    def em_falta(self, niss_ee: str, ano_mes: str, esperados: Iterable[str]) -> list[str]:
-        return sorted({str(n).zfill(11) for n in esperados} - self.obtidos(niss_ee, ano_mes))
+    def em_falta(self, niss_ee: str, ano_mes: str, esperados: Iterable[str], *,
+                 obtidos: set[str] | None = None) -> list[str]:
+        """The expected workers not yet fetched, in order; ``obtidos`` when the caller already read them."""
+        ja = self.obtidos(niss_ee, ano_mes) if obtidos is None else obtidos
+        return sorted({str(n).zfill(11) for n in esperados} - ja)
 
     def do_mes(self, niss_ee: str, ano_mes: str) -> list[dict]:
         t = self.t["valores_apurados"]

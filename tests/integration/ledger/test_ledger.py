@@ -52,6 +52,9 @@ def test_valores_apurados_stored_raw_and_normalised_exactly(ledger):
     ledger.apurados.guardar("20000003116", "202509", [EXEMPLO])
     assert len(ledger.apurados.do_mes("20000003116", "202509")) == 1
     assert ledger.apurados.em_falta("20000003116", "202509", ["10000000001", 12345678910]) == ["12345678910"]
+    # a set already read is used as given (no second query): here one that holds neither
+    assert ledger.apurados.em_falta("20000003116", "202509", [12345678910, "10000000001"], obtidos=set()) == [
+        "10000000001", "12345678910"]
 
 
 def test_submission_lifecycle_and_unique_key(ledger):
