@@ -51,11 +51,6 @@ def prazo_espera(ano_mes: str, max_wait_hours: float, agora: datetime | None = N
     return max(dia20.astimezone(timezone.utc), agora + timedelta(hours=max_wait_hours))
 
 
-def proxima_espera(atual: float, minimo: float, maximo: float) -> float:
-    """Poll interval: doubles from ``minimo`` up to ``maximo`` (never below the floor, never above the ceiling)."""
-    return max(minimo, min(atual * 2, maximo))
-
-
 def em_processamento(client, niss_ee: str, ano_mes: str) -> str:
     """What the SS is still processing for the month (``valores-comunicados?estado=EM_PROCESSAMENTO``), in words for
     the operator while the pipeline waits: submissions without and with alerts."""
