@@ -5,7 +5,8 @@ Generates a portfolio (``--employers E`` × ``--workers N`` with the synthetic p
 catcher, injects ``--latency-ms L`` on the per-worker valores-apurados route (sandbox fault, ``asyncio.sleep`` on the
 server: the route the fetch limit is about), and runs the DAG found in ``dags/`` for one month:
 
-* default: ``dag.test()`` in a child process (a fresh Airflow home on SQLite); ``peak_rss_mb`` is that process;
+* default: ``dag.test()`` in a child process (a fresh Airflow home on SQLite); ``peak_rss_mb`` is that process,
+  and its peak while each step ran (sampled every 50 ms) goes to stderr, largest first;
 * ``--scheduler``: ``airflow standalone`` (LocalExecutor, scheduler, triggerer, api-server on SQLite; cron
   scheduling off), the run triggered through the CLI; ``peak_rss_mb`` is the largest single process of the
   standalone tree but the api-server (sampled every 0.2 s). Each process's peak and title go to stderr and to
@@ -87,6 +88,36 @@ def _operador(dag_id: str, parar: threading.Event, intervalo: float = 0.5) -> th
     return th
 
 
+def _rss_por_passo(parar: threading.Event, intervalo: float = 0.05) -> dict[str, float]:
+    """The process's RSS sampled every ``intervalo`` s, its peak kept per step: the step is the task dag.test() last
+    logged as starting ("[DAG TEST] starting task_id=…"). Where a single-process run's memory peaks."""
+    import logging
+
+    passos: dict[str, float] = {}
+    atual = ["(before the first task)"]
+
+    class _Passo(logging.Handler):
+        def emit(self, record):
+            m = re.search(r"starting task_id=(\S+)", record.getMessage())
+            if m:
+                atual[0] = m.group(1)
+
+    logging.getLogger("airflow.sdk.definitions.dag").addHandler(_Passo())
+    pagina = os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+    def amostrar():
+        with open("/proc/self/statm") as fh:
+            while not parar.is_set():
+                fh.seek(0)
+                mb = int(fh.read().split()[1]) * pagina
+                if mb > passos.get(atual[0], 0.0):
+                    passos[atual[0]] = mb
+                parar.wait(intervalo)
+
+    threading.Thread(target=amostrar, name="rss", daemon=True).start()
+    return passos
+
+
 def _contar_tis(dag_id: str, run_id: str) -> int:
     from sqlalchemy import func, select
 
@@ -108,15 +139,18 @@ def correr_dag_test(saida: Path) -> None:
         raise SystemExit(f"no DAG {DAG_ID!r} in {pasta}")
     parar = threading.Event()
     operador = _operador(DAG_ID, parar)
+    passos = _rss_por_passo(parar)
     t0 = time.time()
     dr = dag.test(run_conf={"ano_mes": ANO_MES})
     t1 = time.time()
     parar.set()
     operador.join(10)
+    maiores = {k: round(v, 1) for k, v in sorted(passos.items(), key=lambda kv: -kv[1])}
     saida.write_text(json.dumps({
         "inicio": t0, "fim": t1, "estado": str(dr.state).rsplit(".", 1)[-1], "run_id": dr.run_id,
         "task_instances": _contar_tis(DAG_ID, dr.run_id),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_por_passo": maiores,
     }))
 
 
@@ -340,6 +374,8 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--_child", str(saida)], env=env, check=True,
                            timeout=a.timeout, stdout=open(tmp / "dag-test.log", "wb"), stderr=subprocess.STDOUT)
             r = json.loads(saida.read_text())
+            print("peak RSS by step (MB, dag.test()'s process, largest first): "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in r.get("rss_por_passo", {}).items()), file=sys.stderr)
         carga = os.getloadavg()[0]
         sb.admin("GET", "requests", params={"limit": 1})  # flushes the sandbox's buffered request log
         mundo = medir_sandbox(sb.state, ANO_MES, a.apuramento_delay)
