@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -55,6 +56,14 @@ def main(argv=None) -> int:
                "CICLO_RETRY_DELAY_SECONDS": "10",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         (home / "airflow").mkdir(exist_ok=True)
+        # Airflow's metadata DB is SQLite here (the try-out; production is PostgreSQL: docker-compose.yaml, make
+        # airflow-celery). WAL lets the api-server read while the scheduler writes, and a 30 s busy timeout outlasts
+        # a slow writer on a loaded 2-core machine: with pysqlite's 5 s a trigger through the REST API once got a
+        # 500 (its audit-log INSERT waited 5 s for the lock) while the scheduled run was starting.
+        db = home / "airflow" / "airflow.db"
+        with sqlite3.connect(db) as c:
+            c.execute("PRAGMA journal_mode=WAL")   # kept in the file: every process that opens it uses WAL
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{db}?timeout=30"
         log = open(home / "standalone.log", "ab")
         proc = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
