@@ -86,12 +86,12 @@ def _data(v):
 def comunicar_contratos(ex: Execucao, p: Portas, content_hash: str | None = None) -> ResultadoContratos:
     """Send each pending contract change of the verified payroll once. Refusals stop this employer (values are
     not sent with contracts the SS does not hold)."""
-    from ciclo.app.folha import carregar_snapshot, snapshot_verificado
+    from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot, snapshot_verificado
 
     from ciclo.app.concessao import concessao
 
     snap = snapshot_verificado(ex, p, content_hash)
-    payroll = carregar_snapshot(ex, p, snap["content_hash"])
+    payroll = carregar_snapshot(ex, p, snap["content_hash"], tipos=TIPOS_CONTRATOS)
     pendentes = alteracoes_a_comunicar(payroll, ex, p)
     if ex.dry_run or not pendentes:
         return ResultadoContratos(len(pendentes), dry_run=ex.dry_run)

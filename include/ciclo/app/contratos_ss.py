@@ -163,10 +163,10 @@ def verificar(ex: Execucao, p: Portas, content_hash: str | None = None) -> Resul
     """Ask the SS for its contract data and pending communications for the payroll's workers of the month, compare,
     record the check in the ledger and return the proposals (one per disagreeing worker)."""
     from ciclo.app.contratos import alteracoes_a_comunicar, mesmo_valor
-    from ciclo.app.folha import carregar_snapshot, snapshot_verificado
+    from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot, snapshot_verificado
 
     snap = snapshot_verificado(ex, p, content_hash)
-    payroll = carregar_snapshot(ex, p, snap["content_hash"])
+    payroll = carregar_snapshot(ex, p, snap["content_hash"], tipos=TIPOS_CONTRATOS)
     versoes = _versoes_no_mes(payroll, ex)
     a_enviar = {c.hash for c in alteracoes_a_comunicar(payroll, ex, p)}  # comunicar_contratos sends these anyway
     niss = sorted(versoes)

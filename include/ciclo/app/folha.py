@@ -37,13 +37,13 @@ class ResultadoFolha:
         return asdict(self)
 
 
-def _carregar(ex: Execucao, ficheiros: dict[str, bytes]):
+def _carregar(ex: Execucao, ficheiros: dict[str, bytes], tipos: tuple[str, ...] | None = None):
     from ciclo.payroll import load_payroll
 
     with tempfile.TemporaryDirectory(prefix="ciclo-folha-") as tmp:
         for nome, dados in ficheiros.items():
             (Path(tmp) / nome).write_bytes(dados)
-        return load_payroll(tmp, ex.mes, ex.niss_ee, mapping=ex.employer.mapping)
+        return load_payroll(tmp, ex.mes, ex.niss_ee, mapping=ex.employer.mapping, tipos=tipos)
 
 
 def preparar_folha(ex: Execucao, p: Portas) -> ResultadoFolha:
@@ -147,46 +147,58 @@ def snapshot_verificado(ex: Execucao, p: Portas, content_hash: str | None = None
     return snap
 
 
-def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dict[str, bytes] | None = None):
+# the kinds of file the contract steps read (the review's providers, contract changes, cessations): the workers
+# and their contracts, not the remuneration lines — the largest file, more than half of a large payroll's frames
+TIPOS_CONTRATOS = ("trabalhadores", "contratos")
+
+
+def carregar_snapshot(ex: Execucao, p: Portas, content_hash: str, ficheiros: dict[str, bytes] | None = None, *,
+                      tipos: tuple[str, ...] | None = None):
     """The payroll of a snapshot, parsed from the bytes kept in the ledger (never re-read from its location);
-    ``ficheiros``: those bytes when the caller already read them.
+    ``ficheiros``: those bytes when the caller already read them; ``tipos``: only these kinds of file parsed
+    (``load_payroll(tipos=)``: the others are ``None``), the whole export still hashed and checked.
 
     Several steps read the same snapshot (the review's providers, contract changes, cessations, the report): a
     small one is parsed once per process and shared (``_MEMO``; the snapshot is content-addressed, so a hit is the
-    same payroll byte for byte). Callers only read it."""
-    chave = _chave_memo(ex, content_hash)
+    same payroll byte for byte); a whole payroll kept serves a caller that asks for some kinds. Callers only read
+    it."""
+    chaves = [_chave_memo(ex, content_hash)] + ([_chave_memo(ex, content_hash, tipos)] if tipos is not None else [])
     partilhadas = _PARTILHADAS.get()
-    if partilhadas is not None and chave in partilhadas:
-        return partilhadas[chave]
+    for chave in chaves:
+        if partilhadas is not None and chave in partilhadas:
+            return partilhadas[chave]
     with _MEMO_TRAVA:
-        if chave in _MEMO:
-            _MEMO.move_to_end(chave)
-            return _MEMO[chave][0]
+        for chave in chaves:
+            if chave in _MEMO:
+                _MEMO.move_to_end(chave)
+                return _MEMO[chave][0]
     ficheiros = p.ledger.folhas.ficheiros(content_hash) if ficheiros is None else ficheiros
     if not ficheiros:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} has no files in the ledger")
-    payroll = _carregar(ex, ficheiros)
+    payroll = _carregar(ex, ficheiros, tipos)
     if payroll.content_hash != content_hash:
         raise Definitivo(f"{ex.rotulo}: snapshot {content_hash[:12]} does not reproduce its hash "
                          f"({payroll.content_hash[:12]}); the ledger's copy is damaged")
-    _lembrar(ex, content_hash, payroll, sum(len(b) for b in ficheiros.values()))
+    _lembrar(ex, content_hash, payroll, sum(len(b) for b in ficheiros.values()), tipos)
     return payroll
 
 
-def _chave_memo(ex: Execucao, content_hash: str) -> tuple:
-    return (content_hash, ex.niss_ee, ex.mes, repr(ex.employer.mapping))
+def _chave_memo(ex: Execucao, content_hash: str, tipos: tuple[str, ...] | None = None) -> tuple:
+    return (content_hash, ex.niss_ee, ex.mes, repr(ex.employer.mapping), None if tipos is None else tuple(sorted(tipos)))
 
 
-def _lembrar(ex: Execucao, content_hash: str, payroll, tamanho: int) -> None:
+def _lembrar(ex: Execucao, content_hash: str, payroll, tamanho: int, tipos: tuple[str, ...] | None = None) -> None:
     """Keep a small parsed snapshot for the later steps of this process (``_MEMO``); a large one only until the
-    end of the step that asked for it to be shared (``folhas_partilhadas``)."""
+    end of the step that asked for it to be shared (``folhas_partilhadas``). ``tipos``: the kinds it was parsed
+    with (``None``: all)."""
+    chave = _chave_memo(ex, content_hash, tipos)
     if tamanho > MEMO_MAX_BYTES_FOLHA:
         partilhadas = _PARTILHADAS.get()
         if partilhadas is not None:
-            partilhadas[_chave_memo(ex, content_hash)] = payroll
+            partilhadas[chave] = payroll
         return
     with _MEMO_TRAVA:
-        _MEMO[_chave_memo(ex, content_hash)] = (payroll, tamanho)
+        _MEMO[chave] = (payroll, tamanho)
         while len(_MEMO) > MEMO_MAX_FOLHAS or sum(t for _, t in _MEMO.values()) > MEMO_MAX_BYTES:
             _MEMO.popitem(last=False)
 

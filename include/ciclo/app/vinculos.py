@@ -141,10 +141,10 @@ def comunicar_cessacoes(ex: Execucao, p: Portas, content_hash: str | None = None
     """Communicate each cessation of the verified payroll's month once (see the module docstring). Refusals and
     incomplete payroll data do not stop the employer's values: they are in the result and told to the operator."""
     from ciclo.app.concessao import concessao
-    from ciclo.app.folha import carregar_snapshot, snapshot_verificado
+    from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot, snapshot_verificado
 
     snap = snapshot_verificado(ex, p, content_hash)
-    payroll = carregar_snapshot(ex, p, snap["content_hash"])
+    payroll = carregar_snapshot(ex, p, snap["content_hash"], tipos=TIPOS_CONTRATOS)
     cessacoes, incompletas = cessacoes_do_mes(payroll, ex)
     prazo = prazo_cessacoes(ex)
     dia = hoje or _hoje()
@@ -346,12 +346,12 @@ def _pedido(ex: Execucao, niss: str, t: dict) -> tuple[dict | None, str | None]:
 def propostas(ex: Execucao, p: Portas) -> list[Proposta]:
     """One ``ADMISSAO`` proposal per payroll worker of the month whom the Segurança Social does not hold as bound
     to the employer in the month (asked with "Consultar Trabalhadores"). Nothing is sent here."""
-    from ciclo.app.folha import carregar_snapshot, snapshot_verificado
+    from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot, snapshot_verificado
     from ciclo.psi import vinculos as V
     from ciclo.psi.auth import exigir_credencial_propria
 
     snap = snapshot_verificado(ex, p)
-    payroll = carregar_snapshot(ex, p, snap["content_hash"])
+    payroll = carregar_snapshot(ex, p, snap["content_hash"], tipos=TIPOS_CONTRATOS)
     trabalhadores = _trabalhadores_do_mes(payroll, ex)
     if not trabalhadores:
         return []

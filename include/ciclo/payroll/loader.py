@@ -15,6 +15,7 @@ import csv
 import difflib
 import hashlib
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -51,8 +52,12 @@ class Payroll:
     localizacao: str = ""
     ficheiros: dict[str, str | None] = field(default_factory=dict)  # kind -> file name read (None: absent)
     colunas_em_falta: dict[str, set[str]] = field(default_factory=dict)  # kind -> required columns not in the file
+    carregados: frozenset[str] = frozenset(FICHEIROS)  # kinds parsed (``load_payroll(tipos=)``); the others are None
 
     def frame(self, tipo: str) -> pd.DataFrame:
+        if tipo not in self.carregados:
+            raise ValueError(f"payroll {self.niss_ee} {self.ano_mes} was loaded without its {tipo} "
+                             f"(only {', '.join(sorted(self.carregados))}): load it with that kind")
         return getattr(self, tipo)
 
     @property
@@ -395,13 +400,22 @@ def _verificar_mes(tipo: str, nome: str, df: pd.DataFrame, ref: AnoMes, issues: 
 # ------------------------------------------------------------------------------------------------ public
 
 
-def load_payroll(location: str | Path, ano_mes: str, niss_ee: str, mapping: str | Path | dict | None = None) -> Payroll:
+def load_payroll(location: str | Path, ano_mes: str, niss_ee: str, mapping: str | Path | dict | None = None, *,
+                 tipos: Collection[str] | None = None) -> Payroll:
     """Load the export of one EE for one month from ``location`` (a folder path, ``file://`` URL or any
-    ``ObjectStoragePath`` URL). See ``docs/payroll-export.md``."""
+    ``ObjectStoragePath`` URL). See ``docs/payroll-export.md``.
+
+    ``tipos``: parse only these kinds of file (a later step that reads the contracts of a snapshot already checked
+    need not parse its remuneration lines, the largest file). Every file is still read and hashed, so
+    ``content_hash`` is the whole export's; the kinds not parsed are ``None`` (``Payroll.frame`` says so), never an
+    empty frame that could pass for an export without them; ``load_issues`` then covers the kinds parsed only."""
     try:
         m = carregar_mapeamento(mapping)
     except ValueError as exc:
         raise PayrollLoadError(str(exc)) from None
+    carregados = frozenset(FICHEIROS) if tipos is None else frozenset(tipos)
+    if carregados - set(FICHEIROS):
+        raise ValueError(f"unknown payroll file kind(s): {', '.join(sorted(carregados - set(FICHEIROS)))}")
     pasta = _pasta(location)
     conteudo = _listar(pasta, location)
     issues: list[Violation] = []
@@ -430,7 +444,7 @@ def load_payroll(location: str | Path, ano_mes: str, niss_ee: str, mapping: str 
                 issues.append(violacao("DQ-FICH-01", ficheiro=procurado, pasta=str(location), procurado=procurado,
                                        tipo=tipo))
                 em_falta[tipo] = {c.nome for c in spec.colunas if c.obrigatoria}
-            frames[tipo] = _vazio_df(spec)
+            frames[tipo] = _vazio_df(spec) if tipo in carregados else None
             continue
         nome = candidatos[0]
         if len(candidatos) > 1:
@@ -440,11 +454,13 @@ def load_payroll(location: str | Path, ano_mes: str, niss_ee: str, mapping: str 
             dados = conteudo[nome].read_bytes()
         except Exception as exc:
             issues.append(violacao("DQ-FICH-10", ficheiro=nome, detalhe=f"{type(exc).__name__}: {exc}"))
-            frames[tipo] = _vazio_df(spec)
+            frames[tipo] = _vazio_df(spec) if tipo in carregados else None
             em_falta[tipo] = {c.nome for c in spec.colunas if c.obrigatoria}
             continue
         h.update(f"{tipo}\0{nome}\0{len(dados)}\0".encode())
         h.update(dados)
+        if tipo not in carregados:
+            continue
         df, falta = _carregar_ficheiro(tipo, nome, dados, m, issues)
         if falta:
             em_falta[tipo] = falta
@@ -453,4 +469,5 @@ def load_payroll(location: str | Path, ano_mes: str, niss_ee: str, mapping: str 
         frames[tipo] = df.reset_index(drop=True)
 
     return Payroll(niss_ee=str(niss_ee).strip(), ano_mes=ano_mes, load_issues=issues, content_hash=h.hexdigest(),
-                   localizacao=str(location), ficheiros=usados, colunas_em_falta=em_falta, **frames)
+                   localizacao=str(location), ficheiros=usados, colunas_em_falta=em_falta, carregados=carregados,
+                   **{t: frames.get(t) for t in FICHEIROS})

@@ -136,13 +136,31 @@ def test_the_review_parses_a_large_payroll_once(tmp_path, monkeypatch):
     monkeypatch.setattr(folha, "MEMO_MAX_BYTES_FOLHA", 10)  # every export is "large"
     cargas = []
     real = folha._carregar
-    monkeypatch.setattr(folha, "_carregar", lambda *a: cargas.append(1) or real(*a))
+    monkeypatch.setattr(folha, "_carregar", lambda *a: cargas.append(a[2:]) or real(*a))
     monkeypatch.setattr(revisao, "_provedores", lambda: [_Leitor(), _Leitor()])
     from ciclo.app import contratos_ss
 
     monkeypatch.setattr(contratos_ss, "comunicacoes_pendentes", lambda ex, p: [])  # no SS in this world
     revisao.rever(ex, p)
-    assert len(cargas) == 1 and not folha._MEMO
+    assert cargas == [(folha.TIPOS_CONTRATOS,)] and not folha._MEMO   # once, and the contract files only
+    p.fechar()
+
+
+def test_the_contract_steps_parse_the_contract_files_and_a_whole_payroll_kept_serves_them(tmp_path):
+    from ciclo.app import folha
+    from ciclo.app.folha import TIPOS_CONTRATOS
+
+    ex, p, _ = _mundo(tmp_path)
+    folha._MEMO.clear()
+    r = preparar_folha(ex, p)
+    kept = carregar_snapshot(ex, p, r.content_hash)
+    assert carregar_snapshot(ex, p, r.content_hash, tipos=TIPOS_CONTRATOS) is kept   # the whole one serves
+    folha._MEMO.clear()
+    parte = carregar_snapshot(ex, p, r.content_hash, tipos=TIPOS_CONTRATOS)
+    assert parte.remuneracoes is None and len(parte.contratos) == len(kept.contratos)
+    assert carregar_snapshot(ex, p, r.content_hash, tipos=TIPOS_CONTRATOS) is parte
+    todo = carregar_snapshot(ex, p, r.content_hash)          # a part kept never stands for the whole
+    assert todo is not parte and len(todo.remuneracoes) == len(kept.remuneracoes) > 0
     p.fechar()
 
 
@@ -152,9 +170,9 @@ class _Leitor:
     TIPO = "LEITOR"
 
     def propostas(self, ex, p):
-        from ciclo.app.folha import carregar_snapshot
+        from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot
 
-        carregar_snapshot(ex, p, p.ledger.folhas.ultima(ex.niss_ee, ex.mes)["content_hash"])
+        carregar_snapshot(ex, p, p.ledger.folhas.ultima(ex.niss_ee, ex.mes)["content_hash"], tipos=TIPOS_CONTRATOS)
         return []
 
 

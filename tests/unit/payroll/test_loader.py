@@ -230,3 +230,23 @@ def test_equal_texts_of_a_csv_share_one_object(tmp_path):
         valores = frame[coluna].dropna()
         assert len(valores) > valores.nunique()  # repeated texts, so sharing is there to see
         assert valores.map(id).nunique() == valores.nunique(), coluna
+
+
+def test_some_kinds_parsed_the_whole_export_hashed(tmp_path):
+    """``tipos``: the contract steps parse the workers and contracts only; the hash is still the whole export's,
+    and a kind not parsed is None and said so, never an empty frame that reads as "no remuneration lines"."""
+    g = generate(tmp_path, workers=30, ano_mes=ANO_MES, seed=4)
+    ee, pasta = next(iter(g.pastas.items()))
+    todo = load_payroll(pasta, ANO_MES, ee)
+    parte = load_payroll(pasta, ANO_MES, ee, tipos=("trabalhadores", "contratos"))
+    assert parte.content_hash == todo.content_hash and parte.ficheiros == todo.ficheiros
+    assert parte.carregados == {"trabalhadores", "contratos"} and todo.carregados == set(todo.ficheiros)
+    assert parte.contratos.equals(todo.contratos) and parte.trabalhadores.equals(todo.trabalhadores)
+    assert len(todo.remuneracoes) > 0 and parte.remuneracoes is None and parte.contribuicoes is None
+    with pytest.raises(ValueError, match="without its remuneracoes"):
+        parte.frame("remuneracoes")
+    # a changed file the step does not parse still changes the hash: the snapshot check covers the whole export
+    (pasta / "remuneracoes.csv").write_bytes((pasta / "remuneracoes.csv").read_bytes() + b"\n")
+    assert load_payroll(pasta, ANO_MES, ee, tipos=("contratos",)).content_hash != todo.content_hash
+    with pytest.raises(ValueError, match="unknown payroll file kind"):
+        load_payroll(pasta, ANO_MES, ee, tipos=("contrato",))
