@@ -37,8 +37,7 @@ def obter_todos(ex: Execucao, p: Portas) -> ResultadoObtencao:
     previstos = max(0, p.ledger.reconciliacoes.n_internos(ex.niss_ee, ex.mes) - len(ja))
     filhos: list = []
     try:
-        for _ in range(_processos(p.definicoes, previstos, ligacao.concurrency) - 1):
-            filhos.append(_lancar_filho())
+        _lancar_ate(filhos, _processos(p.definicoes, previstos, ligacao.concurrency) - 1)
         return _obter(ex, p, ligacao, ja, filhos)
     finally:
         # any process not handed a share (or still running after a failure) is stopped: none outlives the task
@@ -77,8 +76,7 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
         return ResultadoObtencao(ex.niss_ee, 0)
 
     k = _processos(p.definicoes, len(falta), ligacao.concurrency)
-    while len(filhos) < k - 1:   # more to fetch than the payroll said: the rest start now
-        filhos.append(_lancar_filho())
+    _lancar_ate(filhos, k - 1)   # more to fetch than the payroll said: the rest start now
     partes = [falta[i::k] for i in range(k)]
     # each share with its part of the employer's budget: never more in flight than the connection allows
     parte_da_ligacao = LigacaoDireta(ligacao.ambiente, ligacao.credenciais, timeout=ligacao.timeout,
@@ -123,6 +121,13 @@ def buscar_parte(apurados, niss_ee: str, mes: str, ligacao, nisses: list[str], *
         return fetch_valores_apurados_sync(ligacao.get_async_client, niss_ee, mes, nisses, sink,
                                            concurrency=ligacao.concurrency, rate_per_second=ligacao.rate_per_second,
                                            travas_rapidas=travas_rapidas)
+
+
+def _lancar_ate(filhos: list, n: int) -> None:
+    """Start share processes until ``filhos`` holds ``n`` (each appended as it starts, so ``obter_todos`` stops
+    every one that started, whatever fails next)."""
+    while len(filhos) < n:
+        filhos.append(_lancar_filho())
 
 
 def _lancar_filho():
