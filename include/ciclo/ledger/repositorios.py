@@ -534,7 +534,7 @@ class Relatorios(_Repo):
 
     def mes(self, niss_ee: str, ano_mes: str, meses: list[str]) -> dict:
         """Every row of one employer's month the report shows, plus the obligation of ``meses`` (history). Per worker
-        (``internos``, ``apurados``) only the columns the report reads."""
+        (``trabalhadores``: tuples, ``include/sql/relatorio/trabalhadores.sql``) only the columns the report reads."""
         t = self.t
 
         def um(c, nome):
@@ -551,12 +551,11 @@ class Relatorios(_Repo):
         with self._begin() as c:
             return {
                 "reconciliacao": um(c, "reconciliacao"),
-                # per worker, only what the report shows: a 50,000-worker month's whole rows (the SS's raw
-                # documents among them) took ≈ 200 MB as dicts
-                "internos": todos(c, "interno_trabalhador", "niss_trabalhador", (
-                    "niss_trabalhador", "enquadramento", "total_remuneracao_cent", "obrigacao_cent", "dias_trabalho")),
-                "apurados": todos(c, "valores_apurados", "niss_trabalhador", (
-                    "niss_trabalhador", "total_remuneracao_cent", "total_obrigacao_cent", "dias_trabalho")),
+                # per worker, only what the report shows, joined here and kept as tuples: a 50,000-worker
+                # month's whole rows (the SS's raw documents among them) took ≈ 200 MB as dicts, the two sides
+                # as dicts and the merged rows ≈ 96 MB more
+                "trabalhadores": [tuple(r) for r in c.execute(sa.text(_sql_relatorio("trabalhadores.sql")),
+                                                              {"niss_ee": niss_ee, "ano_mes": ano_mes})],
                 "diferencas": todos(c, "diferenca", "id"),
                 "documentos": todos(c, "documento_pagamento", "numero"),
                 "confirmacao": um(c, "confirmacao"),

@@ -62,11 +62,12 @@ class _Livro:
             ws.write(0, j, c, self.head)
             ws.set_column(j, j, w)
         ws.set_row(0, 30)
-        for i, linha in enumerate(linhas, start=1):
+        n = 0   # ``linhas`` may be a generator: a large sheet's rows are converted one at a time, never all held
+        for n, linha in enumerate(linhas, start=1):
             for j, v in enumerate(linha):
-                self.celula(ws, i, j, v)
+                self.celula(ws, n, j, v)
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(linhas), 1), len(colunas) - 1)
+        ws.autofilter(0, 0, max(n, 1), len(colunas) - 1)
         return ws
 
 
@@ -130,8 +131,9 @@ def write_xlsx(dados: DadosRelatorio, path: Path) -> Path:
                x["sujeito"]] for x in dados.incidencia])
     lv.folha("Trabalhadores", [("NISS", 14), ("Enquadramento", 30), ("Remuneração folha", 18), ("Remuneração SS", 18),
                                ("Obrigação folha", 18), ("Obrigação SS", 18), ("Dias folha", 10), ("Dias SS", 10)],
-             [[w["niss_trabalhador"], w["enquadramento"], w["folha_remuneracao"], w["ss_remuneracao"], w["folha_obrigacao"],
-               w["ss_obrigacao"], _num(w["folha_dias"]), _num(w["ss_dias"])] for w in dados.trabalhadores])
+             ([w.niss_trabalhador, w.enquadramento, w.euros("folha_remuneracao"), w.euros("ss_remuneracao"),
+               w.euros("folha_obrigacao"), w.euros("ss_obrigacao"), _num(w.dias("folha")), _num(w.dias("ss"))]
+              for w in dados.trabalhadores))
     ordem = {"bloqueante": 0, "informativa": 1, "tolerada": 2}
     difs = sorted(dados.diferencas, key=lambda x: ordem[x["grupo"]])
     lv.folha("Diferenças", [("NISS", 14), ("Grupo", 20), ("Diferença", 40), ("Natureza", 9), ("Folha", 16),

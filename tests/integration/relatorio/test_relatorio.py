@@ -207,3 +207,34 @@ def test_html_document_page_still_renders_for_the_current_adapter(mes):
     dados, _, _ = mes
     html = render_documento(dados, dados.documentos[0])
     assert "123 456 789" in html and "setembro de 2025" in html and D("1112.00") == dados.documentos[0]["valor"]
+
+
+def test_a_worker_on_one_side_only_has_the_other_side_empty_and_is_counted_on_its_side(ledger, tmp_path):
+    """Before reconciliation (no totals row): the per-worker rows come from one join in the ledger, a worker only in
+    the payroll and one only at the SS each on their side, days exact, and the counts taken from those rows."""
+    from datetime import date
+
+    from ciclo.reconciliacao import TrabalhadorInterno
+    from tests.integration.reconciliacao.test_reconciliacao import ss_doc
+    from tests.ledger_fixtures import gravar_interno
+
+    ledger.apurados.guardar(EE, MES, [ss_doc("10000000022", {"P": "1600.00"}),
+                                      ss_doc("10000000099", {"P": "700.00"}, obrigacao="243.25")])
+    gravar_interno(ledger, EE, MES, [
+        TrabalhadorInterno("10000000011", "REGIME_GERAL", {"P": D("1600.00")}, dias_trabalho=D("22.5")),
+        TrabalhadorInterno("10000000022", "REGIME_GERAL", {"P": D("1650.00")}, dias_trabalho=D(30)),
+    ], date(2025, 9, 1))
+    dados = recolher(ledger, EE, MES, nome=NOME)
+    assert dados.totais["trabalhadores_folha"] == 2 and dados.totais["trabalhadores_ss"] == 2
+    so_folha, ambos, so_ss = dados.trabalhadores
+    assert [w.niss_trabalhador for w in dados.trabalhadores] == ["10000000011", "10000000022", "10000000099"]
+    assert so_folha.euros("folha_remuneracao") == D("1600.00") and so_folha.dias("folha") == D("22.5")
+    assert so_folha.euros("ss_remuneracao") is None and so_folha.dias("ss") is None
+    assert ambos.euros("folha_remuneracao") == D("1650.00") and ambos.euros("ss_remuneracao") == D("1600.00")
+    assert so_ss.enquadramento is None and so_ss.euros("folha_obrigacao") is None
+    assert so_ss.euros("ss_obrigacao") == D("243.25")
+    trab = list(openpyxl.load_workbook(write_xlsx(dados, tmp_path / "r.xlsx"))["Trabalhadores"].iter_rows(
+        min_row=2, values_only=True))
+    assert trab[0][:4] == ("10000000011", so_folha.enquadramento, 1600, None) and trab[0][6] == 22.5
+    assert so_folha.enquadramento and trab[0][7] is None
+    assert trab[2][:4] == ("10000000099", None, None, 700) and trab[2][5] == 243.25
