@@ -542,10 +542,10 @@ class Relatorios(_Repo):
             r = c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)).mappings().first()
             return dict(r) if r else None
 
-        def todos(c, nome, ordem, colunas=None):
+        def todos(c, nome, ordem):
             tb = t[nome]
-            sel = sa.select(*(tb.c[k] for k in colunas)) if colunas else sa.select(tb)
-            return _dicts(c.execute(sel.where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes).order_by(tb.c[ordem])))
+            return _dicts(c.execute(sa.select(tb).where(tb.c.niss_ee == niss_ee, tb.c.ano_mes == ano_mes)
+                                    .order_by(tb.c[ordem])))
 
         v, ap = t["valores_apurados"], t["apuramento"]
         with self._begin() as c:
