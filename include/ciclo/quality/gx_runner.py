@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import threading
+import types
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +63,7 @@ def _gx():
     """One ephemeral context per process (creating it is cheap, but progress bars and analytics are off)."""
     global _contexto
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    _adiar_modulos(_SO_NAS_EXPECTATIVAS_DE_DISTRIBUICAO)
     import great_expectations as gx
 
     if _contexto is None:
@@ -70,6 +74,60 @@ def _gx():
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         _contexto = ctx
     return gx, _contexto
+
+
+# Imported by Great Expectations at import time for its distribution expectations only (KL divergence, KS tests,
+# and the KL chart): scipy.stats and altair, ≈80 MB of a worker's memory (docs/BENCHMARKS.md). The suites here are
+# row-level map expectations only (``_so_por_linha`` refuses anything else), which never touch them: until their
+# first use, should one ever come, they are stand-ins (``_ModuloAdiado``) that import the real module then.
+_SO_NAS_EXPECTATIVAS_DE_DISTRIBUICAO = ("scipy.stats", "altair")
+
+
+class _ModuloAdiado(types.ModuleType):
+    """Stands in ``sys.modules`` for a module not imported yet: ``import`` and ``from … import`` of it bind this
+    object; the first attribute read imports the real module (which replaces it in ``sys.modules``) and copies
+    its namespace here, so a reference taken earlier works as the real one. (The stdlib's
+    ``importlib.util.LazyLoader`` cannot do this on Python 3.11: the import statement reads ``__spec__``, which
+    loads it.)"""
+
+    def __getattr__(self, atributo: str):   # only for attributes not found: before the real import
+        import importlib
+
+        nome = self.__name__
+        with _TRAVA_ADIADOS:
+            if sys.modules.get(nome) is self:
+                del sys.modules[nome]
+            try:
+                real = importlib.import_module(nome)
+            except BaseException:
+                sys.modules.setdefault(nome, self)
+                raise
+            self.__dict__.update(real.__dict__)
+        return getattr(real, atributo)
+
+
+_TRAVA_ADIADOS = threading.RLock()
+
+
+def _adiar_modulos(nomes: tuple[str, ...]) -> None:
+    """A ``_ModuloAdiado`` in ``sys.modules`` for each of ``nomes`` installed and not imported yet."""
+    import importlib.util
+
+    with _TRAVA_ADIADOS:
+        for nome in nomes:
+            if nome in sys.modules:
+                continue
+            try:
+                spec = importlib.util.find_spec(nome)
+            except ImportError:   # its parent package is not installed
+                continue
+            if spec is None:
+                continue
+            modulo = _ModuloAdiado(nome)
+            # what introspection reads of every module (``__file__`` …) answered without importing it
+            modulo.__spec__, modulo.__loader__, modulo.__file__ = spec, spec.loader, spec.origin
+            modulo.__package__ = spec.parent if spec.submodule_search_locations is None else nome
+            sys.modules[nome] = modulo
 
 
 _COLUNAS = ["rule_id", "ficheiro", "linha", "niss", "coluna", "valor"]
