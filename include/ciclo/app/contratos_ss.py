@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -125,11 +126,13 @@ def _consultar(ex: Execucao, p: Portas, servico: str, fn):
     return r
 
 
-def _consultar_lotes(ex: Execucao, p: Portas, lotes: list[list[str]], m0: date, m1: date) -> list[tuple[list, list]]:
-    """(the SS's contracts, its pending communications) of each lote of workers, in the lotes' order, with up to
-    ``CONCORRENCIA_CONSULTAS`` lotes asked at once (a 50,000-worker month is ≈ 330 lotes: one after the other they
-    took a minute on the sandbox at 20 ms). A query that fails raises, as one after the other would: a failed
-    query is never taken as "nothing there"."""
+def _consultar_lotes(ex: Execucao, p: Portas, lotes: list[list[str]], m0: date,
+                     m1: date) -> Iterator[tuple[list[str], list, list]]:
+    """(the lote, the SS's contracts, its pending communications) of each lote of workers, yielded in the lotes'
+    order as they arrive (the caller compares a lote and lets it go: a 50,000-worker month's SS contracts are never
+    all held at once), with up to ``CONCORRENCIA_CONSULTAS`` lotes asked at once (a 50,000-worker month is ≈ 330
+    lotes: one after the other they took a minute on the sandbox at 20 ms). A query that fails raises, as one after
+    the other would: a failed query is never taken as "nothing there"."""
     import contextlib
     import queue
     from concurrent.futures import ThreadPoolExecutor
@@ -145,24 +148,25 @@ def _consultar_lotes(ex: Execucao, p: Portas, lotes: list[list[str]], m0: date, 
         for _ in range(n):
             livres.put(pilha.enter_context(cliente_consulta(ligacao)))
 
-        def um(lote: list[str]) -> tuple[list, list]:
+        def um(lote: list[str]) -> tuple[list[str], list, list]:
             q = livres.get()
             try:
-                return (_consultar(ex, p, "getDadosContratos", lambda: q.contratos(m0, m1, lote)),
+                return (lote, _consultar(ex, p, "getDadosContratos", lambda: q.contratos(m0, m1, lote)),
                         _consultar(ex, p, "obterComunicacoes", lambda: q.obter_comunicacoes(lote)))
             finally:
                 livres.put(q)
 
         if n <= 1:
-            return [um(lote) for lote in lotes]
+            yield from map(um, lotes)
+            return
         with ThreadPoolExecutor(max_workers=n, thread_name_prefix="consultaContratos") as pool:
-            return list(pool.map(um, lotes))
+            yield from pool.map(um, lotes)
 
 
 def verificar(ex: Execucao, p: Portas, content_hash: str | None = None) -> ResultadoVerificacao:
     """Ask the SS for its contract data and pending communications for the payroll's workers of the month, compare,
     record the check in the ledger and return the proposals (one per disagreeing worker)."""
-    from ciclo.app.contratos import alteracoes_a_comunicar, mesmo_valor
+    from ciclo.app.contratos import alteracoes_a_comunicar
     from ciclo.app.folha import TIPOS_CONTRATOS, carregar_snapshot, snapshot_verificado
 
     snap = snapshot_verificado(ex, p, content_hash)
@@ -171,15 +175,30 @@ def verificar(ex: Execucao, p: Portas, content_hash: str | None = None) -> Resul
     a_enviar = {c.hash for c in alteracoes_a_comunicar(payroll, ex, p)}  # comunicar_contratos sends these anyway
     niss = sorted(versoes)
     m0, m1 = ex.ano_mes.primeiro_dia, ex.ano_mes.ultimo_dia
-    ss: dict[str, list] = {}
     comunicacoes = []
-    if niss:
-        lotes = [niss[i:i + LOTE_TRABALHADORES] for i in range(0, len(niss), LOTE_TRABALHADORES)]
-        for deles, pendentes in _consultar_lotes(ex, p, lotes, m0, m1):
-            for k in deles:
-                ss.setdefault(k.niss_trabalhador, []).append(k)
-            comunicacoes += pendentes
     propostas, divergencias, sem_contrato = [], [], []
+    lotes = [niss[i:i + LOTE_TRABALHADORES] for i in range(0, len(niss), LOTE_TRABALHADORES)]
+    for lote, deles, pendentes in _consultar_lotes(ex, p, lotes, m0, m1):
+        ss: dict[str, list] = {}   # this lote's workers' contracts at the SS (each worker is in one lote)
+        for k in deles:
+            ss.setdefault(k.niss_trabalhador, []).append(k)
+        comunicacoes += pendentes
+        _comparar(ex, lote, versoes, ss, a_enviar, snap["content_hash"], propostas, divergencias, sem_contrato)
+    comunicacoes_d = [{"niss_trabalhador": m.niss_trabalhador, "tipo": m.tipo, "estado": m.descricao_tipo,
+                       "data_comunicacao": m.data_comunicacao, "inicio_contrato": m.inicio_contrato,
+                       "motivo": m.motivo} for m in comunicacoes]
+    p.ledger.verificacoes_contratos.registar(ex.niss_ee, ex.mes, snap["content_hash"], n_trabalhadores=len(niss),
+                                             divergencias=divergencias, comunicacoes=comunicacoes_d)
+    log.info("contract data at the SS %s: %d worker(s) compared, %d disagree, %d communication(s) pending or not "
+             "accepted", ex.rotulo, len(niss), len(divergencias), len(comunicacoes_d))
+    return ResultadoVerificacao(len(niss), propostas, divergencias, comunicacoes_d, sorted(set(sem_contrato)))
+
+
+def _comparar(ex: Execucao, niss: list[str], versoes: dict, ss: dict[str, list], a_enviar: set, content_hash: str,
+              propostas: list, divergencias: list, sem_contrato: list) -> None:
+    """Compare these workers' payroll versions with their contracts at the SS; append what disagrees."""
+    from ciclo.app.contratos import mesmo_valor
+
     for niss_t in niss:
         achados = []
         for dia, c in versoes[niss_t]:
@@ -202,15 +221,7 @@ def verificar(ex: Execucao, p: Portas, content_hash: str | None = None) -> Resul
         inicio = dia if ultimo_ss is None or ultimo_ss < dia else ultimo_ss + timedelta(days=1)
         alteracao = dataclasses.replace(c, inicio_contrato=inicio)
         divergencias.append({"niss_trabalhador": niss_t, "dia": dia.isoformat(), "diferencas": diffs})
-        propostas.append(_proposta(ex, niss_t, dia, alteracao, diffs, snap["content_hash"]))
-    comunicacoes_d = [{"niss_trabalhador": m.niss_trabalhador, "tipo": m.tipo, "estado": m.descricao_tipo,
-                       "data_comunicacao": m.data_comunicacao, "inicio_contrato": m.inicio_contrato,
-                       "motivo": m.motivo} for m in comunicacoes]
-    p.ledger.verificacoes_contratos.registar(ex.niss_ee, ex.mes, snap["content_hash"], n_trabalhadores=len(niss),
-                                             divergencias=divergencias, comunicacoes=comunicacoes_d)
-    log.info("contract data at the SS %s: %d worker(s) compared, %d disagree, %d communication(s) pending or not "
-             "accepted", ex.rotulo, len(niss), len(divergencias), len(comunicacoes_d))
-    return ResultadoVerificacao(len(niss), propostas, divergencias, comunicacoes_d, sorted(set(sem_contrato)))
+        propostas.append(_proposta(ex, niss_t, dia, alteracao, diffs, content_hash))
 
 
 def _proposta(ex: Execucao, niss_t: str, dia: date, alteracao: ContratoTrabalho, diffs: list[dict],
