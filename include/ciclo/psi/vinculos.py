@@ -31,7 +31,6 @@ import httpx
 import requests
 import zeep
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 
@@ -295,7 +294,7 @@ class TrabalhadoresSsClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _post(self, envelope: str):
+    def _post(self, envelope: str) -> "_Resposta":
         try:
             r = self._http.post(self.endpoint, content=envelope.encode("utf-8"),
                                 headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
@@ -307,31 +306,31 @@ class TrabalhadoresSsClient:
                                     servico=SERVICO_TRABALHADORES) from None
         _verificar_http_comum(r, SERVICO_TRABALHADORES, self.endpoint, self.credenciais.niss, escrita=False)
         try:
-            raiz = fromstring(r.content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+            resposta = _ler_resposta(r.content)
         except (ParseError, DefusedXmlException):
             raise TrabalhadoresSsErro(f"{SERVICO_TRABALHADORES}: unreadable answer (not XML)",
                                       servico=SERVICO_TRABALHADORES, status=r.status_code) from None
-        fault = _primeiro(raiz, "faultstring")
+        fault = resposta.primeiros.get("faultstring")
         if fault is not None:
             raise TrabalhadoresSsErro(f"{SERVICO_TRABALHADORES}: SOAP Fault: {fault}", servico=SERVICO_TRABALHADORES,
                                       status=r.status_code)
-        return raiz
+        return resposta
 
     def trabalhadores_vinculados(self, inicio: date, fim: date, niss: str | None = None) -> list[TrabalhadorVinculado]:
         """Every worker (or ``niss``) bound to the employer at some day of ``inicio``..``fim`` (≤ 90 days)."""
         _so_propria(self.credenciais, SERVICO_TRABALHADORES)
         if fim < inicio or (fim - inicio) > timedelta(days=JANELA_MAX_DIAS):
             raise ValueError(f"{SERVICO_TRABALHADORES}: window {inicio}..{fim} must be 0..{JANELA_MAX_DIAS} days")
-        raiz = self._post(envelope_pesquisa(inicio, fim, niss))
-        chave = _primeiro(raiz, "chave")
+        r = self._post(envelope_pesquisa(inicio, fim, niss))
+        chave = r.primeiros.get("chave")
         if not chave:
             raise TrabalhadoresSsErro(f"{SERVICO_TRABALHADORES}: no chave in the answer: "
-                                      f"{_primeiro(raiz, 'mensagemEstado') or 'sem detalhe'}", servico=SERVICO_TRABALHADORES)
+                                      f"{r.primeiros.get('mensagemEstado') or 'sem detalhe'}", servico=SERVICO_TRABALHADORES)
         t0 = time.monotonic()
         while True:
-            raiz = self._post(envelope_dados(chave))
-            codigo = _primeiro(raiz, "codigoEstado")
-            msg = _primeiro(raiz, "mensagemEstado") or ""
+            r = self._post(envelope_dados(chave))
+            codigo = r.primeiros.get("codigoEstado")
+            msg = r.primeiros.get("mensagemEstado") or ""
             # PUBLIC-CLIENT parseGetDadosTrabalhadoresResponse: 0 is success, "still processing" or "no data", told
             # apart only by mensagemEstado; 1 = a file (MTOM), 2 = a business error.
             if codigo == "0" and "ainda n" in msg.lower() and "processado" in msg.lower():
@@ -349,14 +348,39 @@ class TrabalhadoresSsClient:
                 raise TrabalhadoresSsErro(f"{SERVICO_TRABALHADORES}: codigoEstado {codigo!r}: {msg or 'sem detalhe'}"
                                           + (" (the answer came as a file, which this client does not read)"
                                              if codigo == "1" else ""), servico=SERVICO_TRABALHADORES)
-            out = []
-            for bloco in raiz.iter():
-                if _nome(bloco.tag) != "trabalhadoresQualificacoes":
-                    continue
-                out.append(TrabalhadorVinculado(_primeiro(bloco, "nissEE") or "", _primeiro(bloco, "nissPS") or "",
-                                                _data(_primeiro(bloco, "dataInicioQlf")),
-                                                _data(_primeiro(bloco, "dataFimQlf")), _primeiro(bloco, "tipoQlf")))
-            return out
+            return r.trabalhadores
+
+
+@dataclass
+class _Resposta:
+    primeiros: dict[str, str]                 # the first element of each name in _CAMPOS_RESPOSTA: its text
+    trabalhadores: list[TrabalhadorVinculado]  # the ``trabalhadoresQualificacoes`` items, in order
+
+
+_CAMPOS_RESPOSTA = frozenset({"faultstring", "chave", "codigoEstado", "mensagemEstado"})
+
+
+def _ler_resposta(conteudo: bytes) -> _Resposta:
+    """The answer read while it is parsed (defused: no DTD, entities or external references): each
+    ``trabalhadoresQualificacoes`` item becomes a ``TrabalhadorVinculado`` when it ends and its elements are freed
+    then, so that a 50,000-worker answer never stands as one tree (≈50 MB of elements for 12 MB of XML)."""
+    import io
+
+    from defusedxml.ElementTree import iterparse
+
+    primeiros: dict[str, str] = {}
+    trabalhadores: list[TrabalhadorVinculado] = []
+    for _evento, el in iterparse(io.BytesIO(conteudo), events=("end",), forbid_dtd=True, forbid_entities=True,
+                                 forbid_external=True):
+        nome = _nome(el.tag)
+        if nome == "trabalhadoresQualificacoes":
+            trabalhadores.append(TrabalhadorVinculado(
+                _primeiro(el, "nissEE") or "", _primeiro(el, "nissPS") or "", _data(_primeiro(el, "dataInicioQlf")),
+                _data(_primeiro(el, "dataFimQlf")), _primeiro(el, "tipoQlf")))
+            el.clear()
+        elif nome in _CAMPOS_RESPOSTA and nome not in primeiros:
+            primeiros[nome] = (el.text or "").strip()
+    return _Resposta(primeiros, trabalhadores)
 
 
 # --------------------------------------------------------------------------------------------- from a connection
