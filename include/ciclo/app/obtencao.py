@@ -61,9 +61,8 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
 
     with p.cliente(ex) as client:
         mensal = client.valores_apurados_mensal(ex.niss_ee, ex.mes)
-        lista = client.obrigacao_trabalhadores(ex.niss_ee, ex.mes)
+        nisses = client.niss_obrigacao_trabalhadores(ex.niss_ee, ex.mes)
     estado = str(mensal.estado) if mensal.estado is not None else None
-    nisses = [str(w.nissTrabalhador).zfill(11) for w in lista]
     p.ledger.apuramentos.registar(ex.niss_ee, ex.mes, estado or "DESCONHECIDO", n_trabalhadores=len(nisses),
                                   total_remuneracao=mensal.totalRemuneracao, total_obrigacao=mensal.totalObrigacao,
                                   data_limite_pagamento=mensal.dataLimitePagamento)

@@ -47,6 +47,7 @@ def test_worked_example_and_every_read_operation(sandbox):
         assert c.valores_apurados_mensal(EE, MES).estado == "APURADO"
         assert any(m.anoMes == MES for m in c.valores_apurados_anual(EE, 2025))
         assert [o.nissTrabalhador for o in c.obrigacao_trabalhadores(EE, MES)] == [int(W)]
+        assert c.niss_obrigacao_trabalhadores(EE, MES) == [W]   # the same list, the NISS only, as text
         assert isinstance(c.avisos(EE), list)
         assert c.comprovativos(EE) == [] and c.alertas(EE) == []
         pp = c.valores_comunicados_por_processar(EE)

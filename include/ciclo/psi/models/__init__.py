@@ -10,7 +10,7 @@ own module, so that it changes in one edit when the official ``openapi_EEAOC.yam
   * ``valores_comunicados``: ``PorProcessar`` (lists SPEC, filters ASSUMED), ``Comprovativo``,
     ``ComprovativoDetalhe``, ``Alerta``
   * ``apuramento_mensal``: ``ApuramentoMensal`` (monthly and annual valores apurados of an EE)
-  * ``obrigacao``: ``ObrigacaoTrabalhador``
+  * ``obrigacao``: ``ObrigacaoTrabalhador`` (``NissObrigacao``: its worker only)
   * ``confirmacao``: ``Confirmacao`` (request body ``{"anoMes"}``)
   * ``documento_pagamento``: ``ComprovativoPagamento`` (receipt fields)
   * ``pedido``: ``MotivoPedido``, ``PedidoCorrecao`` (request body), ``AnulacaoValor`` (request body), ``Pedido``
@@ -33,7 +33,7 @@ from ciclo.psi.models.documento_pagamento import (
     CancelamentoDocumento, ComprovativoPagamento, ConsultaPedidoEmissao, DocumentoPagamento, PedidoEmissao,
 )
 from ciclo.psi.models.erro import ErroPsi
-from ciclo.psi.models.obrigacao import ObrigacaoTrabalhador
+from ciclo.psi.models.obrigacao import NissObrigacao, ObrigacaoTrabalhador
 from ciclo.psi.models.pedido import AnulacaoValor, MotivoPedido, Pedido, PedidoCorrecao
 from ciclo.psi.models.valores_apurados import ValoresApuradosTrabalhador
 from ciclo.psi.models.valores_comunicados import Alerta, Comprovativo, ComprovativoDetalhe, PorProcessar
