@@ -109,11 +109,39 @@ class _ModuloAdiado(types.ModuleType):
 _TRAVA_ADIADOS = threading.RLock()
 
 
+class _JaImportado:
+    """A submodule imported by its dotted name while its package is a stand-in (``import scipy.stats._x``):
+    importlib reads the package's ``__path__``, which imports the real package — and that may import the submodule
+    itself; importlib then looks the submodule up again without checking ``sys.modules``. This finder (first in
+    ``sys.meta_path``) hands back the module that import made, so it never runs twice (two copies of its classes)."""
+
+    @staticmethod
+    def find_spec(nome, caminho=None, alvo=None):
+        if alvo is not None or nome not in sys.modules or not nome.startswith(tuple(_PREFIXOS_ADIADOS)):
+            return None   # the usual case (not imported yet), and reload(), go to the other finders
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(nome, _JaImportado, loader_state=sys.modules[nome].__spec__)
+
+    @staticmethod
+    def create_module(spec):
+        return sys.modules[spec.name]
+
+    @staticmethod
+    def exec_module(modulo):
+        modulo.__spec__ = modulo.__spec__.loader_state   # importlib set ours on it: its own back
+
+
+_PREFIXOS_ADIADOS: set[str] = set()   # "scipy.stats." for each name ever deferred
+
+
 def _adiar_modulos(nomes: tuple[str, ...]) -> None:
     """A ``_ModuloAdiado`` in ``sys.modules`` for each of ``nomes`` installed and not imported yet."""
     import importlib.util
 
     with _TRAVA_ADIADOS:
+        if _JaImportado not in sys.meta_path:
+            sys.meta_path.insert(0, _JaImportado)
         for nome in nomes:
             if nome in sys.modules:
                 continue
@@ -123,6 +151,7 @@ def _adiar_modulos(nomes: tuple[str, ...]) -> None:
                 continue
             if spec is None:
                 continue
+            _PREFIXOS_ADIADOS.add(f"{nome}.")
             modulo = _ModuloAdiado(nome)
             # what introspection reads of every module (``__file__`` …) answered without importing it
             modulo.__spec__, modulo.__loader__, modulo.__file__ = spec, spec.loader, spec.origin

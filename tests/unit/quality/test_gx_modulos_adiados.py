@@ -75,3 +75,18 @@ def test_a_module_not_installed_is_not_invented():
         print(json.dumps({"presentes": [n for n in sys.modules if n.startswith("nao_instalado_xyz")]}))
     """)
     assert out == {"presentes": []}
+
+
+def test_a_submodule_imported_by_its_dotted_name_first_runs_once():
+    out = _correr("""
+        import json, pickle, sys
+        from ciclo.quality import gx_runner
+        gx_runner._adiar_modulos(("scipy.stats",))
+        antes = type(sys.modules["scipy.stats"]).__name__
+        import scipy.stats._continuous_distns as cd   # reads the stand-in's __path__: the real package first
+        import scipy.stats
+        print(json.dumps({"antes": antes, "mesma_classe": type(scipy.stats.norm) is cd.norm_gen,
+                          "no_pacote": scipy.stats._continuous_distns is cd,
+                          "pickle": bool(pickle.loads(pickle.dumps(scipy.stats.norm(0, 1))).mean() == 0)}))
+    """)
+    assert out == {"antes": "_ModuloAdiado", "mesma_classe": True, "no_pacote": True, "pickle": True}
