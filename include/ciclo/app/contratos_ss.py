@@ -139,6 +139,8 @@ def _consultar_lotes(ex: Execucao, p: Portas, lotes: list[list[str]], m0: date,
 
     from ciclo.psi.soap_consulta import cliente_consulta
 
+    if not lotes:   # no worker to ask about: no connection looked up
+        return
     n = min(CONCORRENCIA_CONSULTAS, len(lotes))
     with contextlib.ExitStack() as pilha:
         # the clients are made here, on the calling thread (under Airflow a connection lookup must not happen on a
