@@ -4,6 +4,7 @@ without retries, anything else to an ordinary failure that Airflow retries."""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, Callable
 
@@ -77,19 +78,14 @@ def devolver_memoria() -> None:
         trim(0)
 
 
+@functools.cache
 def _malloc_trim():
-    global _TRIM
-    if _TRIM is False:
-        import ctypes
+    import ctypes
 
-        try:
-            _TRIM = ctypes.CDLL(None).malloc_trim   # the C library the interpreter is linked against
-        except (OSError, AttributeError):   # not glibc (musl, macOS): nothing to trim
-            _TRIM = None
-    return _TRIM
-
-
-_TRIM: Any = False
+    try:
+        return ctypes.CDLL(None).malloc_trim   # the C library the interpreter is linked against
+    except (OSError, AttributeError):   # not glibc (musl, macOS): nothing to trim
+        return None
 
 
 def traduzir(exc: BaseException) -> BaseException:

@@ -178,8 +178,7 @@ class _Operacoes:
         """The workers of ``obrigacao_trabalhadores`` only, as 11-digit NISS: the fetch's list, where the items'
         totals are not used (as models, 50,000 of them held ≈70 MB for the whole fetch)."""
         def parse(data) -> list[str]:
-            return [str(M.NissObrigacao.model_validate(x).nissTrabalhador).zfill(11)
-                    for x in M.documento_pagamento.itens(data)]
+            return [str(o.nissTrabalhador).zfill(11) for o in _lista(M.NissObrigacao)(data)]
 
         return self._exec(self._obrigacao_trabalhadores(niss_ee, ano_mes, parse))
 
