@@ -235,8 +235,7 @@ def contribution_cycle():
         aplicado = aplicar_revisao(lote, rev, revisao_op.output)
         envio = enviar_valores(lote, comunicar_cessacoes(lote, comunicar_contratos(lote, aplicado)))
         esperar = ApuramentoSensor(task_id="esperar_apuramento", lote=lote, anterior=acompanhar_pedido(lote, envio),
-                                   retries=1,
-                                   poll_initial=2.0, poll_max=300.0)
+                                   retries=1, poll_max=300.0)
         rec = reconciliar(lote, obter_apurados(lote, esperar.output))
         aprovacao = AprovacaoConfirmacao(task_id="aprovacao_operador", lote=lote, reconciliacao=rec)
         auto = confirmar_automaticamente(lote, rec)

@@ -8,6 +8,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from ciclo.psi.espera import PISO
 from ciclo_airflow.triggers import ApuramentoTrigger
 
 
@@ -19,10 +20,10 @@ class ApuramentoSensor(BaseSensorOperator):
 
     template_fields = ("lote", "anterior")
 
-    def __init__(self, *, lote: Any, anterior: Any, max_wait_hours: float = 24.0, poll_initial: float = 2.0,
+    def __init__(self, *, lote: Any, anterior: Any, max_wait_hours: float = 24.0, poll_initial: float = PISO,
                  poll_max: float = 300.0, poll_jitter: float = 0.1, **kwargs):
-        """``poll_initial`` is the floor between two polls, growing ×1.5 up to ``poll_max``, the ceiling (how long
-        an available apuramento may sit unseen), ± ``poll_jitter``: see ``ciclo.psi.espera``."""
+        """Polls 20 % of the time waited apart, ``poll_initial`` the floor between two polls and ``poll_max`` the
+        ceiling (how long an available apuramento may sit unseen), ± ``poll_jitter``: see ``ciclo.psi.espera``."""
         from ciclo.psi.espera import Espera
 
         super().__init__(**kwargs)

@@ -1,10 +1,10 @@
 """``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of several EEs' month.
 
 Runs on async httpx (the PSI async clients) and holds no worker slot. Each round polls every employer still
-waiting, concurrently, paced by ``ciclo.psi.espera.Espera``: ``poll_initial`` is the floor, growing ×1.5 up to
-``poll_max`` (the ceiling: the longest an apuramento can sit unseen), ± ``jitter`` so that lotes submitted in the
-same minutes do not poll in lock-step. The sensor has just polled before deferring, so the trigger waits one
-floor before its first round. An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the
+waiting, concurrently, paced by ``ciclo.psi.espera.Espera`` on the time waited since the trigger started: 20 % of
+it, never less than ``poll_initial`` (the floor) nor more than ``poll_max`` (the ceiling: the longest an
+apuramento can sit unseen), ± ``jitter`` so that lotes submitted in the same minutes do not poll in lock-step. The
+sensor has just polled before deferring, so the trigger waits one floor before its first round. An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the
 credential (no wait can fix that), or at the deadline; the event fires once every employer is done, with each
 one's outcome.
 """
@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from ciclo.psi.espera import PISO
+
 log = logging.getLogger(__name__)
 
 
 class ApuramentoTrigger(BaseTrigger):
-    def __init__(self, pendentes: list, deadline: str, poll_initial: float = 2.0, poll_max: float = 300.0,
+    def __init__(self, pendentes: list, deadline: str, poll_initial: float = PISO, poll_max: float = 300.0,
                  estados: dict | None = None, jitter: float = 0.1):
         from ciclo.psi.espera import Espera
 
@@ -52,7 +55,10 @@ class ApuramentoTrigger(BaseTrigger):
         deadline = datetime.fromisoformat(self.deadline)
         resultados: dict[str, dict] = {}
         ultimo: dict[str, str | None] = {}
-        intervalos = self.espera.intervalos()
+        inicio = time.monotonic()
+
+        def proxima() -> float:
+            return self.espera.agitar(self.espera.intervalo(time.monotonic() - inicio))
 
         async def um(niss: str) -> None:
             try:
@@ -68,7 +74,7 @@ class ApuramentoTrigger(BaseTrigger):
                 resultados[niss] = {"status": "apurado", **estado}
 
         try:
-            await asyncio.sleep(max(0.0, min(next(intervalos), (deadline - datetime.now(timezone.utc)).total_seconds())))
+            await asyncio.sleep(max(0.0, min(proxima(), (deadline - datetime.now(timezone.utc)).total_seconds())))
             while True:
                 faltam = [n for n in clientes if n not in resultados]
                 await asyncio.gather(*(um(n) for n in faltam))
@@ -80,7 +86,7 @@ class ApuramentoTrigger(BaseTrigger):
                     for n in faltam:
                         resultados[n] = {"status": "timeout", "estado": ultimo.get(n)}
                     break
-                delay = min(next(intervalos), remaining)
+                delay = min(proxima(), remaining)
                 log.info("apuramento: %d of %d employer(s) still waiting (%s); next check in %.1f s", len(faltam),
                          len(clientes), ", ".join(f"{n} {ultimo.get(n)}" for n in faltam[:5]), delay)
                 await asyncio.sleep(delay)

@@ -108,7 +108,7 @@ class Definicoes:
     email_por: str = "ee"                  # "ee": one finance email per employer; "execucao": one per run
     remetente: str = "ciclo-contributivo@localhost"
     email_operador: str | None = None
-    emissao_poll_s: float = 2.0
+    emissao_poll_s: float = 0.5            # CICLO_EMISSAO_POLL: the emission poll's floor (ciclo.psi.espera)
     aprovacao_min_minutos: float = 60.0    # after day 20 the operator still gets this window before silence applies
     # grouping employers into lotes (one mapped instance per lote): an employer whose export weighs at least
     # lote_peso_max bytes runs alone; smaller ones share a lote up to that weight and lote_max_empregadores
@@ -148,7 +148,7 @@ class Definicoes:
             email_por=email_por,
             remetente=env.get("CICLO_FROM_EMAIL", "ciclo-contributivo@localhost"),
             email_operador=env.get("CICLO_OPERATOR_EMAIL") or None,
-            emissao_poll_s=num("CICLO_EMISSAO_POLL", float, 2.0),
+            emissao_poll_s=num("CICLO_EMISSAO_POLL", float, 0.5),
             aprovacao_min_minutos=num("CICLO_APROVACAO_MIN_MINUTOS", float, 60.0),
             lote_peso_max=num("CICLO_LOTE_BYTES", int, 2_000_000),
             lote_max_empregadores=num("CICLO_LOTE_EMPREGADORES", int, 50),

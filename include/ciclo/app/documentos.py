@@ -86,7 +86,7 @@ def emitir_documentos_lote(execucoes: list[Execucao], p: Portas, *, ambito: int 
             except Exception as exc:  # noqa: BLE001 - not swallowed: this employer's outcome, returned
                 saida[i] = exc
                 fechar(i)
-        piso = p.definicoes.emissao_poll_s  # CICLO_EMISSAO_POLL (2 s by default): the floor; the ceiling TETO_S
+        piso = p.definicoes.emissao_poll_s  # CICLO_EMISSAO_POLL (0.5 s by default): the floor; the ceiling TETO_S
         resultados = obter_documentos_varios([pe for *_, pe in seguir], intervalo_min=piso,
                                              intervalo_max=max(piso, TETO_S), timeout=timeout_seconds, sleep=sleep)
         for (i, ex, client, _), r in zip(seguir, resultados):

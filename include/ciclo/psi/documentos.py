@@ -14,8 +14,8 @@ key, 0 internal error.
   it and a crash resumes polling instead of asking again;
 - 14 (expired) → asks again exactly once (the expired request is no longer processing); a second 14 is an error;
 - 15 → ``ResultadoEmissao(estado="SEM_VALORES")``: processed, nothing to pay — said clearly, not an empty list;
-- polling waits ``intervalo_min`` seconds (the floor), growing ×1.5 up to ``intervalo_max`` (the ceiling), ± 10 %
-  jitter (``ciclo.psi.espera``); after ``timeout`` seconds still processing → ``EmissaoEmProcessamento`` carrying the
+- polling waits 20 % of the time waited so far, never less than ``intervalo_min`` (the floor) nor more than
+  ``intervalo_max`` (the ceiling), ± 10 % jitter (``ciclo.psi.espera``); after ``timeout`` seconds still processing → ``EmissaoEmProcessamento`` carrying the
   ``chave`` (retry with it: no new request is made).
 
 ``obter_documentos_varios`` follows several employers' emissions in **one** loop: each asks once (as above), then
@@ -35,11 +35,11 @@ from typing import Any
 
 from ciclo.psi import models as M
 from ciclo.psi.errors import PsiError
-from ciclo.psi.espera import FATOR, JITTER, Espera
+from ciclo.psi.espera import FRACAO, JITTER, PISO, Espera
 from ciclo.psi.models import documento_pagamento as DP
 
 AMBITO_CONTRIBUICOES_EE = 11  # ambito 11 = contribuições da entidade empregadora (closed list 11–20)
-PISO_S = 2.0   # ASSUMED (ciclo.psi.espera): the first wait between two polls of one request
+PISO_S = PISO  # ASSUMED (ciclo.psi.espera): the shortest wait between two polls of one request
 TETO_S = 15.0  # ASSUMED: the emission takes seconds to minutes; a ready document waits at most this long unseen
 RONDA = 0.5    # requests due within half a floor of each other are polled in one round (obter_documentos_varios)
 
@@ -109,7 +109,6 @@ def _fluxo(chave: str | None, niss_ee: str | None, espera: Espera, timeout: floa
     if not chave:
         chave = yield from pedir()
     inicio = relogio()
-    base = espera.proxima(None)
     while True:
         r = yield ("consultar", chave)
         c = r.codigoResultado
@@ -123,7 +122,7 @@ def _fluxo(chave: str | None, niss_ee: str | None, espera: Espera, timeout: floa
                                       f"more (codigoResultado 14)", servico="consultarPedidoEmissao")
             reemissoes += 1
             chave = yield from pedir()
-            inicio, base = relogio(), espera.proxima(None)
+            inicio = relogio()
             continue
         if c == DP.CHAVE_DESCONHECIDA:
             raise ChaveDesconhecida(f"payment document request {chave} is unknown to the Segurança Social for {quem} "
@@ -137,8 +136,7 @@ def _fluxo(chave: str | None, niss_ee: str | None, espera: Espera, timeout: floa
             raise EmissaoEmProcessamento(f"payment document request {chave} for {quem} still processing after "
                                          f"{decorrido:.0f} s; poll it again later with this chave (no new request is "
                                          f"made)", chave=chave, servico="consultarPedidoEmissao")
-        yield ("esperar", min(espera.agitar(base, rng), max(0.0, timeout - decorrido)))
-        base = espera.proxima(base)
+        yield ("esperar", min(espera.agitar(espera.intervalo(decorrido), rng), max(0.0, timeout - decorrido)))
 
 
 @dataclass(frozen=True)
@@ -153,12 +151,12 @@ class PedidoEmissao:
     ao_pedir: Callable[[str, int], None] | None = None
 
 
-def _espera(intervalo_min: float, intervalo_max: float, fator: float, jitter: float) -> Espera:
-    return Espera(intervalo_min, intervalo_max, fator, jitter)  # a ceiling below the floor is an error, said there
+def _espera(intervalo_min: float, intervalo_max: float, fracao: float, jitter: float) -> Espera:
+    return Espera(intervalo_min, intervalo_max, fracao, jitter)  # a ceiling below the floor is an error, said there
 
 
 def obter_documentos_varios(pedidos: Sequence[PedidoEmissao], *, intervalo_min: float = PISO_S,
-                            intervalo_max: float = TETO_S, timeout: float = 300.0, fator: float = FATOR,
+                            intervalo_max: float = TETO_S, timeout: float = 300.0, fracao: float = FRACAO,
                             jitter: float = JITTER, sleep: Callable[[float], None] = time.sleep,
                             relogio: Callable[[], float] = time.monotonic,
                             rng: random.Random | None = None) -> list[ResultadoEmissao | Exception]:
@@ -166,7 +164,7 @@ def obter_documentos_varios(pedidos: Sequence[PedidoEmissao], *, intervalo_min: 
     one's ``ResultadoEmissao`` or the exception that ended it (refused, expired twice, unknown key, still
     processing after ``timeout``, a transport error after the client's retries): one employer's failure is its
     outcome and never stops the others."""
-    espera = _espera(intervalo_min, intervalo_max, fator, jitter)
+    espera = _espera(intervalo_min, intervalo_max, fracao, jitter)
     # A round: every request due within RONDA × the floor of the earliest one, polled together once the last of
     # them is due — never before its own wait is over (the floor holds), at most that much later. Their jitter and
     # the time between their requests (POSTs one after another, a slow answer) would otherwise split a round.
@@ -206,13 +204,13 @@ def obter_documentos(client, chave: str | None = None, *, niss_ee: str | None = 
                      intervalo_max: float = TETO_S, timeout: float = 300.0,
                      ao_pedir: Callable[[str, int], None] | None = None,
                      sleep: Callable[[float], None] = time.sleep, relogio: Callable[[], float] = time.monotonic,
-                     fator: float = FATOR, jitter: float = JITTER,
+                     fracao: float = FRACAO, jitter: float = JITTER,
                      rng: random.Random | None = None) -> ResultadoEmissao:
     """Payment documents through a sync ``PsiClient``: poll ``chave`` if given, else ask once and poll (see the
     module docstring). ``niss_ee`` is the employer a representative acts for (None: the credential's own)."""
     [r] = obter_documentos_varios([PedidoEmissao(client, chave, niss_ee, ambito, ao_pedir)],
                                   intervalo_min=intervalo_min, intervalo_max=intervalo_max, timeout=timeout,
-                                  fator=fator, jitter=jitter, sleep=sleep, relogio=relogio, rng=rng)
+                                  fracao=fracao, jitter=jitter, sleep=sleep, relogio=relogio, rng=rng)
     if isinstance(r, Exception):
         raise r
     return r
@@ -222,10 +220,10 @@ async def aobter_documentos(client, chave: str | None = None, *, niss_ee: str | 
                             ambito: int = AMBITO_CONTRIBUICOES_EE, intervalo_min: float = PISO_S,
                             intervalo_max: float = TETO_S, timeout: float = 300.0,
                             ao_pedir: Callable[[str, int], None] | None = None,
-                            relogio: Callable[[], float] = time.monotonic, fator: float = FATOR,
+                            relogio: Callable[[], float] = time.monotonic, fracao: float = FRACAO,
                             jitter: float = JITTER) -> ResultadoEmissao:
     """``obter_documentos`` for an ``AsyncPsiClient``."""
-    g = _fluxo(chave, niss_ee, _espera(intervalo_min, intervalo_max, fator, jitter), timeout, relogio, ao_pedir)
+    g = _fluxo(chave, niss_ee, _espera(intervalo_min, intervalo_max, fracao, jitter), timeout, relogio, ao_pedir)
     resposta = None
     while True:
         try:

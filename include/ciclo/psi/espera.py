@@ -1,14 +1,25 @@
 """Poll pacing for the Segurança Social's asynchronous answers (the apuramento, the payment-document emission).
 
-An interval starts at a **floor**, grows by ``fator`` up to a **ceiling**, and carries **jitter**:
+The interval after waiting ``decorrido`` seconds is ``fracao × decorrido``, kept between a **floor** and a
+**ceiling**, with **jitter**:
 
-- the floor: never poll one request faster than this (the SS is a shared public service);
-- the ceiling: the longest the pipeline may lag behind an answer that has become available (the DAG's former
-  600 s meant up to ten minutes of idle waiting after the apuramento was there);
-- growth ×1.5 rather than ×2: with doubling, an answer that arrives just after a poll is seen up to as long again
-  as the whole wait so far; with ×1.5, half as long again;
+- proportional to the wait so far: an answer that becomes available is seen within ``fracao`` (20 %) of the time
+  already waited — a 3-second emission within about half a second, a one-hour apuramento within 12 minutes at
+  worst, and never later than the ceiling. (Growing each interval ×1.5 from the last, as this module did before,
+  is the same curve with ``fracao`` 0.5: an answer arriving just after a poll sat unseen for up to half as long
+  again as the whole wait.)
+- the floor: never poll one request faster than this. 0.5 s, held only for the first ``piso / fracao`` seconds
+  (2.5 s): at most five polls of one request before the interval starts to grow. For scale, the fetch of the
+  valores apurados that follows asks the same service for one worker per request at up to 32 requests in flight
+  (``PsiHook.concurrency``), about 1,600 requests a second at 20 ms each; a poll every half second is 2.
+- the ceiling: the longest the pipeline may lag behind an answer that has become available (the DAG's former 600 s
+  meant up to ten minutes of idle waiting after the apuramento was there).
 - jitter (± a fraction, kept within floor and ceiling): many employers' polls started in the same minute (a
   portfolio's submissions) drift apart instead of hitting the service in lock-step.
+
+What this costs the service, per request waited for (floor 0.5 s, 20 %, ceiling 300 s): 5 polls in the first
+2.5 s, 40 by the time the interval reaches the ceiling (25 minutes), then one every 5 minutes — 47 polls over an
+hour, 323 over a day (the ×1.5-from-2-s pacing: 22 and 298). ``numero_de_polls`` computes it.
 
 ASSUMED: the PSI documents no polling rate or interval for either protocol (``/work/shared/specs``); these are our
 values, chosen for the load we put on the service and the lag we accept.
@@ -21,21 +32,23 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-FATOR = 1.5
+PISO = 0.5     # s: the floor both waits use by default (the apuramento sensor's poll_initial, CICLO_EMISSAO_POLL)
+FRACAO = 0.2   # an available answer is seen within 20 % of the time already waited (or the floor, or the ceiling)
 JITTER = 0.1
 
 
 @dataclass(frozen=True)
 class Espera:
-    """``Espera(piso, teto)``: ``intervalos()`` yields piso, piso×1.5, … up to teto, each ± ``jitter``."""
+    """``Espera(piso, teto)``: ``intervalo(decorrido)`` is ``fracao × decorrido`` within [piso, teto];
+    ``intervalos()`` yields them back to back from a wait that starts now, each ± ``jitter``."""
 
     piso: float
     teto: float
-    fator: float = FATOR
+    fracao: float = FRACAO
     jitter: float = JITTER
 
     def __post_init__(self):
-        for nome in ("piso", "teto", "fator", "jitter"):
+        for nome in ("piso", "teto", "fracao", "jitter"):
             v = getattr(self, nome)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ValueError(f"poll {nome} must be a finite number of seconds, got {v!r}")
@@ -43,16 +56,14 @@ class Espera:
             raise ValueError(f"poll floor must be more than 0 s, got {self.piso}")
         if self.teto < self.piso:
             raise ValueError(f"poll ceiling ({self.teto} s) is below the floor ({self.piso} s)")
-        if self.fator < 1:
-            raise ValueError(f"poll growth factor must be at least 1, got {self.fator}")
+        if not 0 < self.fracao <= 1:
+            raise ValueError(f"poll fraction of the time waited must be in (0, 1], got {self.fracao}")
         if not 0 <= self.jitter < 1:
             raise ValueError(f"poll jitter must be a fraction in [0, 1), got {self.jitter}")
 
-    def proxima(self, atual: float | None) -> float:
-        """The interval after ``atual`` without jitter (``None``: the first, the floor)."""
-        if atual is None:
-            return float(self.piso)
-        return float(min(self.teto, max(self.piso, atual * self.fator)))
+    def intervalo(self, decorrido: float) -> float:
+        """The wait before the next poll, without jitter, ``decorrido`` seconds after the wait began."""
+        return float(min(self.teto, max(self.piso, self.fracao * max(0.0, decorrido))))
 
     def agitar(self, base: float, rng: random.Random | None = None) -> float:
         """``base`` ± jitter, never below the floor nor above the ceiling."""
@@ -62,7 +73,21 @@ class Espera:
         return float(min(self.teto, max(self.piso, base * (1 + r))))
 
     def intervalos(self, rng: random.Random | None = None) -> Iterator[float]:
-        base = None
+        """Back-to-back intervals (the time each poll takes not counted): for tests and for ``numero_de_polls``;
+        a loop that can read a clock asks ``intervalo`` with the time really waited."""
+        decorrido = 0.0
         while True:
-            base = self.proxima(base)
-            yield self.agitar(base, rng)
+            i = self.agitar(self.intervalo(decorrido), rng)
+            decorrido += i
+            yield i
+
+    def numero_de_polls(self, segundos: float) -> int:
+        """How many polls (without jitter) a wait of ``segundos`` makes: the load on the service, in one number."""
+        n, t = 0, 0.0
+        sem = Espera(self.piso, self.teto, self.fracao, 0.0)
+        for i in sem.intervalos():
+            t += i
+            if t > segundos:
+                return n
+            n += 1
+        return n  # pragma: no cover - the generator never ends

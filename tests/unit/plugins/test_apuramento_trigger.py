@@ -1,5 +1,6 @@
 """The apuramento wait's pacing in the triggerer: one floor before the first poll (the sensor has just polled),
-then ×1.5 up to the ceiling with jitter kept inside both; bad settings refused when the DAG is parsed. The PSI
+then a fifth of the time waited (on the trigger's clock, the polls' own time counted) up to the ceiling, with
+jitter kept inside both; bad settings refused when the DAG is parsed. The PSI
 answers are scripted (the sandbox cannot be made to stay EM_APURAMENTO for a given number of polls)."""
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ class _Cliente:
         pass
 
 
-def _correr(monkeypatch, estados, **kw):
+def _correr(monkeypatch, estados, duracao_poll=0.0, **kw):
     import ciclo.app.apuramento as apuramento
     import ciclo_airflow.triggers as triggers
 
-    dormidas, pedidos = [], []
+    dormidas, pedidos, relogio = [], [], [1000.0]
 
     async def dormir(s):
         dormidas.append(s)
+        relogio[0] += s
 
     async def estado(client, niss_ee, ano_mes):
         pedidos.append(len(dormidas))
+        relogio[0] += duracao_poll  # the poll's own time is part of the time waited
         e = estados.pop(0)
         return type("E", (), {"as_dict": lambda self: {"estado": e}})()
 
@@ -33,6 +36,7 @@ def _correr(monkeypatch, estados, **kw):
         return _Cliente()
 
     monkeypatch.setattr(triggers.asyncio, "sleep", dormir)
+    monkeypatch.setattr(triggers.time, "monotonic", lambda: relogio[0])
     monkeypatch.setattr(triggers, "_async_client", cliente)
     monkeypatch.setattr(apuramento, "estado_async", estado)
     prazo = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
@@ -44,12 +48,20 @@ def _correr(monkeypatch, estados, **kw):
     return asyncio.run(tudo()), dormidas, pedidos
 
 
-def test_waits_a_floor_first_then_grows_by_half_up_to_the_ceiling(monkeypatch):
-    eventos, dormidas, pedidos = _correr(monkeypatch, ["EM_APURAMENTO"] * 7 + ["APURADO"],
+def test_waits_a_floor_first_then_a_fifth_of_the_time_waited_up_to_the_ceiling(monkeypatch):
+    eventos, dormidas, pedidos = _correr(monkeypatch, ["EM_APURAMENTO"] * 17 + ["APURADO"],
                                          poll_initial=2.0, poll_max=10.0, jitter=0.0)
     assert [e.payload["resultados"]["20000003116"]["status"] for e in eventos] == ["apurado"]
-    assert dormidas == [2.0, 3.0, 4.5, 6.75, 10.0, 10.0, 10.0, 10.0]
+    assert dormidas[:6] == [2.0] * 6    # the floor until 10 s have passed
+    assert dormidas[6:9] == pytest.approx([2.4, 2.88, 3.456]) and dormidas[-3:] == [10.0] * 3
     assert pedidos[0] == 1  # no poll before the first wait
+
+
+def test_the_time_the_polls_take_counts_as_time_waited(monkeypatch):
+    _, dormidas, _ = _correr(monkeypatch, ["EM_APURAMENTO"] * 3 + ["APURADO"], duracao_poll=20.0,
+                             poll_initial=2.0, poll_max=300.0, jitter=0.0)
+    # waited 2 s, then each poll took 20 s: a fifth of 22, 2 + 20 + 4.4 + 20, ... — not the floor again and again
+    assert dormidas == pytest.approx([2.0, 4.4, 9.28, 15.136])
 
 
 def test_jitter_stays_between_floor_and_ceiling(monkeypatch):

@@ -1,5 +1,5 @@
 """The payment-document state machine on answers a sandbox cannot be made to give in order (a second 14, a 0),
-and its poll intervals (floor, ×1.5, ceiling, jitter) — with a scripted client and a fake clock."""
+and its poll intervals (floor, 20 % of the time waited, ceiling, jitter) — with a scripted client and a fake clock."""
 
 import pytest
 
@@ -36,19 +36,25 @@ def test_refused_emission_and_internal_error_are_errors():
         obter_documentos(Roteiro([], [{"codigoResultado": 0}]), "k", sleep=lambda s: None)
 
 
-def test_poll_interval_starts_at_the_floor_grows_by_half_and_stops_at_the_ceiling():
+def test_poll_interval_is_the_floor_then_a_fifth_of_the_time_waited_up_to_the_ceiling():
     esperas, t = [], [0.0]
 
     def dormir(s):
         esperas.append(s)
         t[0] += s
 
-    c = Roteiro([], [{"codigoResultado": 10}] * 6 + [{"codigoResultado": 1, "resultado": [
+    c = Roteiro([], [{"codigoResultado": 10}] * 16 + [{"codigoResultado": 1, "resultado": [
         {"numeroDocumentoPagamento": 1, "valor": 10, "referenciaDocumentoPagamento": {
             "pagamentoTransferenciaBancaria": {"Iban": "PT50X"}, "pagamentoDebitoDireto": {"numeroAutorizacao": 7}}}]}])
     r = obter_documentos(c, "k", intervalo_min=1, intervalo_max=5, timeout=100, jitter=0, sleep=dormir,
                          relogio=lambda: t[0])
-    assert esperas == [1, 1.5, 2.25, 3.375, 5, 5]
+    # the floor for the first 5 s (a fifth of 5 s is the floor), then a fifth of the time waited, then the ceiling
+    assert esperas[:6] == [1, 1, 1, 1, 1, 1]
+    decorrido = 6.0
+    for e in esperas[6:]:
+        assert e == pytest.approx(min(5, 0.2 * decorrido)), esperas
+        decorrido += e
+    assert esperas[6:9] == pytest.approx([1.2, 1.44, 1.728]) and esperas[-2:] == pytest.approx([5, 5]) and len(esperas) == 16
     [doc] = r.documentos
     assert doc.debito_direto and not doc.multibanco_disponivel
     assert doc.referenciaDocumentoPagamento.pagamentoTransferenciaBancaria.iban == "PT50X"  # "Iban" accepted
@@ -76,8 +82,8 @@ def test_several_employers_are_polled_together_one_wait_per_round_not_one_employ
     assert ra.estado == "DOCUMENTOS" and ra.pedidos == 1 and vistas == ["a"]
     assert rb.sem_valores and rb.pedidos == 0  # given a chave: only polled, never asked again
     assert rc.estado == "DOCUMENTOS" and len(rc.documentos) == 1
-    # rounds: every pending request polled, then one wait — 1 + 1.5 s in all, as for the slowest alone
-    assert esperas == [1, 1.5]
+    # rounds: every pending request polled, then one wait — 1 + 1 s in all, as for the slowest alone
+    assert esperas == [1, 1]
     assert [f[0] for f in a.feitas] == ["POST", "GET", "GET", "GET"] and len(b.feitas) == 2
 
 
