@@ -11,6 +11,7 @@ silence (no confirmation is sent). What to ask, and whether to ask at all, is th
 from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk.exceptions import AirflowSkipException
 
 
 def aviso_de_repeticao(tentativa: int) -> str:
@@ -27,9 +28,16 @@ def aviso_de_repeticao(tentativa: int) -> str:
 class _AprovacaoLote(HITLOperator):
     """A question for one lote, asked only when the application layer has one: ``_pedido(lote, p, estados)`` returns
     the subject, body, timeout and form fields (one checkbox per item, checked by default), or raises
-    ``NadaAFazer`` (→ skip)."""
+    ``NadaAFazer`` (→ skip).
+
+    ``sem_pergunta_salta_seguintes``: with no question, the task that would apply the answer is skipped by this one
+    (it ends *success*, its log saying why no question was asked) instead of this one ending *skipped* and the
+    scheduler skipping the next through its trigger rule one scheduling loop later — a loop that held back the
+    payment documents by up to a second (``dag.test()`` sleeps 1 s when a loop finds nothing to run). What is
+    skipped is the same task, for the same reason."""
 
     template_fields = (*HITLOperator.template_fields, "lote", "anterior")
+    sem_pergunta_salta_seguintes = False
 
     def __init__(self, *, lote, anterior, options, defaults, **kwargs):
         super().__init__(options=options, defaults=defaults, multiple=False, **kwargs)
@@ -54,6 +62,8 @@ class _AprovacaoLote(HITLOperator):
             assunto, corpo, prazo, campos = self._pedido(lote, p, resultados)
         except BaseException as exc:  # noqa: BLE001 - translated (NadaAFazer → skip) and re-raised
             t = traduzir(exc)
+            if isinstance(t, AirflowSkipException) and self.sem_pergunta_salta_seguintes:
+                self._saltar_seguintes(context, t)
             raise t if t is not exc else exc
         finally:
             p.fechar()
@@ -62,6 +72,17 @@ class _AprovacaoLote(HITLOperator):
         if campos:
             self.params = ParamsDict({k: Param(True, type="boolean", title=t, description=t) for k, t in campos.items()})
         return super().execute(context)
+
+    def _saltar_seguintes(self, context, motivo: AirflowSkipException) -> None:
+        """No question: the downstream task (same lote, same map index) is skipped now, and this one succeeds."""
+        from airflow.sdk.exceptions import DownstreamTasksSkipped
+
+        ti = context["ti"]
+        mapa = getattr(ti, "map_index", -1)
+        mapa = -1 if mapa is None else mapa
+        seguintes = sorted(self.downstream_task_ids)
+        self.log.info("no question for this lote (%s); skipping %s", motivo, ", ".join(seguintes))
+        raise DownstreamTasksSkipped(tasks=[(t, mapa) for t in seguintes])
 
     def execute_complete(self, context, event):
         from ciclo.app.lotes import Lote
@@ -72,6 +93,7 @@ class _AprovacaoLote(HITLOperator):
 
 class AprovacaoConfirmacao(_AprovacaoLote):
     APPROVE, REJECT = "Approve", "Reject"
+    sem_pergunta_salta_seguintes = True  # aplicar_decisao applies an answer; none asked, nothing to apply
 
     def __init__(self, *, lote, reconciliacao, **kwargs):
         kwargs.setdefault("subject", "Confirmar os valores apurados apesar das diferenças?")

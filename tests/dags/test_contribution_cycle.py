@@ -54,6 +54,19 @@ def ciclo(tmp_path, sandbox, airflow_db, monkeypatch):
     smtp.stop()
 
 
+def _estados(run_id: str) -> dict[str, set[str]]:
+    """Each task's states (over its map indexes) in a run, from Airflow's metadata DB."""
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    saida: dict[str, set[str]] = {}
+    with create_session() as s:
+        for task_id, estado in s.execute(select(TI.task_id, TI.state).where(TI.run_id == run_id)):
+            saida.setdefault(task_id, set()).add(str(estado).rsplit(".", 1)[-1].lower())
+    return saida
+
+
 def _posts(sandbox, path):
     return sandbox.admin("GET", "requests", params={"method": "POST", "path_contains": path, "limit": 100000})
 
@@ -89,6 +102,12 @@ def test_happy_path_two_employers_then_a_second_run_sends_nothing(ciclo, sandbox
     inc = {r[0].value: (r[2].value, r[3].value, r[4].value) for r in wb["Incidência"].iter_rows(min_row=2)}
     assert inc and all(abs(b - (i + s)) < 0.005 for b, i, s in inc.values())
     assert wb["Trabalhadores"].max_row == 41  # header + 40 workers
+    # no question for the operator: the approval skipped the task that applies an answer itself (in the same loop
+    # as the automatic confirmation), so the payment documents did not wait a scheduling loop for that skip
+    estados = _estados(dr.run_id)
+    assert estados["ciclo_ee.aprovacao_operador"] == {"success"}, estados
+    assert estados["ciclo_ee.aplicar_decisao"] == {"skipped"}, estados
+    assert estados["ciclo_ee.documentos_pagamento"] == estados["ciclo_ee.confirmar_automaticamente"] == {"success"}
 
     # a second run of the same month sends, confirms and issues nothing again
     dr2, res2 = run()
@@ -191,6 +210,8 @@ def test_differences_wait_for_the_operator_and_confirm_after_approval(ciclo, san
         parar.set()
     assert str(dr.state).endswith("success")
     assert len(respostas) == 1  # only the employer with differences asked
+    estados = _estados(dr.run_id)
+    assert estados["ciclo_ee.aplicar_decisao"] >= {"success"}, estados   # the answer applied where it was asked
     assert res[ee]["confirmacao"] == "CONFIRMADO (aprovada)"
     assert res[cen.employers[1]["niss_ee"]]["confirmacao"] == "CONFIRMADO (automatica)"
     assert len(_posts(sandbox, "/confirmar")) == 2
