@@ -16,13 +16,15 @@ server: the route the fetch limit is about), and runs the DAG found in ``dags/``
 An operator (``ciclo_dev.operador``) answers any question the run waits for: "Approve" to a confirmation, "Não
 aplicar" to a review before sending (none in a clean portfolio). Nothing here names a
 task id: task instances are counted in Airflow's metadata DB for the run, so the bench works whatever shape the DAG
-has. Timestamps come from the world, not from the DAG: the sandbox's request log (the last submission + the
-sandbox's apuramento delay = when the apuramento becomes available; every per-worker GET, start = logged time −
-duration) and the SMTP catcher's ``.eml`` files (when finance got each email).
+has. Timestamps come from the world, not from the DAG: the sandbox's state (when it answered each apuramento,
+once computed: ``disponivel_em``), its request log (every per-worker GET, start = logged time − duration) and the
+SMTP catcher's ``.eml`` files (when finance got each email).
 
 Prints, last, one JSON line: ``seconds_total`` (the DAG run), ``seconds_from_apuramento`` (the first employer's
-apuramento available → the last finance email received), ``fetch_seconds`` (time during which at least one
-employer's per-worker fetch was in flight: the union of each employer's first-GET→last-answer span),
+apuramento available — answered APURADO by the sandbox, after computing it — → the last finance email received;
+``apuramento_compute_s`` is the sandbox's computing before that, from the due time), ``fetch_seconds`` (time during
+which at least one employer's per-worker fetch was in flight: the union of each employer's first-GET→last-answer
+span),
 ``fetch_limit_seconds`` (E×N×L÷C, C the per-employer concurrency of the employers' PSI connection),
 ``fetch_efficiency`` (limit ÷ fetch_seconds), ``task_instances``, ``peak_rss_mb``, ``loadavg_1m`` (when the run
 ended; this is a shared 2-core machine), and the outcome (run state, employers concluded).
@@ -266,16 +268,19 @@ def _ts_lisboa(s: str) -> float:
 
 def medir_sandbox(estado_sqlite: Path, ano_mes: str, apuramento_delay: float) -> dict:
     """When each employer's apuramento became available, and its per-worker fetch span, from the sandbox's state
-    file. The sandbox makes the apuramento available ``apuramento_delay`` s after the last submission (its
-    ``due_at``, cleared once computed; ``data_apuramento`` has only whole seconds): the submission's logged time
-    (end of the request, ms) + the delay."""
+    file. The sandbox starts computing an apuramento ``apuramento_delay`` s after the last submission (its
+    ``due_at``) and answers it once computed, at ``disponivel_em`` (epoch, ms): for 10,000 workers a second or
+    more later, on its single thread. ``disponivel`` is that moment — when the Segurança Social answers APURADO —
+    and ``devido`` the earlier one (the submission's logged time, end of the request, + the delay)."""
     db = sqlite3.connect(f"file:{estado_sqlite}?mode=ro", uri=True)
     try:
-        disponivel: dict[str, float] = {}
+        devido: dict[str, float] = {}
         for path, ts in db.execute("SELECT path, ts FROM pedidos_log WHERE method='POST' AND status < 300 "
                                    "AND instr(path, '/valores-remuneracao/entidade-empregadora/') > 0"):
             ee = path.rstrip("/").rsplit("/", 1)[1]
-            disponivel[ee] = max(disponivel.get(ee, 0.0), _ts_lisboa(ts) + apuramento_delay)
+            devido[ee] = max(devido.get(ee, 0.0), _ts_lisboa(ts) + apuramento_delay)
+        disponivel = {ee: t for ee, t in db.execute(
+            "SELECT niss_ee, disponivel_em FROM apuramentos WHERE ano_mes=? AND disponivel_em IS NOT NULL", (ano_mes,))}
         spans: dict[str, list[float]] = {}
         pedidos, ocupado = 0, 0.0
         padrao = re.compile(r"/entidade-empregadora/(\d{11})/ano-mes/" + ano_mes + "/trabalhador/")
@@ -292,7 +297,7 @@ def medir_sandbox(estado_sqlite: Path, ano_mes: str, apuramento_delay: float) ->
             s[0], s[1] = min(s[0], ini), max(s[1], fim)
     finally:
         db.close()
-    return {"disponivel": disponivel, "spans": spans, "pedidos": pedidos, "ocupado": ocupado}
+    return {"disponivel": disponivel, "devido": devido, "spans": spans, "pedidos": pedidos, "ocupado": ocupado}
 
 
 def uniao(intervalos: list[list[float]]) -> float:
@@ -390,6 +395,7 @@ def main() -> None:
     limite = n_total * a.latency_ms / 1000 / concorrencia
     fetch = uniao(list(mundo["spans"].values()))
     apurado = min(mundo["disponivel"].values()) if mundo["disponivel"] else None
+    devido = min(mundo["devido"].values()) if mundo["devido"] else None
     out = {
         "employers": a.employers, "workers": a.workers, "latency_ms": a.latency_ms,
         "mode": "scheduler" if a.scheduler else "dag.test", "concurrency_per_employer": concorrencia,
@@ -406,6 +412,8 @@ def main() -> None:
         # where the time from the apuramento goes: before the first per-worker GET, and after the last answer
         "apuramento_to_first_fetch_s": (round(min(v[0] for v in mundo["spans"].values()) - apurado, 2)
                                         if mundo["spans"] and apurado else None),
+        # the sandbox's own time computing the first apuramento (due → answered), not counted above
+        "apuramento_compute_s": round(apurado - devido, 2) if apurado and devido else None,
         "last_fetch_to_last_email_s": (round(max(emails) - max(v[1] for v in mundo["spans"].values()), 2)
                                        if mundo["spans"] and emails else None),
         "task_instances": r["task_instances"],

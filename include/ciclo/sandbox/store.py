@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS apuramentos (niss_ee TEXT NOT NULL, ano_mes TEXT NOT 
   due_at REAL, data_apuramento TEXT, data_limite TEXT, n_trab INTEGER NOT NULL DEFAULT 0,
   total_rem TEXT NOT NULL DEFAULT '0.00', total_contrib TEXT NOT NULL DEFAULT '0.00',
   total_red TEXT NOT NULL DEFAULT '0.00', total_obrig TEXT NOT NULL DEFAULT '0.00', data_confirmacao TEXT,
-  PRIMARY KEY (niss_ee, ano_mes));
+  disponivel_em REAL, PRIMARY KEY (niss_ee, ano_mes));
 CREATE TABLE IF NOT EXISTS apurados (niss_ee TEXT NOT NULL, ano_mes TEXT NOT NULL, niss_trab TEXT NOT NULL,
   corpo TEXT NOT NULL, total_rem TEXT NOT NULL, total_contrib TEXT NOT NULL, total_red TEXT NOT NULL,
   total_obrig TEXT NOT NULL, PRIMARY KEY (niss_ee, ano_mes, niss_trab)) WITHOUT ROWID;
@@ -190,10 +190,12 @@ class Store:
 
     def _migrar(self) -> None:
         """Columns added after a sandbox file may have been created (kept across restarts)."""
-        cols = {r[1] for r in self.db.execute("PRAGMA table_info(documentos)")}
-        for nome, ddl in (("estado", "TEXT NOT NULL DEFAULT 'EMITIDO'"), ("debito_direto", "TEXT")):
-            if nome not in cols:
-                self.db.execute(f"ALTER TABLE documentos ADD COLUMN {nome} {ddl}")
+        for tabela, novas in (("documentos", (("estado", "TEXT NOT NULL DEFAULT 'EMITIDO'"), ("debito_direto", "TEXT"))),
+                              ("apuramentos", (("disponivel_em", "REAL"),))):
+            cols = {r[1] for r in self.db.execute(f"PRAGMA table_info({tabela})")}
+            for nome, ddl in novas:
+                if nome not in cols:
+                    self.db.execute(f"ALTER TABLE {tabela} ADD COLUMN {nome} {ddl}")
 
     # ---------------------------------------------------------------- meta / config
     def _meta(self, chave: str) -> str | None:
@@ -429,7 +431,7 @@ class Store:
         due = time.time() + self.config["apuramento_delay_seconds"]
         self.db.execute("INSERT INTO apuramentos(niss_ee, ano_mes, estado, due_at) VALUES (?,?,?,?) "
                         "ON CONFLICT(niss_ee, ano_mes) DO UPDATE SET estado='EM_APURAMENTO', due_at=excluded.due_at,"
-                        " data_confirmacao=NULL", (niss_ee, am, "EM_APURAMENTO", due))
+                        " data_confirmacao=NULL, disponivel_em=NULL", (niss_ee, am, "EM_APURAMENTO", due))
         self.db.execute("COMMIT")
         return comp
 
@@ -531,13 +533,17 @@ class Store:
         self.db.execute("UPDATE submissoes SET estado='PROCESSADO' WHERE niss_ee=? AND ano_mes=? AND estado='EM_PROCESSAMENTO'",
                         (niss_ee, ano_mes))
         estado = "APURADO" if linhas else "SEM_VALORES"
+        # disponivel_em: the moment the apuramento is answered (epoch seconds, to the millisecond) — after computing
+        # it, which for a large employer takes the sandbox a second or more past its due time
         self.db.execute(
             "INSERT INTO apuramentos(niss_ee, ano_mes, estado, due_at, data_apuramento, data_limite, n_trab, total_rem,"
-            " total_contrib, total_red, total_obrig) VALUES (?,?,?,NULL,?,?,?,?,?,?,?) ON CONFLICT(niss_ee, ano_mes) DO UPDATE SET"
+            " total_contrib, total_red, total_obrig, disponivel_em) VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(niss_ee, ano_mes) DO UPDATE SET"
             " estado=excluded.estado, due_at=NULL, data_apuramento=excluded.data_apuramento, data_limite=excluded.data_limite,"
             " n_trab=excluded.n_trab, total_rem=excluded.total_rem, total_contrib=excluded.total_contrib,"
-            " total_red=excluded.total_red, total_obrig=excluded.total_obrig, data_confirmacao=NULL",
-            (niss_ee, ano_mes, estado, agora, limite.isoformat(), len(linhas), *[str(x) for x in tot]))
+            " total_red=excluded.total_red, total_obrig=excluded.total_obrig, data_confirmacao=NULL,"
+            " disponivel_em=excluded.disponivel_em",
+            (niss_ee, ano_mes, estado, agora, limite.isoformat(), len(linhas), *[str(x) for x in tot], time.time()))
         self.db.execute("COMMIT")
         return self.mensal(niss_ee, ano_mes)
 
