@@ -107,7 +107,10 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
         if admissao:
             inicio = ini_mes + timedelta(days=rng.randint(1, 20))
         else:
-            inicio = date(rng.randint(2008, ref.ano - 1), rng.randint(1, 12), rng.randint(1, 28))
+            # the range stops at 2025 whatever the year: a range that grew with the reference year would draw
+            # differently in January than in December and shift every later worker (the same seed must give the
+            # same workers month after month: make demo, make airflow-celery); 2025 and 2026 draw as they always did
+            inicio = date(rng.randint(2008, min(ref.ano - 1, 2025)), rng.randint(1, 12), rng.randint(1, 28))
         base = cent(Decimal(rng.randrange(870, 3600, 5)))
         pct = horas_sem = dias_sem = None
         if mod.parcial:
@@ -194,10 +197,13 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
             # the payroll's own subject part (above the DL 106/98 limits): usually none, sometimes a part
             linhas.append(_linha_rem(niss, "A", inicio_trab, fim_trab, a, 0,
                                      valor_sujeito=cent(a / 4) if int(niss[-2]) % 4 == 0 else Decimal("0.00")))
-        if ref.mes in (6, 7) and rng.random() < 0.5:
-            linhas.append(_linha_rem(niss, "F", inicio_trab, fim_trab, mensal, 0))
-        if ref.mes in (11, 12) and rng.random() < 0.5:
-            linhas.append(_linha_rem(niss, "N", inicio_trab, fim_trab, mensal, 0))
+        # the holiday (June/July) and Christmas (November/December) subsidies: drawn from the worker's own stream
+        # (its NISS and the month), not the employer's — a draw only some months make shifted every later worker of
+        # those months, so the same seed gave other workers in November than in October
+        if ref.mes in (6, 7, 11, 12):
+            subsidio = random.Random(f"{niss}-{ref}").random() < 0.5
+            if subsidio:
+                linhas.append(_linha_rem(niss, "F" if ref.mes in (6, 7) else "N", inicio_trab, fim_trab, mensal, 0))
         if cessacao:
             linhas.append(_linha_rem(niss, "2", inicio_trab, fim_trab, cent(mensal / 30 * rng.randint(2, 22)), 0))
             if mod.termo != "sem":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,28 @@ def test_gerador_deterministico(tmp_path, fmt):
     assert a.anomalias == b.anomalias and len(a.anomalias) == 3
     assert _digest(a.out) != _digest(generate(tmp_path / "c", employers=2, workers=20, ano_mes="202512", seed=5,
                                               format=fmt).out)
+
+
+def test_same_seed_same_workers_in_every_month(tmp_path):
+    """``make demo`` and ``make airflow-celery`` prepare consecutive months with one seed, and the SS knows the
+    workers of the months before: the same seed must give the same workers in every month. A draw made only in
+    some months (the Christmas subsidy in November) or a range that grew with the year shifted every later worker:
+    October and November 2026 shared 2 of 40 workers."""
+    def trabalhadores(ano_mes):
+        g = generate(tmp_path / ano_mes, employers=2, workers=40, ano_mes=ano_mes, seed=2027)
+        return {ee: re.findall(r"\b1\d{10}\b", (pasta / "trabalhadores.csv").read_text(encoding="utf-8"))
+                for ee, pasta in g.pastas.items()}
+
+    meses = ["202605", "202606", "202607", "202610", "202611", "202612", "202701", "202702"]
+    primeiro = trabalhadores(meses[0])
+    assert all(len(v) == 40 for v in primeiro.values())
+    for m in meses[1:]:
+        assert trabalhadores(m) == primeiro, m
+    # November still pays the Christmas subsidy, to about half of the workers
+    g = generate(tmp_path / "n", employers=1, workers=40, ano_mes="202611", seed=2027)
+    [(ee, pasta)] = g.pastas.items()
+    natal = load_payroll(str(pasta), "202611", ee).remuneracoes.query("natureza == 'N'")
+    assert 8 <= len(natal) <= 32
 
 
 def test_gerador_realista(limpo):
