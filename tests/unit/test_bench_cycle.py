@@ -38,11 +38,16 @@ def test_apuramento_and_fetch_spans_from_the_sandbox_log(cycle, tmp_path):
     ]
     db.executemany("INSERT INTO pedidos_log(ts, method, path, query, status, niss, duration_ms) VALUES (?,?,?,'',?,NULL,?)",
                    [(ts, m, p, st, d) for ts, m, p, st, d in linhas])
+    # answered 0.8 s after its due time (the sandbox computing it); another month's apuramento is not this run's
+    respondido = cycle._ts_lisboa("2026-11-22T10:00:04.800")
+    db.executemany("INSERT INTO apuramentos(niss_ee, ano_mes, estado, disponivel_em) VALUES (?,?,'APURADO',?)",
+                   [(ee, "202610", respondido), (outro, "202609", respondido - 60)])
     db.commit()
     db.close()
     m = cycle.medir_sandbox(tmp_path / "s.sqlite3", "202610", apuramento_delay=3.0)
-    assert list(m["disponivel"]) == [ee]  # the accepted submission + the delay, not the refused one
-    assert m["disponivel"][ee] == pytest.approx(cycle._ts_lisboa("2026-11-22T10:00:04.000"))
+    assert list(m["devido"]) == [ee]  # the accepted submission + the delay, not the refused one
+    assert m["devido"][ee] == pytest.approx(cycle._ts_lisboa("2026-11-22T10:00:04.000"))
+    assert m["disponivel"] == {ee: pytest.approx(respondido)}  # when the sandbox answered APURADO
     assert m["pedidos"] == 2  # another month's GET is not this run's fetch
     ini, fim = m["spans"][ee]
     assert fim - ini == pytest.approx(2.0) and m["ocupado"] == pytest.approx(0.04)
