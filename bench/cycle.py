@@ -279,8 +279,10 @@ def medir_sandbox(estado_sqlite: Path, ano_mes: str, apuramento_delay: float) ->
                                    "AND instr(path, '/valores-remuneracao/entidade-empregadora/') > 0"):
             ee = path.rstrip("/").rsplit("/", 1)[1]
             devido[ee] = max(devido.get(ee, 0.0), _ts_lisboa(ts) + apuramento_delay)
+        # only the employers this run submitted for (a sandbox state reused across runs may hold others)
         disponivel = {ee: t for ee, t in db.execute(
-            "SELECT niss_ee, disponivel_em FROM apuramentos WHERE ano_mes=? AND disponivel_em IS NOT NULL", (ano_mes,))}
+            "SELECT niss_ee, disponivel_em FROM apuramentos WHERE ano_mes=? AND disponivel_em IS NOT NULL", (ano_mes,))
+            if ee in devido}
         spans: dict[str, list[float]] = {}
         pedidos, ocupado = 0, 0.0
         padrao = re.compile(r"/entidade-empregadora/(\d{11})/ano-mes/" + ano_mes + "/trabalhador/")
@@ -394,8 +396,9 @@ def main() -> None:
     n_total = a.employers * a.workers
     limite = n_total * a.latency_ms / 1000 / concorrencia
     fetch = uniao(list(mundo["spans"].values()))
-    apurado = min(mundo["disponivel"].values()) if mundo["disponivel"] else None
-    devido = min(mundo["devido"].values()) if mundo["devido"] else None
+    primeiro = min(mundo["disponivel"], key=mundo["disponivel"].get) if mundo["disponivel"] else None
+    apurado = mundo["disponivel"][primeiro] if primeiro else None
+    devido = mundo["devido"][primeiro] if primeiro else None   # the same employer's due time
     out = {
         "employers": a.employers, "workers": a.workers, "latency_ms": a.latency_ms,
         "mode": "scheduler" if a.scheduler else "dag.test", "concurrency_per_employer": concorrencia,
@@ -412,7 +415,7 @@ def main() -> None:
         # where the time from the apuramento goes: before the first per-worker GET, and after the last answer
         "apuramento_to_first_fetch_s": (round(min(v[0] for v in mundo["spans"].values()) - apurado, 2)
                                         if mundo["spans"] and apurado else None),
-        # the sandbox's own time computing the first apuramento (due → answered), not counted above
+        # the sandbox's own time computing the first employer's apuramento (due → answered), not counted above
         "apuramento_compute_s": round(apurado - devido, 2) if apurado and devido else None,
         "last_fetch_to_last_email_s": (round(max(emails) - max(v[1] for v in mundo["spans"].values()), 2)
                                        if mundo["spans"] and emails else None),

@@ -107,10 +107,10 @@ def _gerar_ee(rng: random.Random, niss_ee: str, n: int, ref: AnoMes, usados: set
         if admissao:
             inicio = ini_mes + timedelta(days=rng.randint(1, 20))
         else:
-            # the range stops at 2025 whatever the year: a range that grew with the reference year would draw
-            # differently in January than in December and shift every later worker (the same seed must give the
-            # same workers month after month: make demo, make airflow-celery); 2025 and 2026 draw as they always did
-            inicio = date(rng.randint(2008, min(ref.ano - 1, 2025)), rng.randint(1, 12), rng.randint(1, 28))
+            # one fixed range whatever the year, then kept before the reference year: a range that grew with the
+            # year drew differently in January than in December and shifted every later worker (the same seed must
+            # give the same workers month after month: make demo, make airflow-celery)
+            inicio = date(min(rng.randint(2008, 2025), ref.ano - 1), rng.randint(1, 12), rng.randint(1, 28))
         base = cent(Decimal(rng.randrange(870, 3600, 5)))
         pct = horas_sem = dias_sem = None
         if mod.parcial:

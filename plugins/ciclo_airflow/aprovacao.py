@@ -37,7 +37,7 @@ class _AprovacaoLote(HITLOperator):
     skipped is the same task, for the same reason."""
 
     template_fields = (*HITLOperator.template_fields, "lote", "anterior")
-    sem_pergunta_salta_seguintes = False
+    sem_pergunta_salta_seguintes: tuple[str, ...] = ()   # the downstream tasks (ids without their group) to skip
 
     def __init__(self, *, lote, anterior, options, defaults, **kwargs):
         super().__init__(options=options, defaults=defaults, multiple=False, **kwargs)
@@ -62,7 +62,7 @@ class _AprovacaoLote(HITLOperator):
             assunto, corpo, prazo, campos = self._pedido(lote, p, resultados)
         except BaseException as exc:  # noqa: BLE001 - translated (NadaAFazer → skip) and re-raised
             t = traduzir(exc)
-            if isinstance(t, AirflowSkipException) and self.sem_pergunta_salta_seguintes:
+            if isinstance(t, AirflowSkipException):
                 self._saltar_seguintes(context, t)
             raise t if t is not exc else exc
         finally:
@@ -80,7 +80,11 @@ class _AprovacaoLote(HITLOperator):
         ti = context["ti"]
         mapa = getattr(ti, "map_index", -1)
         mapa = -1 if mapa is None else mapa
-        seguintes = sorted(self.downstream_task_ids)
+        # only the tasks named (a task added downstream later is not skipped by surprise)
+        seguintes = sorted(t for t in self.downstream_task_ids
+                           if t.rsplit(".", 1)[-1] in self.sem_pergunta_salta_seguintes)
+        if not seguintes:
+            return   # none of them downstream here: this task is skipped as before, its downstream by trigger rule
         self.log.info("no question for this lote (%s); skipping %s", motivo, ", ".join(seguintes))
         raise DownstreamTasksSkipped(tasks=[(t, mapa) for t in seguintes])
 
@@ -93,7 +97,7 @@ class _AprovacaoLote(HITLOperator):
 
 class AprovacaoConfirmacao(_AprovacaoLote):
     APPROVE, REJECT = "Approve", "Reject"
-    sem_pergunta_salta_seguintes = True  # aplicar_decisao applies an answer; none asked, nothing to apply
+    sem_pergunta_salta_seguintes = ("aplicar_decisao",)  # it applies an answer; none asked, nothing to apply
 
     def __init__(self, *, lote, reconciliacao, **kwargs):
         kwargs.setdefault("subject", "Confirmar os valores apurados apesar das diferenças?")

@@ -1,7 +1,7 @@
 """``ApuramentoTrigger``: waits, in the triggerer, for the Segurança Social's apuramento of several EEs' month.
 
 Runs on async httpx (the PSI async clients) and holds no worker slot. Each round polls every employer still
-waiting, concurrently, paced by ``ciclo.psi.espera.Espera`` on the time waited since the trigger started: 20 % of
+waiting, concurrently, paced by ``ciclo.psi.espera.Espera`` on the time waited since the sensor deferred: 20 % of
 it, never less than ``poll_initial`` (the floor) nor more than ``poll_max`` (the ceiling: the longest an
 apuramento can sit unseen), ± ``jitter`` so that lotes submitted in the same minutes do not poll in lock-step. The
 sensor has just polled before deferring, so the trigger waits one floor before its first round. An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 class ApuramentoTrigger(BaseTrigger):
     def __init__(self, pendentes: list, deadline: str, poll_initial: float = PISO, poll_max: float = 300.0,
-                 estados: dict | None = None, jitter: float = 0.1):
+                 estados: dict | None = None, jitter: float = 0.1, desde: float | None = None):
         from ciclo.psi.espera import Espera
 
         super().__init__()
@@ -37,12 +37,15 @@ class ApuramentoTrigger(BaseTrigger):
         self.estados = dict(estados or {})   # outcomes already known before deferring, handed back in the event
         self.jitter = float(jitter)
         self.espera = Espera(self.poll_initial, self.poll_max, jitter=self.jitter)  # a bad setting fails here, named
+        # when the wait began (epoch seconds, set when the sensor defers and carried in the serialized trigger): a
+        # triggerer that restarts, or hands the trigger to another, paces on the whole wait, not from the floor again
+        self.desde = float(desde) if desde is not None else _agora()
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return ("ciclo_airflow.triggers.ApuramentoTrigger", {
             "pendentes": [list(x) for x in self.pendentes], "deadline": self.deadline,
             "poll_initial": self.poll_initial, "poll_max": self.poll_max, "estados": self.estados,
-            "jitter": self.jitter,
+            "jitter": self.jitter, "desde": self.desde,
         })
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -55,10 +58,9 @@ class ApuramentoTrigger(BaseTrigger):
         deadline = datetime.fromisoformat(self.deadline)
         resultados: dict[str, dict] = {}
         ultimo: dict[str, str | None] = {}
-        inicio = time.monotonic()
 
         def proxima() -> float:
-            return self.espera.agitar(self.espera.intervalo(time.monotonic() - inicio))
+            return self.espera.agitar(self.espera.intervalo(_agora() - self.desde))
 
         async def um(niss: str) -> None:
             try:
@@ -94,6 +96,11 @@ class ApuramentoTrigger(BaseTrigger):
         finally:
             for c in clientes.values():
                 await c.aclose()
+
+
+def _agora() -> float:
+    """The wall clock (the wait's start travels between processes, so not a monotonic clock); tests replace it."""
+    return time.time()
 
 
 async def _async_client(conn_id: str):

@@ -4,22 +4,23 @@ The interval after waiting ``decorrido`` seconds is ``fracao × decorrido``, kep
 **ceiling**, with **jitter**:
 
 - proportional to the wait so far: an answer that becomes available is seen within ``fracao`` (20 %) of the time
-  already waited — a 3-second emission within about half a second, a one-hour apuramento within 12 minutes at
-  worst, and never later than the ceiling. (Growing each interval ×1.5 from the last, as this module did before,
-  is the same curve with ``fracao`` 0.5: an answer arriving just after a poll sat unseen for up to half as long
-  again as the whole wait.)
-- the floor: never poll one request faster than this. 0.5 s, held only for the first ``piso / fracao`` seconds
-  (2.5 s): at most five polls of one request before the interval starts to grow. For scale, the fetch of the
-  valores apurados that follows asks the same service for one worker per request at up to 32 requests in flight
-  (``PsiHook.concurrency``), about 1,600 requests a second at 20 ms each; a poll every half second is 2.
+  already waited (22 % with the jitter, plus the poll's own time) — a 3-second emission within about half a second,
+  a one-hour apuramento within 12 minutes were there no ceiling, and never later than the ceiling (the
+  apuramento's 300 s). (Growing each interval ×1.5 from the last, as this module did before, is nearly the same
+  curve with ``fracao`` 0.5: an answer arriving just after a poll sat unseen for up to half as long again as the
+  whole wait.)
+- the floor: never poll one request faster than this. 0.5 s, held while ``fracao`` × the wait is below it: six
+  intervals at the floor, the first 3 s. For scale, the fetch of the valores apurados that follows asks the same
+  service for one worker per request at up to 32 requests in flight (``PsiHook.concurrency``), about 1,600 requests
+  a second at 20 ms each; a poll every half second is 2.
 - the ceiling: the longest the pipeline may lag behind an answer that has become available (the DAG's former 600 s
   meant up to ten minutes of idle waiting after the apuramento was there).
 - jitter (± a fraction, kept within floor and ceiling): many employers' polls started in the same minute (a
   portfolio's submissions) drift apart instead of hitting the service in lock-step.
 
-What this costs the service, per request waited for (floor 0.5 s, 20 %, ceiling 300 s): 5 polls in the first
-2.5 s, 40 by the time the interval reaches the ceiling (25 minutes), then one every 5 minutes — 47 polls over an
-hour, 323 over a day (the ×1.5-from-2-s pacing: 22 and 298). ``numero_de_polls`` computes it.
+What this costs the service, per request waited for (floor 0.5 s, 20 %, ceiling 300 s; ``numero_de_polls``
+computes it): 5 polls in the first 2.5 s, 40 in the first 25 minutes, then one every 5 minutes — 47 polls over an
+hour, 323 over a day (the ×1.5-from-2-s pacing this module had before: 22 and 298).
 
 ASSUMED: the PSI documents no polling rate or interval for either protocol (``/work/shared/specs``); these are our
 values, chosen for the load we put on the service and the lag we accept.

@@ -36,17 +36,19 @@ def test_same_seed_same_workers_in_every_month(tmp_path):
     """``make demo`` and ``make airflow-celery`` prepare consecutive months with one seed, and the SS knows the
     workers of the months before: the same seed must give the same workers in every month. A draw made only in
     some months (the Christmas subsidy in November) or a range that grew with the year shifted every later worker:
-    October and November 2026 shared 2 of 40 workers."""
-    def trabalhadores(ano_mes):
-        g = generate(tmp_path / ano_mes, employers=2, workers=40, ano_mes=ano_mes, seed=2027)
+    October and November 2026 shared 2 of 40 workers. Several seeds: one seed may share them by chance."""
+    def trabalhadores(ano_mes, seed):
+        g = generate(tmp_path / f"{seed}-{ano_mes}", employers=2, workers=40, ano_mes=ano_mes, seed=seed)
         return {ee: re.findall(r"\b1\d{10}\b", (pasta / "trabalhadores.csv").read_text(encoding="utf-8"))
                 for ee, pasta in g.pastas.items()}
 
-    meses = ["202605", "202606", "202607", "202610", "202611", "202612", "202701", "202702"]
-    primeiro = trabalhadores(meses[0])
-    assert all(len(v) == 40 for v in primeiro.values())
-    for m in meses[1:]:
-        assert trabalhadores(m) == primeiro, m
+    meses = ["202511", "202512", "202601", "202605", "202606", "202607", "202610", "202611", "202612", "202701",
+             "202702"]
+    for seed in (1, 3, 5, 2027):
+        primeiro = trabalhadores(meses[0], seed)
+        assert all(len(v) == 40 for v in primeiro.values())
+        for m in meses[1:]:
+            assert trabalhadores(m, seed) == primeiro, (seed, m)
     # November still pays the Christmas subsidy, to about half of the workers
     g = generate(tmp_path / "n", employers=1, workers=40, ano_mes="202611", seed=2027)
     [(ee, pasta)] = g.pastas.items()

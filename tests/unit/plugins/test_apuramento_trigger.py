@@ -16,11 +16,11 @@ class _Cliente:
         pass
 
 
-def _correr(monkeypatch, estados, duracao_poll=0.0, **kw):
+def _correr(monkeypatch, estados, duracao_poll=0.0, relogio_inicial=1000.0, **kw):
     import ciclo.app.apuramento as apuramento
     import ciclo_airflow.triggers as triggers
 
-    dormidas, pedidos, relogio = [], [], [1000.0]
+    dormidas, pedidos, relogio = [], [], [relogio_inicial]
 
     async def dormir(s):
         dormidas.append(s)
@@ -36,7 +36,7 @@ def _correr(monkeypatch, estados, duracao_poll=0.0, **kw):
         return _Cliente()
 
     monkeypatch.setattr(triggers.asyncio, "sleep", dormir)
-    monkeypatch.setattr(triggers.time, "monotonic", lambda: relogio[0])
+    monkeypatch.setattr(triggers, "_agora", lambda: relogio[0])
     monkeypatch.setattr(triggers, "_async_client", cliente)
     monkeypatch.setattr(apuramento, "estado_async", estado)
     prazo = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
@@ -46,6 +46,21 @@ def _correr(monkeypatch, estados, duracao_poll=0.0, **kw):
         return [e async for e in t.run()]
 
     return asyncio.run(tudo()), dormidas, pedidos
+
+
+def test_a_trigger_restarted_an_hour_into_the_wait_paces_on_the_whole_wait(monkeypatch):
+    """The triggerer restarts (or another takes the trigger over): the trigger is rebuilt from its serialized
+    arguments, which carry when the wait began — not back to the floor, and 40 polls to climb again."""
+    import ciclo_airflow.triggers as triggers
+
+    monkeypatch.setattr(triggers, "_agora", lambda: 1000.0)
+    t = triggers.ApuramentoTrigger([("psi_x", "20000003116", "202610")], "2026-12-01T00:00:00+00:00", 0.5, 300.0,
+                                   jitter=0.0)
+    _, kw = t.serialize()
+    assert kw["desde"] == 1000.0
+    eventos, dormidas, _ = _correr(monkeypatch, ["EM_APURAMENTO"] * 2 + ["APURADO"], relogio_inicial=1000.0 + 3600,
+                                   desde=kw["desde"], poll_initial=0.5, poll_max=300.0, jitter=0.0)
+    assert dormidas == [300.0, 300.0, 300.0]   # an hour in: a fifth of it is above the 300 s ceiling
 
 
 def test_waits_a_floor_first_then_a_fifth_of_the_time_waited_up_to_the_ceiling(monkeypatch):

@@ -36,7 +36,9 @@ def test_the_load_on_the_service_per_request_waited_for():
     e = Espera(0.5, 300, jitter=0)
     assert e.numero_de_polls(2.5) == 5                  # the floor held only for the first 2.5 s
     assert e.numero_de_polls(3600) == 47 and e.numero_de_polls(86400) == 323
-    assert Espera(2, 300, fracao=0.5, jitter=0).numero_de_polls(3600) <= 47
+    # the same rule with the old floor and a fraction of a half (≈ the ×1.5 growth it replaced): fewer polls
+    assert Espera(2, 300, fracao=0.5, jitter=0).numero_de_polls(3600) == 24
+    assert Espera(2, 300, fracao=0.5, jitter=0).numero_de_polls(86400) == 300
 
 
 def test_jitter_spreads_the_intervals_but_never_below_the_floor_nor_above_the_ceiling():
