@@ -11,7 +11,7 @@ silence (no confirmation is sent). What to ask, and whether to ask at all, is th
 from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowSkipException, DownstreamTasksSkipped
 
 
 def aviso_de_repeticao(tentativa: int) -> str:
@@ -75,8 +75,6 @@ class _AprovacaoLote(HITLOperator):
 
     def _saltar_seguintes(self, context, motivo: AirflowSkipException) -> None:
         """No question: the downstream task (same lote, same map index) is skipped now, and this one succeeds."""
-        from airflow.sdk.exceptions import DownstreamTasksSkipped
-
         ti = context["ti"]
         mapa = getattr(ti, "map_index", -1)
         mapa = -1 if mapa is None else mapa

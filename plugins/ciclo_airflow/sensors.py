@@ -8,7 +8,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from ciclo.psi.espera import PISO
+from ciclo.psi.espera import PISO, Espera
 from ciclo_airflow.triggers import ApuramentoTrigger
 
 
@@ -24,8 +24,6 @@ class ApuramentoSensor(BaseSensorOperator):
                  poll_max: float = 300.0, poll_jitter: float = 0.1, **kwargs):
         """Polls 20 % of the time waited apart, ``poll_initial`` the floor between two polls and ``poll_max`` the
         ceiling (how long an available apuramento may sit unseen), ± ``poll_jitter``: see ``ciclo.psi.espera``."""
-        from ciclo.psi.espera import Espera
-
         super().__init__(**kwargs)
         Espera(poll_initial, poll_max, jitter=poll_jitter)  # a bad setting fails when the DAG is parsed, named
         self.poll_jitter = poll_jitter

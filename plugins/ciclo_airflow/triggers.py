@@ -4,9 +4,9 @@ Runs on async httpx (the PSI async clients) and holds no worker slot. Each round
 waiting, concurrently, paced by ``ciclo.psi.espera.Espera`` on the time waited since the sensor deferred: 20 % of
 it, never less than ``poll_initial`` (the floor) nor more than ``poll_max`` (the ceiling: the longest an
 apuramento can sit unseen), ± ``jitter`` so that lotes submitted in the same minutes do not poll in lock-step. The
-sensor has just polled before deferring, so the trigger waits one floor before its first round. An employer is done when its month is APURADO or CONFIRMADO, when the SS refuses the
-credential (no wait can fix that), or at the deadline; the event fires once every employer is done, with each
-one's outcome.
+sensor has just polled before deferring, so the trigger waits one floor before its first round. An employer is
+done when its month is APURADO or CONFIRMADO, when the SS refuses the credential (no wait can fix that), or at the
+deadline; the event fires once every employer is done, with each one's outcome.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from ciclo.psi.espera import PISO
+from ciclo.psi.espera import PISO, Espera
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 class ApuramentoTrigger(BaseTrigger):
     def __init__(self, pendentes: list, deadline: str, poll_initial: float = PISO, poll_max: float = 300.0,
                  estados: dict | None = None, jitter: float = 0.1, desde: float | None = None):
-        from ciclo.psi.espera import Espera
-
         super().__init__()
         self.pendentes = [tuple(x) for x in pendentes]   # (conn_id, niss_ee, ano_mes)
         self.deadline = deadline  # ISO datetime with timezone
@@ -48,6 +46,10 @@ class ApuramentoTrigger(BaseTrigger):
             "jitter": self.jitter, "desde": self.desde,
         })
 
+    def _proxima(self) -> float:
+        """The wait before the next round, paced on the whole wait so far."""
+        return self.espera.proxima(_agora() - self.desde)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from ciclo.app import apuramento
         from ciclo.app.apuramento import ESTADOS_PRONTOS
@@ -58,9 +60,6 @@ class ApuramentoTrigger(BaseTrigger):
         deadline = datetime.fromisoformat(self.deadline)
         resultados: dict[str, dict] = {}
         ultimo: dict[str, str | None] = {}
-
-        def proxima() -> float:
-            return self.espera.agitar(self.espera.intervalo(_agora() - self.desde))
 
         async def um(niss: str) -> None:
             try:
@@ -76,7 +75,7 @@ class ApuramentoTrigger(BaseTrigger):
                 resultados[niss] = {"status": "apurado", **estado}
 
         try:
-            await asyncio.sleep(max(0.0, min(proxima(), (deadline - datetime.now(timezone.utc)).total_seconds())))
+            await asyncio.sleep(max(0.0, min(self._proxima(), (deadline - datetime.now(timezone.utc)).total_seconds())))
             while True:
                 faltam = [n for n in clientes if n not in resultados]
                 await asyncio.gather(*(um(n) for n in faltam))
@@ -88,7 +87,7 @@ class ApuramentoTrigger(BaseTrigger):
                     for n in faltam:
                         resultados[n] = {"status": "timeout", "estado": ultimo.get(n)}
                     break
-                delay = min(proxima(), remaining)
+                delay = min(self._proxima(), remaining)
                 log.info("apuramento: %d of %d employer(s) still waiting (%s); next check in %.1f s", len(faltam),
                          len(clientes), ", ".join(f"{n} {ultimo.get(n)}" for n in faltam[:5]), delay)
                 await asyncio.sleep(delay)

@@ -15,8 +15,8 @@ key, 0 internal error.
 - 14 (expired) → asks again exactly once (the expired request is no longer processing); a second 14 is an error;
 - 15 → ``ResultadoEmissao(estado="SEM_VALORES")``: processed, nothing to pay — said clearly, not an empty list;
 - polling waits 20 % of the time waited so far, never less than ``intervalo_min`` (the floor) nor more than
-  ``intervalo_max`` (the ceiling), ± 10 % jitter (``ciclo.psi.espera``); after ``timeout`` seconds still processing → ``EmissaoEmProcessamento`` carrying the
-  ``chave`` (retry with it: no new request is made).
+  ``intervalo_max`` (the ceiling), ± 10 % jitter (``ciclo.psi.espera``); after ``timeout`` seconds still
+  processing → ``EmissaoEmProcessamento`` carrying the ``chave`` (retry with it: no new request is made).
 
 ``obter_documentos_varios`` follows several employers' emissions in **one** loop: each asks once (as above), then
 every pending request is polled in the same round and the loop waits once per round (the requests due within half
@@ -136,7 +136,7 @@ def _fluxo(chave: str | None, niss_ee: str | None, espera: Espera, timeout: floa
             raise EmissaoEmProcessamento(f"payment document request {chave} for {quem} still processing after "
                                          f"{decorrido:.0f} s; poll it again later with this chave (no new request is "
                                          f"made)", chave=chave, servico="consultarPedidoEmissao")
-        yield ("esperar", min(espera.agitar(espera.intervalo(decorrido), rng), max(0.0, timeout - decorrido)))
+        yield ("esperar", min(espera.proxima(decorrido, rng), max(0.0, timeout - decorrido)))
 
 
 @dataclass(frozen=True)

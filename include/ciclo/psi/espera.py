@@ -73,12 +73,17 @@ class Espera:
         r = (rng or random).uniform(-self.jitter, self.jitter)
         return float(min(self.teto, max(self.piso, base * (1 + r))))
 
+    def proxima(self, decorrido: float, rng: random.Random | None = None) -> float:
+        """The wait before the next poll, ``decorrido`` seconds after the wait began, with its jitter: what a
+        polling loop that reads a clock asks (the emission's, the apuramento trigger's)."""
+        return self.agitar(self.intervalo(decorrido), rng)
+
     def intervalos(self, rng: random.Random | None = None) -> Iterator[float]:
         """Back-to-back intervals (the time each poll takes not counted): for tests and for ``numero_de_polls``;
-        a loop that can read a clock asks ``intervalo`` with the time really waited."""
+        a loop that can read a clock asks ``proxima`` with the time really waited."""
         decorrido = 0.0
         while True:
-            i = self.agitar(self.intervalo(decorrido), rng)
+            i = self.proxima(decorrido, rng)
             decorrido += i
             yield i
 
