@@ -38,6 +38,7 @@ from ciclo.psi import models as M
 from ciclo.psi.ambientes import Ambiente
 from ciclo.psi.auth import Credenciais
 from ciclo.psi.tls import contexto_tls
+from ciclo.psi.transporte import TransporteAsyncio, transporte_async
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ class _Pedido:
     extra: dict = field(default_factory=dict)
     # non-2xx statuses whose JSON body carries a codigoResultado the parser reads (the poll's 13 comes as 404/400)
     aceitar_codigo: set = field(default_factory=set)
+
+
+# a path httpx sends as written: segments of unreserved characters and percent-escapes, no dot segments
+_CAMINHO_SIMPLES = re.compile(r"(?:/(?:[A-Za-z0-9_~-]|%[0-9A-F]{2})+)+\Z")
 
 
 def _seg(v) -> str:
@@ -541,10 +546,14 @@ class AsyncPsiClient(_Base):
         # every shard shares the process's TLS context (``contexto_tls``: building one loads the CA bundle)
         limites = httpx.Limits(max_connections=por, max_keepalive_connections=por)
         kw_shard = {**self._kw, "limits": limites}
-        self._transportes: list[httpx.AsyncHTTPTransport] | None = None
+        self._transportes: list[httpx.AsyncBaseTransport] | None = None
         if "transport" not in self._kw and not _proxy_para(self.ambiente.rest_base):
             # the shard's own transport, kept: a GET goes straight to it (``_pedir``)
-            self._transportes = [httpx.AsyncHTTPTransport(verify=contexto_tls(), limits=limites) for _ in range(n)]
+            # httpcore over asyncio's own transports (ciclo.psi.transporte), or httpx's as released
+            if transporte_async() == "httpx":
+                self._transportes = [httpx.AsyncHTTPTransport(verify=contexto_tls(), limits=limites) for _ in range(n)]
+            else:
+                self._transportes = [TransporteAsyncio(ssl_context=contexto_tls(), limits=limites) for _ in range(n)]
             self._shards = [httpx.AsyncClient(**kw_shard, transport=t) for t in self._transportes]
         else:
             self._shards = [httpx.AsyncClient(**kw_shard) for _ in range(n)]
@@ -552,6 +561,14 @@ class AsyncPsiClient(_Base):
         t = self._kw["timeout"]
         self._timeout_ext = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         self._cabecalhos = {**self._kw["headers"], "Authorization": self.credenciais.authorization()}
+        # the per-worker GET's target prefix and raw headers (Host first, as httpx.Request sets them), built once
+        self._url_base = httpx.URL(self.ambiente.rest_base)
+        self._alvo_base: bytes | None = None
+        self._cabecalhos_get: list[tuple[bytes, bytes]] = []
+        if self._transportes is not None and isinstance(self._transportes[0], TransporteAsyncio):
+            modelo = httpx.Request("GET", self.ambiente.rest_base + "/", headers=self._cabecalhos)
+            self._alvo_base = modelo.url.raw_path[:-1]
+            self._cabecalhos_get = list(modelo.headers.raw)
 
     async def _pedir(self, p: _Pedido) -> httpx.Response:
         i = min(range(len(self._shards)), key=self._em_curso.__getitem__)
@@ -563,12 +580,20 @@ class AsyncPsiClient(_Base):
         finally:
             self._em_curso[i] -= 1
 
-    async def _get_direto(self, transporte: httpx.AsyncHTTPTransport, p: _Pedido) -> httpx.Response:
+    async def _get_direto(self, transporte, p: _Pedido) -> httpx.Response:
         """A GET handed to the shard's transport: the same connection pool, TLS context, timeouts and headers
         (the credential's ``Authorization`` included) as through the client, without the client's per-request
         machinery (auth flow, redirects, cookie jar, event hooks) — ≈0.3 ms of CPU less per request, which is
         what bounds the bulk fetch (docs/BENCHMARKS.md). Not used behind a proxy. The client follows no redirect
-        and the SS's GETs set no cookie the next one needs, so the answer is the same."""
+        and the SS's GETs set no cookie the next one needs, so the answer is the same.
+
+        On the asyncio transport, a GET with no query whose path is plain (segments of letters, digits and
+        percent-escapes, as ``_seg`` quotes them: what httpx sends unchanged) goes with its request target and
+        headers built here, from the base URL parsed once — the same bytes on the wire as the ``httpx.Request``
+        below (tests/unit/psi/test_transporte.py), without parsing a URL per request."""
+        if self._alvo_base is not None and not p.params and _CAMINHO_SIMPLES.match(p.caminho):
+            return await transporte.get(self._url_base, self._alvo_base + p.caminho.encode("ascii"),
+                                        self._cabecalhos_get, {"timeout": self._timeout_ext})
         pedido = httpx.Request("GET", self.ambiente.rest_base + p.caminho, params=p.params, headers=self._cabecalhos,
                                extensions={"timeout": self._timeout_ext})
         r = await transporte.handle_async_request(pedido)

@@ -1,0 +1,297 @@
+"""The async client's HTTP transport: httpcore's connection pool over asyncio's own transports, not anyio's.
+
+What it replaces, and why (measured in docs/BENCHMARKS.md, "The fetch's network layer"): the bulk fetch of the
+*valores apurados* is bound by the client's CPU per request on this 2-core machine, and a third of that CPU was
+the glue between httpcore and the event loop rather than HTTP itself. httpx's default async transport reaches the
+socket through httpcore's anyio backend: every read and write opens an ``anyio.fail_after`` cancel scope, every
+check of an idle connection (``has_expired``, once per request) looks the socket up through anyio's typed
+attributes, and the socket stream wraps ``sock_recv``/``sock_sendall``. Here:
+
+* ``RedeAsyncio`` is an ``httpcore.AsyncNetworkBackend`` — httpcore's public interface for network backends
+  (``AsyncConnectionPool(network_backend=...)``) — over ``loop.create_connection``: the event loop (uvloop where
+  installed) reads the socket into a buffer as data arrives, a read takes what is there and waits only when
+  nothing is, with a timer for its timeout; TLS by ``loop.start_tls``.
+* ``TransporteAsyncio`` is an ``httpx.AsyncBaseTransport`` (httpx's public interface for transports) over that
+  pool. It reads each answer whole before returning it (the clients read every answer whole anyway: JSON
+  documents and the payment documents), so the answer's body is plain bytes, with no stream to drain and close.
+  httpcore's exceptions become httpx's of the same name, as in httpx's own transport.
+
+Same HTTP (httpcore's HTTP/1.1 connection and h11), same pool semantics, same timeouts (read, write, connect and
+pool, from the request's ``timeout`` extension), same TLS context. Not for proxies: ``AsyncPsiClient`` keeps
+httpx's own transport when a proxy applies. Under trio this backend does not run: the clients run on asyncio.
+``CICLO_TRANSPORTE_ASYNC=httpx`` gives the async client httpx's own transport instead (the default is ``asyncio``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import ssl
+import typing
+
+import httpcore
+import httpx
+
+# a read returns at most this much; reading pauses above the high mark until the buffer is read below the low one
+_ALTA = 1 << 20
+_BAIXA = 1 << 16
+
+
+def transporte_async() -> str:
+    """``asyncio`` (this module's transport, the default) or ``httpx`` (httpx's own), from
+    ``CICLO_TRANSPORTE_ASYNC``; any other value is an error, not a fallback."""
+    valor = os.environ.get("CICLO_TRANSPORTE_ASYNC", "asyncio").strip().lower() or "asyncio"
+    if valor not in ("asyncio", "httpx"):
+        raise ValueError(f"CICLO_TRANSPORTE_ASYNC={valor!r}: use 'asyncio' (the default) or 'httpx'")
+    return valor
+
+
+def _legivel(sock) -> bool:
+    """Whether the socket has something to read now (data, or the peer's end): a poll with no wait. No socket (or
+    a closed one) counts as readable: its next read ends the stream, as httpcore's own backends treat it."""
+    fd = sock.fileno() if sock is not None else -1
+    if fd < 0:
+        return True
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    return bool(p.poll(0))
+
+
+def _expirar(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError())
+
+
+class _Protocolo(asyncio.Protocol):
+    """What the event loop delivers for one connection: the bytes received, the end of the stream, and whether
+    writing must wait (flow control)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transporte: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.fim = False
+        self.erro: BaseException | None = None
+        self.perdida = False
+        self.leitura_pausada = False
+        self.escrita_pausada = False
+        self.espera_leitura: asyncio.Future | None = None
+        self.espera_escrita: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self.transporte = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if len(self.buf) > _ALTA and not self.leitura_pausada and self.transporte is not None:
+            self.leitura_pausada = True
+            self.transporte.pause_reading()
+        self._acordar_leitura()
+
+    def eof_received(self):
+        self.fim = True
+        self._acordar_leitura()
+        return False  # close the transport
+
+    def connection_lost(self, exc) -> None:
+        self.fim = True
+        self.perdida = True
+        self.erro = exc
+        self._acordar_leitura()
+        self._acordar_escrita()
+
+    def pause_writing(self) -> None:
+        self.escrita_pausada = True
+
+    def resume_writing(self) -> None:
+        self.escrita_pausada = False
+        self._acordar_escrita()
+
+    def _acordar_leitura(self) -> None:
+        f = self.espera_leitura
+        if f is not None and not f.done():
+            f.set_result(None)
+
+    def _acordar_escrita(self) -> None:
+        f = self.espera_escrita
+        if f is not None and not f.done():
+            f.set_result(None)
+
+
+async def _esperar(p: _Protocolo, atributo: str, timeout: float | None) -> None:
+    fut = p.loop.create_future()
+    setattr(p, atributo, fut)
+    temporizador = p.loop.call_later(timeout, _expirar, fut) if timeout is not None else None
+    try:
+        await fut
+    finally:
+        setattr(p, atributo, None)
+        if temporizador is not None:
+            temporizador.cancel()
+
+
+class _Fluxo(httpcore.AsyncNetworkStream):
+    def __init__(self, protocolo: _Protocolo) -> None:
+        self._p = protocolo
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        p = self._p
+        if not p.buf and not p.fim:
+            try:
+                await _esperar(p, "espera_leitura", timeout)
+            except TimeoutError:
+                raise httpcore.ReadTimeout("timed out reading the answer") from None
+        if p.buf:
+            dados = bytes(p.buf[:max_bytes])
+            del p.buf[:max_bytes]
+            if p.leitura_pausada and len(p.buf) < _BAIXA and p.transporte is not None:
+                p.leitura_pausada = False
+                p.transporte.resume_reading()
+            return dados
+        if p.erro is not None:
+            raise httpcore.ReadError(str(p.erro) or type(p.erro).__name__)
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        p = self._p
+        t = p.transporte
+        if p.perdida or t is None or t.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        t.write(buffer)
+        if p.escrita_pausada:
+            try:
+                await _esperar(p, "espera_escrita", timeout)
+            except TimeoutError:
+                raise httpcore.WriteTimeout("timed out writing the request") from None
+            if p.perdida:
+                raise httpcore.WriteError(str(p.erro or "the connection was lost while writing"))
+
+    async def aclose(self) -> None:
+        t = self._p.transporte
+        if t is not None:
+            t.close()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        p = self._p
+        try:
+            novo = await asyncio.wait_for(
+                p.loop.start_tls(p.transporte, p, ssl_context, server_hostname=server_hostname), timeout)
+        except TimeoutError:
+            await self.aclose()
+            raise httpcore.ConnectTimeout("timed out in the TLS handshake") from None
+        except (OSError, ssl.SSLError) as exc:
+            await self.aclose()
+            raise httpcore.ConnectError(str(exc)) from exc
+        p.transporte = novo
+        return _Fluxo(p)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        t = self._p.transporte
+        if info == "is_readable":
+            # an idle keep-alive connection the server closed or wrote on: the loop's reads (buffer, end) and
+            # the socket's own (what the loop has not read yet), as httpcore's backends check
+            p = self._p
+            return bool(p.buf) or p.fim or t is None or t.is_closing() or \
+                _legivel(t.get_extra_info("socket"))
+        if t is None:
+            return None
+        if info == "ssl_object":
+            return t.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return t.get_extra_info("sockname")
+        if info == "server_addr":
+            return t.get_extra_info("peername")
+        if info == "socket":
+            return t.get_extra_info("socket")
+        return None
+
+
+class RedeAsyncio(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend over ``loop.create_connection`` (see the module)."""
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: typing.Iterable | None = None) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            _, p = await asyncio.wait_for(loop.create_connection(
+                lambda: _Protocolo(loop), host, port, local_addr=(local_address, 0) if local_address else None),
+                timeout)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        # asyncio sets TCP_NODELAY on its TCP connections, as anyio does
+        for opcao in socket_options or ():
+            p.transporte.get_extra_info("socket").setsockopt(*opcao)
+        return _Fluxo(p)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: typing.Iterable | None = None) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            _, p = await asyncio.wait_for(loop.create_unix_connection(lambda: _Protocolo(loop), path), timeout)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"timed out connecting to {path}") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        return _Fluxo(p)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def _excecao_httpx(exc: Exception, pedido: httpx.Request | None) -> Exception:
+    """httpx's exception of the same name (httpx's own transport maps them the same way, one to one)."""
+    for cls in type(exc).__mro__:
+        alvo = getattr(httpx, cls.__name__, None)
+        if isinstance(alvo, type) and issubclass(alvo, httpx.TransportError):
+            return alvo(str(exc), request=pedido) if issubclass(alvo, httpx.RequestError) else alvo(str(exc))
+    return exc
+
+
+class TransporteAsyncio(httpx.AsyncBaseTransport):
+    """httpx's transport over httpcore's pool on ``RedeAsyncio``; each answer read whole (see the module)."""
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=RedeAsyncio())
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        u = request.url
+        pedido = httpcore.Request(
+            method=request.method, url=httpcore.URL(scheme=u.raw_scheme, host=u.raw_host, port=u.port,
+                                                    target=u.raw_path),
+            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        return await self._enviar(pedido, request)
+
+    async def get(self, base: httpx.URL, alvo: bytes, cabecalhos: list[tuple[bytes, bytes]],
+                  extensoes: dict) -> httpx.Response:
+        """A GET of ``alvo`` (the request target: path and query, already encoded as it goes on the wire) at
+        ``base``'s scheme, host and port, with these raw headers (``Host`` among them): what
+        ``handle_async_request`` sends for the same ``httpx.Request``, without parsing its URL again — the bulk
+        fetch's per-worker GET (``AsyncPsiClient._get_direto``). The answer carries no ``request``."""
+        pedido = httpcore.Request(method=b"GET", url=httpcore.URL(scheme=base.raw_scheme, host=base.raw_host,
+                                                                  port=base.port, target=alvo),
+                                  headers=cabecalhos, extensions=extensoes)
+        return await self._enviar(pedido, None)
+
+    async def _enviar(self, pedido: httpcore.Request, request: httpx.Request | None) -> httpx.Response:
+        try:
+            r = await self._pool.handle_async_request(pedido)
+            try:
+                corpo = b"".join([parte async for parte in r.stream])  # type: ignore[union-attr]
+            finally:
+                await r.aclose()
+        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
+                httpcore.UnsupportedProtocol, httpcore.ProxyError) as exc:
+            raise _excecao_httpx(exc, request) from exc
+        return httpx.Response(r.status, headers=r.headers, content=corpo, extensions=r.extensions, request=request)
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
