@@ -65,3 +65,24 @@ def _write(o: Any, out: list[str], sort_keys: bool = True, allow_float: bool = F
 def loads(texto: str | bytes) -> Any:
     """Parse JSON with every non-integer number as ``Decimal``."""
     return json.loads(texto, parse_float=Decimal)
+
+
+class ObjetoRecebido(dict):
+    """A JSON object as parsed by ``loads`` that keeps the text it was parsed from (``texto``): what was received,
+    stored as received (the ledger's raw documents), instead of written again by ``dumps``."""
+
+    __slots__ = ("texto",)
+
+
+def loads_recebido(dados: bytes) -> Any:
+    """``loads`` of an answer's bytes; an object comes back as an ``ObjetoRecebido`` carrying its UTF-8 text (JSON
+    exchanged between systems is UTF-8: RFC 8259 §8.1). Anything else, as ``loads``."""
+    obj = loads(dados)
+    if isinstance(obj, dict):
+        try:
+            texto = dados.decode("utf-8")
+        except UnicodeDecodeError:
+            return obj   # parsed (UTF-16/32, which json accepts) but not UTF-8: written again by dumps when stored
+        obj = ObjetoRecebido(obj)
+        obj.texto = texto
+    return obj

@@ -238,7 +238,8 @@ class Apurados(_Repo):
 
     def guardar(self, niss_ee: str, ano_mes: str, docs: list[dict]) -> None:
         """Store raw per-worker valores apurados (dicts as received, amounts Decimal or numbers) and their lines,
-        in one transaction (callers batch a few hundred documents)."""
+        in one transaction (callers batch a few hundred documents). The raw document is the text received when the
+        dict carries it (``jsonexato.ObjetoRecebido``, from the bulk fetch: not written again, ≈45 µs each)."""
         if not docs:
             return
         va, rem, con = [], [], []
@@ -254,7 +255,9 @@ class Apurados(_Repo):
                 "total_obrigacao_cent": to_cent(d.get("totalObrigacao") or 0),
                 "dias_trabalho": _soma_dias_p(remuneracoes, "diasTrabalho"),
                 "dias_inatividade": _soma_dias_p(remuneracoes, "diasInatividade"),
-                "raw_json": jsonexato.dumps(d), "obtido_em": t,
+                # the SS's text as received when the client kept it (jsonexato.ObjetoRecebido), else written again
+                "raw_json": texto if (texto := getattr(d, "texto", None)) is not None else jsonexato.dumps(d),
+                "obtido_em": t,
             })
             por_natureza: dict[str, dict] = {}
             for r in remuneracoes:

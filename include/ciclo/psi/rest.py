@@ -71,6 +71,8 @@ class _Pedido:
     extra: dict = field(default_factory=dict)
     # non-2xx statuses whose JSON body carries a codigoResultado the parser reads (the poll's 13 comes as 404/400)
     aceitar_codigo: set = field(default_factory=set)
+    # the answer's object keeps its text (``jsonexato.ObjetoRecebido``): a document the ledger stores as received
+    recebido: bool = False
 
 
 # a path httpx sends as written: segments of unreserved characters and percent-escapes, no dot segments
@@ -165,7 +167,8 @@ class _Operacoes:
 
     def valores_apurados_trabalhador_json(self, niss_ee: str, ano_mes: str, niss_trabalhador: str):
         """Like ``valores_apurados_trabalhador`` but returns the JSON as received (decimals exact), after checking
-        it against the model — what the ledger stores as the raw document. None when there is nothing."""
+        it against the model — what the ledger stores as the raw document, its text as received
+        (``jsonexato.ObjetoRecebido``). None when there is nothing."""
         def parse(data):
             if data in (None, [], {}):
                 return None
@@ -174,7 +177,7 @@ class _Operacoes:
         return self._exec(_Pedido("consultarValoresApuradosTrabalhador", "GET",
                                   "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador/{niss-trabalhador}",
                                   f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
-                                  parse, niss_ee=niss_ee))
+                                  parse, niss_ee=niss_ee, recebido=True))
 
     def obrigacao_trabalhadores(self, niss_ee: str, ano_mes: str):
         return self._exec(self._obrigacao_trabalhadores(niss_ee, ano_mes, _lista(M.ObrigacaoTrabalhador)))
@@ -301,7 +304,7 @@ class _Base(_Operacoes):
         try:
             if sem_resultados:
                 return p.parse(None)
-            data = jsonexato.loads(r.content) if r.content else None
+            data = (jsonexato.loads_recebido if p.recebido else jsonexato.loads)(r.content) if r.content else None
             return p.parse(data)
         except pydantic.ValidationError as exc:
             # field locations and error types only: the input values may be amounts

@@ -154,3 +154,30 @@ def test_a_failure_before_the_shares_leaves_no_process_running(sandbox, mes_apur
         obtencao.obter_todos(ex, p)
     assert len(procs) == 2 and all(pr.poll() is not None for pr in procs)
     assert not _gets(sandbox)
+
+
+def test_the_ledger_keeps_each_document_as_the_segurança_social_sent_it(sandbox, mes_apurado):
+    """The raw document is the answer's text, byte for byte (the sandbox writes the spec's field order, not the
+    sorted keys ``jsonexato.dumps`` would write), from the task's share and from a share process alike."""
+    import sqlite3
+
+    import httpx
+
+    from ciclo.domain import jsonexato
+    from ciclo.psi.auth import Credenciais
+
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    obtencao.obter_todos(ex, p)
+    url = p.ledger.url.removeprefix("sqlite:///")
+    with sqlite3.connect(url) as db:
+        linhas = db.execute("SELECT niss_trabalhador, raw_json FROM valores_apurados WHERE niss_ee = ? AND ano_mes = ?",
+                            (ex.niss_ee, ex.mes)).fetchall()
+    assert len(linhas) >= 55
+    cabecalhos = {"Authorization": Credenciais(ex.niss_ee, password="sandbox").authorization()}
+    with httpx.Client(base_url=f"{sandbox.url}/ptss/rest", headers=cabecalhos) as c:
+        for niss, raw in linhas[:3] + linhas[-3:]:   # both shares: each process takes every other worker
+            r = c.get(f"/eeaoc/valores-apurados/entidade-empregadora/{ex.niss_ee}/ano-mes/{ex.mes}/trabalhador/{niss}")
+            assert r.status_code == 200
+            assert raw == r.text
+            assert raw != jsonexato.dumps(jsonexato.loads(raw))   # not written again (keys in the spec's order)

@@ -106,3 +106,18 @@ def test_assumed_models_are_declared_in_one_place():
     for nome in M.ASSUMED:
         assert nome in M.__doc__, nome
         assert getattr(M, nome).__module__.startswith("ciclo.psi.models.")
+
+
+def test_an_answer_parsed_as_received_keeps_its_text():
+    texto = '{"nissTrabalhador": 10000000001, "anoMes": "202509", "nome": "João", "totalRemuneracao": 0.10}'
+    doc = jsonexato.loads_recebido(texto.encode("utf-8"))
+    assert isinstance(doc, jsonexato.ObjetoRecebido) and doc.texto == texto
+    assert doc == {"nissTrabalhador": 10000000001, "anoMes": "202509", "nome": "João",
+                   "totalRemuneracao": Decimal("0.10")}
+    # only an object carries its text; a list or nothing are as ``loads`` gives them
+    assert type(jsonexato.loads_recebido(b'[{"a": 1}]')) is list
+    assert jsonexato.loads_recebido(b"null") is None
+    # JSON in UTF-16 parses (json accepts it) but is not kept as text: the ledger writes it again
+    assert type(jsonexato.loads_recebido(texto.encode("utf-16"))) is dict
+    with pytest.raises(ValueError):
+        jsonexato.loads_recebido(b'{"a": ')
