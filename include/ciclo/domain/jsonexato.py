@@ -78,7 +78,7 @@ def loads_recebido(dados: bytes) -> Any:
     """``loads`` of an answer's bytes; an object comes back as an ``ObjetoRecebido`` carrying its UTF-8 text (JSON
     exchanged between systems is UTF-8: RFC 8259 §8.1). Anything else, as ``loads``."""
     obj = loads(dados)
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) and not dados.startswith(b"\xef\xbb\xbf"):   # a BOM: json reads it, not stored so
         try:
             texto = dados.decode("utf-8")
         except UnicodeDecodeError:

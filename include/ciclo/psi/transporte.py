@@ -5,12 +5,14 @@ What it replaces, and why (measured in docs/BENCHMARKS.md, "The fetch's network 
 the glue between httpcore and the event loop rather than HTTP itself. httpx's default async transport reaches the
 socket through httpcore's anyio backend: every read and write opens an ``anyio.fail_after`` cancel scope, every
 check of an idle connection (``has_expired``, once per request) looks the socket up through anyio's typed
-attributes, and the socket stream wraps ``sock_recv``/``sock_sendall``. Here:
+attributes, and anyio's stream layer (its own protocol, events and checkpoints) sits between httpcore and
+asyncio's transport. Here:
 
 * ``RedeAsyncio`` is an ``httpcore.AsyncNetworkBackend`` — httpcore's public interface for network backends
   (``AsyncConnectionPool(network_backend=...)``) — over ``loop.create_connection``: the event loop (uvloop where
   installed) reads the socket into a buffer as data arrives, a read takes what is there and waits only when
-  nothing is, with a timer for its timeout; TLS by ``loop.start_tls``.
+  nothing is, with a timer for its timeout; TLS by ``loop.start_tls``. Connecting tries the resolved addresses
+  as anyio does (Happy Eyeballs, RFC 8305); closing aborts, as anyio does.
 * ``TransporteAsyncio`` is an ``httpx.AsyncBaseTransport`` (httpx's public interface for transports) over that
   pool. It reads each answer whole before returning it (the clients read every answer whole anyway: JSON
   documents and the payment documents), so the answer's body is plain bytes, with no stream to drain and close.
@@ -170,16 +172,19 @@ class _Fluxo(httpcore.AsyncNetworkStream):
                 raise httpcore.WriteError(str(p.erro or "the connection was lost while writing"))
 
     async def aclose(self) -> None:
+        # abort, as anyio's socket stream does: httpcore closes a connection after a write timeout, a cancellation
+        # or an error, and what is still buffered of a request it gave up on must not go out afterwards (close()
+        # would send it first, and hold the socket until the peer reads it)
         t = self._p.transporte
         if t is not None:
-            t.close()
+            t.abort()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
         p = self._p
         try:
-            novo = await asyncio.wait_for(
-                p.loop.start_tls(p.transporte, p, ssl_context, server_hostname=server_hostname), timeout)
+            async with asyncio.timeout(timeout):   # not wait_for: on 3.11 it can swallow the task's cancellation
+                novo = await p.loop.start_tls(p.transporte, p, ssl_context, server_hostname=server_hostname)
         except TimeoutError:
             await self.aclose()
             raise httpcore.ConnectTimeout("timed out in the TLS handshake") from None
@@ -210,30 +215,114 @@ class _Fluxo(httpcore.AsyncNetworkStream):
         return None
 
 
+# RFC 8305 (Happy Eyeballs v2) §5: the next address is tried this long after the last attempt started, the
+# earlier attempts still running; anyio's connect_tcp, which httpx's transport uses, waits the same 250 ms
+ESCALONAR_S = 0.25
+
+
+def _intercalar(infos: list) -> list:
+    """The resolved addresses alternating between families, the first family first (RFC 8305 §4)."""
+    por_familia: dict = {}
+    for info in infos:
+        por_familia.setdefault(info[0], []).append(info)
+    filas = list(por_familia.values())
+    out = []
+    while any(filas):
+        for f in filas:
+            if f:
+                out.append(f.pop(0))
+    return out
+
+
+async def _tentar(loop, info, local_address: str | None):
+    """One address: a connected non-blocking socket, or the error."""
+    import socket
+
+    familia, tipo, proto, _, endereco = info
+    sock = socket.socket(familia, tipo, proto)
+    try:
+        sock.setblocking(False)
+        if local_address:
+            sock.bind((local_address, 0))
+        await loop.sock_connect(sock, endereco)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def _resolver(loop, host: str, port: int, tipo) -> list:
+    return await loop.getaddrinfo(host, port, type=tipo)
+
+
+def _fechar_se_ligou(t: asyncio.Task) -> None:
+    if not t.cancelled() and t.exception() is None:
+        t.result().close()
+
+
+async def _ligar(loop, host: str, port: int, local_address: str | None):
+    """A connected socket to ``host``: every resolved address tried, each ``ESCALONAR_S`` after the previous
+    attempt started (or at once when it failed), the first that connects kept and the others stopped — what
+    anyio's ``connect_tcp`` does, so that an address family that drops packets (an IPv6 route that goes
+    nowhere) does not hold every new connection until its timeout. uvloop's ``create_connection`` has no such
+    option, and asyncio's only tries the addresses one after another by default."""
+    import socket
+
+    infos = _intercalar(await _resolver(loop, host, port, socket.SOCK_STREAM))
+    if not infos:
+        raise OSError(f"{host} resolved to no address")
+    proximas, pendentes, erros = list(infos), set(), []
+    try:
+        while proximas or pendentes:
+            if proximas:
+                pendentes.add(asyncio.ensure_future(_tentar(loop, proximas.pop(0), local_address)))
+            feitas, pendentes = await asyncio.wait(pendentes, timeout=ESCALONAR_S if proximas else None,
+                                                   return_when=asyncio.FIRST_COMPLETED)
+            ligadas = [t.result() for t in feitas if t.exception() is None]
+            erros += [t.exception() for t in feitas if t.exception() is not None]
+            if ligadas:
+                for sobra in ligadas[1:]:
+                    sobra.close()
+                return ligadas[0]
+        raise OSError("; ".join(dict.fromkeys(str(e) for e in erros)) or f"could not connect to {host}:{port}")
+    finally:
+        for t in pendentes:   # the attempts still running: stopped, and closed should one connect meanwhile
+            t.cancel()
+            t.add_done_callback(_fechar_se_ligou)
+
+
 class RedeAsyncio(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend over ``loop.create_connection`` (see the module)."""
+    """httpcore's network backend over asyncio's transports (see the module)."""
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                           socket_options: typing.Iterable | None = None) -> httpcore.AsyncNetworkStream:
+        import socket
+
         loop = asyncio.get_running_loop()
         try:
-            _, p = await asyncio.wait_for(loop.create_connection(
-                lambda: _Protocolo(loop), host, port, local_addr=(local_address, 0) if local_address else None),
-                timeout)
+            async with asyncio.timeout(timeout):   # not wait_for: on 3.11 it can swallow the task's cancellation
+                sock = await _ligar(loop, host, port, local_address)
+                try:
+                    # TCP_NODELAY, as anyio and asyncio set on their TCP connections; then the caller's options
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    for opcao in socket_options or ():
+                        sock.setsockopt(*opcao)
+                    _, p = await loop.create_connection(lambda: _Protocolo(loop), sock=sock)
+                except BaseException:
+                    sock.close()
+                    raise
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
-        # asyncio sets TCP_NODELAY on its TCP connections, as anyio does
-        for opcao in socket_options or ():
-            p.transporte.get_extra_info("socket").setsockopt(*opcao)
         return _Fluxo(p)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: typing.Iterable | None = None) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         try:
-            _, p = await asyncio.wait_for(loop.create_unix_connection(lambda: _Protocolo(loop), path), timeout)
+            async with asyncio.timeout(timeout):
+                _, p = await loop.create_unix_connection(lambda: _Protocolo(loop), path)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"timed out connecting to {path}") from None
         except OSError as exc:

@@ -119,5 +119,8 @@ def test_an_answer_parsed_as_received_keeps_its_text():
     assert jsonexato.loads_recebido(b"null") is None
     # JSON in UTF-16 parses (json accepts it) but is not kept as text: the ledger writes it again
     assert type(jsonexato.loads_recebido(texto.encode("utf-16"))) is dict
+    # with a byte-order mark, json reads it but loads of the stored text would not: written again by dumps
+    com_bom = jsonexato.loads_recebido(b"\xef\xbb\xbf" + texto.encode("utf-8"))
+    assert type(com_bom) is dict and com_bom == doc
     with pytest.raises(ValueError):
         jsonexato.loads_recebido(b'{"a": ')

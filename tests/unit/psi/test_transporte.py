@@ -328,14 +328,11 @@ def test_the_async_client_sends_the_same_bytes_on_both_paths(monkeypatch):
             return out
 
     for rapido, httpx_proprio in _correr(caso()):
-        # httpx's own transport through the client adds its defaults after ours; the fast path sends ours only,
-        # in the order httpx.Request puts them: compare the request line and each header sent by the fast path
-        linhas_r = rapido.split(b"\r\n")
-        linhas_h = httpx_proprio.split(b"\r\n")
-        assert linhas_r[0] == linhas_h[0]
-        assert linhas_r[0].startswith(b"GET /") and b"/trabalhador/12345678901 HTTP/1.1" in linhas_r[0]
-        assert set(l for l in linhas_r[1:] if l) <= set(l for l in linhas_h[1:] if l)
-        assert linhas_r[1].startswith(b"Host: 127.0.0.1:")
+        assert rapido == httpx_proprio   # request line and every header, in the same order
+        linhas = rapido.split(b"\r\n")
+        assert linhas[0].startswith(b"GET /") and linhas[0].endswith(b"/trabalhador/12345678901 HTTP/1.1")
+        assert linhas[1].startswith(b"Host: 127.0.0.1:")
+        assert any(l.startswith(b"Authorization: Basic ") for l in linhas)
 
 
 @pytest.mark.parametrize("semente", range(5))
@@ -361,3 +358,137 @@ def test_an_unknown_transport_setting_is_an_error_not_a_fallback(monkeypatch):
     monkeypatch.setenv("CICLO_TRANSPORTE_ASYNC", "aiohttp")
     with pytest.raises(ValueError, match="CICLO_TRANSPORTE_ASYNC"):
         AsyncPsiClient(resolver("https://psi.example.pt"), Credenciais("20000000001", password="x"))
+
+
+def test_a_request_abandoned_on_a_write_timeout_is_not_sent_afterwards():
+    """httpcore closes the connection of a request it gave up on: the rest of its bytes must not go out later
+    (a POST recorded as failed must not arrive whole): the connection is aborted, as anyio's stream does."""
+    corpo = bytes(32 * (1 << 20))
+    recebidos = []
+
+    async def ligacao(r, w):
+        await r.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(1.0)   # reads nothing while the client's write times out
+        n = 0
+        try:
+            while pedaco := await r.read(1 << 20):
+                n += len(pedaco)
+        except ConnectionError:
+            pass
+        recebidos.append(n)
+        w.close()
+
+    async def caso():
+        srv = await asyncio.start_server(ligacao, "127.0.0.1", 0)
+        porta = srv.sockets[0].getsockname()[1]
+        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        pedido = httpx.Request("POST", f"http://127.0.0.1:{porta}/grande", content=corpo,
+                               extensions={"timeout": {"connect": 2.0, "read": 2.0, "write": 0.2, "pool": 2.0}})
+        try:
+            with pytest.raises(httpx.WriteTimeout):
+                await t.handle_async_request(pedido)
+        finally:
+            await t.aclose()
+        for _ in range(100):
+            if recebidos:
+                break
+            await asyncio.sleep(0.05)
+        srv.close()
+        await srv.wait_closed()
+
+    _correr(caso())
+    assert recebidos and recebidos[0] < len(corpo)
+
+
+def test_an_address_that_drops_packets_does_not_hold_the_connection(monkeypatch):
+    """Happy Eyeballs (RFC 8305), as anyio's connect: the first address (an IPv6 route that goes nowhere, here an
+    attempt that never completes) is left running while the next is tried 250 ms later; the first to connect is
+    used and the other stopped."""
+    import socket
+
+    real = T._resolver
+    paradas = []
+
+    async def resolver(loop, host, port, tipo):
+        v4 = await real(loop, "127.0.0.1", port, tipo)
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::1", port, 0, 0))] + v4
+
+    original = T._tentar
+
+    async def tentar(loop, info, local_address):
+        if info[0] == socket.AF_INET6:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                paradas.append(info[4][0])
+                raise
+        return await original(loop, info, local_address)
+
+    monkeypatch.setattr(T, "_resolver", resolver)
+    monkeypatch.setattr(T, "_tentar", tentar)
+
+    async def caso():
+        async with Servidor(lambda p, n: _ok()) as s:
+            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            inicio = asyncio.get_running_loop().time()
+            r = await t.handle_async_request(_pedido(f"http://psi.test:{s.porta}/x"))
+            demorou = asyncio.get_running_loop().time() - inicio
+            await t.aclose()
+            return r, demorou
+
+    r, demorou = _correr(caso())
+    assert r.json() == {"ok": True}
+    assert T.ESCALONAR_S <= demorou < 1.5
+    assert paradas == ["2001:db8::1"]
+
+
+def test_no_address_answering_is_a_connect_timeout_and_every_attempt_stopped(monkeypatch):
+    import socket
+
+    paradas = []
+
+    async def resolver(loop, host, port, tipo):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::1", port, 0, 0)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", port))]
+
+    async def tentar(loop, info, local_address):
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            paradas.append(info[4][0])
+            raise
+
+    monkeypatch.setattr(T, "_resolver", resolver)
+    monkeypatch.setattr(T, "_tentar", tentar)
+
+    async def caso():
+        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        pedido = httpx.Request("GET", "http://psi.test:443/x",
+                               extensions={"timeout": {"connect": 0.6, "read": 1.0, "write": 1.0, "pool": 1.0}})
+        try:
+            with pytest.raises(httpx.ConnectTimeout):
+                await t.handle_async_request(pedido)
+        finally:
+            await t.aclose()
+        await asyncio.sleep(0)
+
+    _correr(caso())
+    assert sorted(paradas) == ["192.0.2.1", "2001:db8::1"]
+
+
+def test_a_fetch_cancelled_while_waiting_for_its_answer_is_cancelled_and_the_connection_dropped():
+    async def caso():
+        async with Servidor(lambda p, n: None if n == 1 else _ok(b'{"n": %d}' % n)) as s:
+            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            url = f"http://127.0.0.1:{s.porta}/x"
+            tarefa = asyncio.ensure_future(t.handle_async_request(_pedido(url)))
+            await asyncio.sleep(0.2)
+            tarefa.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await tarefa
+            r = await t.handle_async_request(_pedido(url))   # a new connection, not the abandoned one
+            await t.aclose()
+            return s, r
+
+    s, r = _correr(caso())
+    assert r.json() == {"n": 2} and s.ligacoes == 2
