@@ -63,4 +63,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    codigo = main()
+    # the result is written and flushed and the ledger disposed: end now, without the interpreter's teardown
+    # (freeing every module and object: ≈0.1 s, measured in an earlier session) that the parent, reading this
+    # process's stdout to its end, would wait for. An exception in main() still ends the usual way.
+    sys.stderr.flush()
+    os._exit(codigo)
