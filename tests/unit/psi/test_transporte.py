@@ -93,6 +93,10 @@ def laco(request, monkeypatch):
 _FABRICA = None
 
 
+def _transporte(ssl_context: ssl.SSLContext | None = None) -> T.TransporteAsyncio:
+    return T.TransporteAsyncio(ssl_context=ssl_context or ssl.create_default_context(), limits=LIMITES)
+
+
 def _correr(corotina):
     with asyncio.Runner(loop_factory=_FABRICA) as r:
         return r.run(asyncio.wait_for(corotina, 20))
@@ -101,7 +105,7 @@ def _correr(corotina):
 def test_answers_on_one_keep_alive_connection_and_posts_their_body():
     async def caso():
         async with Servidor(lambda p, n: _ok(b'{"n": %d}' % n)) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             url = f"http://127.0.0.1:{s.porta}/x"
             r1 = await t.handle_async_request(_pedido(url))
             r2 = await t.handle_async_request(_pedido(url, "POST", content=b'{"a": 1}'))
@@ -124,7 +128,7 @@ def test_a_chunked_gzip_answer_is_read_whole_and_decoded():
 
     async def caso():
         async with Servidor(lambda p, n: resposta) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             r = await t.handle_async_request(_pedido(f"http://127.0.0.1:{s.porta}/g"))
             await t.aclose()
             return r
@@ -149,7 +153,7 @@ def test_a_body_larger_than_the_read_buffer_arrives_whole(monkeypatch):
 
     async def caso():
         async with Servidor(lambda p, n: _ok(corpo)) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             r = await t.handle_async_request(_pedido(f"http://127.0.0.1:{s.porta}/pdf"))
             await t.aclose()
             return r
@@ -172,7 +176,7 @@ def test_a_large_body_is_written_whole_waiting_when_the_socket_is_full(monkeypat
 
     async def caso():
         async with Servidor(lambda p, n: _ok(b'{"recebidos": %d}' % len(p.split(b"\r\n\r\n", 1)[1]))) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             r = await t.handle_async_request(_pedido(f"http://127.0.0.1:{s.porta}/grande", "POST", content=corpo))
             await t.aclose()
             return s, r
@@ -185,7 +189,7 @@ def test_a_large_body_is_written_whole_waiting_when_the_socket_is_full(monkeypat
 def test_a_server_that_never_answers_is_a_read_timeout():
     async def caso():
         async with Servidor(lambda p, n: None) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             try:
                 with pytest.raises(httpx.ReadTimeout) as e:
                     await t.handle_async_request(_pedido(f"http://127.0.0.1:{s.porta}/hang"))
@@ -210,7 +214,7 @@ def test_a_connection_closed_mid_answer_is_a_protocol_error_not_a_short_body():
 
         srv = await asyncio.start_server(ligacao, "127.0.0.1", 0)
         porta = srv.sockets[0].getsockname()[1]
-        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        t = _transporte()
         try:
             with pytest.raises(httpx.RemoteProtocolError):
                 await t.handle_async_request(_pedido(f"http://127.0.0.1:{porta}/cut"))
@@ -225,7 +229,7 @@ def test_a_connection_closed_mid_answer_is_a_protocol_error_not_a_short_body():
 def test_an_idle_connection_the_server_closed_is_replaced_not_reused():
     async def caso():
         async with Servidor(lambda p, n: _ok(b'{"n": %d}' % n)) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             url = f"http://127.0.0.1:{s.porta}/x"
             r1 = await t.handle_async_request(_pedido(url))
             for w in s._escritores:  # the server ends the keep-alive connection while it is idle
@@ -246,7 +250,7 @@ def test_nothing_listening_is_a_connect_error():
         porta = srv.sockets[0].getsockname()[1]
         srv.close()
         await srv.wait_closed()
-        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        t = _transporte()
         try:
             with pytest.raises(httpx.ConnectError):
                 await t.handle_async_request(_pedido(f"http://127.0.0.1:{porta}/"))
@@ -289,11 +293,11 @@ def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_no
     async def caso():
         async with Servidor(lambda p, n: _ok(), ssl_ctx=servidor_ctx) as s:
             url = f"https://127.0.0.1:{s.porta}/seguro"
-            t = T.TransporteAsyncio(ssl_context=confia, limits=LIMITES)
+            t = _transporte(confia)
             r = await t.handle_async_request(_pedido(url))
             versao = r.extensions["network_stream"].get_extra_info("ssl_object").version()
             await t.aclose()
-            estranho = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            estranho = _transporte()
             try:
                 with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                     await estranho.handle_async_request(_pedido(url))
@@ -381,7 +385,7 @@ def test_a_request_abandoned_on_a_write_timeout_is_not_sent_afterwards():
     async def caso():
         srv = await asyncio.start_server(ligacao, "127.0.0.1", 0)
         porta = srv.sockets[0].getsockname()[1]
-        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        t = _transporte()
         pedido = httpx.Request("POST", f"http://127.0.0.1:{porta}/grande", content=corpo,
                                extensions={"timeout": {"connect": 2.0, "read": 2.0, "write": 0.2, "pool": 2.0}})
         try:
@@ -429,7 +433,7 @@ def test_an_address_that_drops_packets_does_not_hold_the_connection(monkeypatch)
 
     async def caso():
         async with Servidor(lambda p, n: _ok()) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             inicio = asyncio.get_running_loop().time()
             r = await t.handle_async_request(_pedido(f"http://psi.test:{s.porta}/x"))
             demorou = asyncio.get_running_loop().time() - inicio
@@ -462,7 +466,7 @@ def test_no_address_answering_is_a_connect_timeout_and_every_attempt_stopped(mon
     monkeypatch.setattr(T, "_tentar", tentar)
 
     async def caso():
-        t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+        t = _transporte()
         pedido = httpx.Request("GET", "http://psi.test:443/x",
                                extensions={"timeout": {"connect": 0.6, "read": 1.0, "write": 1.0, "pool": 1.0}})
         try:
@@ -479,7 +483,7 @@ def test_no_address_answering_is_a_connect_timeout_and_every_attempt_stopped(mon
 def test_a_fetch_cancelled_while_waiting_for_its_answer_is_cancelled_and_the_connection_dropped():
     async def caso():
         async with Servidor(lambda p, n: None if n == 1 else _ok(b'{"n": %d}' % n)) as s:
-            t = T.TransporteAsyncio(ssl_context=ssl.create_default_context(), limits=LIMITES)
+            t = _transporte()
             url = f"http://127.0.0.1:{s.porta}/x"
             tarefa = asyncio.ensure_future(t.handle_async_request(_pedido(url)))
             await asyncio.sleep(0.2)
