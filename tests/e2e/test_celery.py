@@ -328,6 +328,11 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
     t0 = time.monotonic()
     d.preparar_mes(d.mes2)
     desde = d.ultimo_pedido()
+    # the SS takes 60 s to apurar this month: the fetch must not start before the worker killed in the send is back
+    # (its restart waits for Celery's "ready", 10-30 s on a busy 2-core machine); with the default 3 s the fetch was
+    # once over during the restart, and no worker could be killed in it (restored below)
+    antes = d.sb("GET", "config")
+    d.sb("PUT", "config", json={"apuramento_delay_seconds": 60})
     # every valores-remuneracao POST waits 8 s at the SS's door: long enough to kill the worker sending one
     d.sb("PUT", "faults", json=[{"mode": "latency", "method": "POST", "path": "valores-remuneracao",
                                  "latency_ms": 8000, "times": EMPLOYERS}])
@@ -417,6 +422,7 @@ def test_worker_killed_mid_send_and_mid_fetch(celery_deployment):
     finally:
         lg.dispose()
         d.sb("DELETE", "faults")
+        d.sb("PUT", "config", json={"apuramento_delay_seconds": antes["apuramento_delay_seconds"]})
     print(f"month {d.mes2} with workers killed {mortos}: {estado} in {time.monotonic() - t0:.0f} s")
     assert estado == "success", (estado, [(t["task_id"], t["map_index"], t["state"]) for t in d.tis(run_id)
                                           if t["state"] != "success"])
