@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -61,11 +63,12 @@ def make_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn):
-            # Every transaction takes the write lock when it starts (SQLAlchemy's recipe for pysqlite): a deferred
-            # one that read first and then writes fails at once with "database is locked" when another process or
-            # thread wrote meanwhile, the busy timeout notwithstanding; an immediate one waits its turn. Readers
-            # outside transactions are not blocked (WAL); the ledger's transactions are short, no call inside.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Every writing transaction takes the write lock when it starts (SQLAlchemy's recipe for pysqlite): a
+            # deferred one that read first and then writes fails at once with "database is locked" when another
+            # process or thread wrote meanwhile, the busy timeout notwithstanding; an immediate one waits its turn.
+            # A reading one (``Ledger.ler``) is deferred: in WAL it reads one snapshot and neither waits for writers
+            # nor holds them up. The ledger's transactions are short, no call inside.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_LEITURA) else "BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
@@ -104,6 +107,36 @@ def migrate(engine: Engine, directory: Path | None = None) -> list[str]:
     return applied
 
 
+
+
+_LEITURA = "ciclo_leitura"
+
+# One lock per SQLite engine (per process and URL): this process's writing transactions queue on it, so a thread
+# waiting for another's write is woken the moment that one commits. Without it they wait in SQLite's busy handler,
+# which sleeps 1, 2, 5, … up to 100 ms between tries: a lote's employer threads, each writing an audit row per call
+# to the SS, lost most of their time there. Other processes still meet at SQLite's lock (and its busy timeout).
+_TRAVAS_ESCRITA: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()
+_TRAVAS_GUARDA = threading.Lock()
+
+
+def _trava_escrita(engine: Engine) -> threading.RLock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with _TRAVAS_GUARDA:
+        trava = _TRAVAS_ESCRITA.get(engine)
+        if trava is None:
+            trava = _TRAVAS_ESCRITA[engine] = threading.RLock()
+        return trava
+
+
+def _esquecer_travas() -> None:
+    # a process forked while another thread held a lock would inherit it held, with no thread to release it
+    global _TRAVAS_GUARDA
+    _TRAVAS_GUARDA = threading.Lock()
+    _TRAVAS_ESCRITA.clear()
+
+
+os.register_at_fork(after_in_child=_esquecer_travas)
 
 
 class LedgerError(RuntimeError):
@@ -168,8 +201,23 @@ class Ledger:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        """A writing transaction (on SQLite it holds the database's write lock from its start)."""
+        trava = _trava_escrita(self.engine)
+        if trava is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with trava, self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def ler(self) -> Iterator[Connection]:
+        """A reading transaction: one consistent snapshot; on SQLite it takes no write lock, so reads neither wait
+        for this or another process's writes nor delay them. Nothing may be written through it."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_LEITURA: True})
+            with conn.begin():
+                yield conn
 
     def upsert(self, conn: Connection, table: str, rows: list[dict], keys: Iterable[str]) -> None:
         """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite and PostgreSQL alike."""

@@ -54,13 +54,16 @@ class _Repo:
     def _begin(self):
         return self._db.begin()
 
+    def _ler(self):
+        return self._db.ler()
+
     def _um(self, q) -> dict | None:
-        with self._begin() as c:
+        with self._ler() as c:
             r = c.execute(q).mappings().first()
         return dict(r) if r else None
 
     def _todos(self, q) -> list[dict]:
-        with self._begin() as c:
+        with self._ler() as c:
             return _dicts(c.execute(q))
 
 
@@ -81,7 +84,7 @@ class Folhas(_Repo):
 
     def ficheiros(self, content_hash: str) -> dict[str, bytes]:
         t = self.t["payroll_ficheiro"]
-        with self._begin() as c:
+        with self._ler() as c:
             return {r.nome: bytes(r.dados) for r in c.execute(sa.select(t.c.nome, t.c.dados)
                                                                .where(t.c.content_hash == content_hash))}
 
@@ -293,7 +296,7 @@ class Apurados(_Repo):
 
     def obtidos(self, niss_ee: str, ano_mes: str) -> set[str]:
         t = self.t["valores_apurados"]
-        with self._begin() as c:
+        with self._ler() as c:
             return {r[0] for r in c.execute(
                 sa.select(t.c.niss_trabalhador).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes))}
 
@@ -347,7 +350,7 @@ class Reconciliacoes(_Repo):
         """Gross, exempt and subject per natureza (Decimal), by natureza; None when the month's internal totals were
         stored without them (before ledger migration 0009)."""
         t, w = self.t["interno_incidencia"], self.t["interno_trabalhador"]
-        with self._begin() as c:
+        with self._ler() as c:
             linhas = _dicts(c.execute(sa.select(t).where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)
                                       .order_by(t.c.natureza)))
             if not linhas and c.execute(sa.select(w.c.niss_ee).where(w.c.niss_ee == niss_ee, w.c.ano_mes == ano_mes)
@@ -358,13 +361,13 @@ class Reconciliacoes(_Repo):
 
     def n_internos(self, niss_ee: str, ano_mes: str) -> int:
         t = self.t["interno_trabalhador"]
-        with self._begin() as c:
+        with self._ler() as c:
             return int(c.execute(sa.select(sa.func.count()).select_from(t)
                                  .where(t.c.niss_ee == niss_ee, t.c.ano_mes == ano_mes)).scalar_one())
 
     def consultar(self, sql: str, params: dict) -> list[dict]:
         """Run one of the reporting queries of ``include/sql/`` (read-only) against the ledger."""
-        with self._begin() as c:
+        with self._ler() as c:
             return _dicts(c.execute(sa.text(sql), params))
 
     def gravar_resultado(self, niss_ee: str, ano_mes: str, diferencas: list[dict], resumo: dict) -> None:
@@ -551,7 +554,7 @@ class Relatorios(_Repo):
                                     .order_by(tb.c[ordem])))
 
         v, ap = t["valores_apurados"], t["apuramento"]
-        with self._begin() as c:
+        with self._ler() as c:
             return {
                 "reconciliacao": um(c, "reconciliacao"),
                 # per worker, only what the report shows, joined here and kept as tuples: a 50,000-worker
@@ -578,7 +581,7 @@ class Relatorios(_Repo):
 
     def carteira(self, ano_mes: str, ano_mes_anterior: str) -> list[dict]:
         """One row per employer the ledger has for the month (``include/sql/relatorio/carteira.sql``)."""
-        with self._begin() as c:
+        with self._ler() as c:
             return _dicts(c.execute(sa.text(_sql_relatorio("carteira.sql")),
                                     {"ano_mes": ano_mes, "ano_mes_anterior": ano_mes_anterior}))
 

@@ -94,3 +94,82 @@ def test_audit_view_and_cli(ledger, capsys):
     assert main([ledger.url, "--ee", "20000003116", "--mes", "202509"]) == 0
     linhas = capsys.readouterr().out.splitlines()
     assert len(linhas) == 2 and "desconhecido" in linhas[0] and "PsiOutcomeUnknown" in linhas[0] and "200" in linhas[1]
+
+
+def test_a_read_neither_waits_for_a_write_in_progress_nor_sees_it(ledger):
+    """Reads (``Ledger.ler``: every repository's look-ups) run beside an open writing transaction: they see the
+    last committed state at once. On SQLite they used to take the write lock too, and so waited for every writer."""
+    import threading
+
+    escrito, fim = threading.Event(), threading.Event()
+
+    def escritor():
+        with ledger.begin() as c:
+            c.execute(ledger.t["chamada_externa"].insert().values(
+                servico="s", metodo="GET", resultado="ok", duracao_ms=1, created_at=ledger_now()))
+            escrito.set()
+            fim.wait(10)
+
+    t = threading.Thread(target=escritor)
+    t.start()
+    try:
+        assert escrito.wait(10)
+        lidos: list = []
+        leitor = threading.Thread(target=lambda: lidos.append(ledger.auditoria.linhas()))
+        leitor.start()
+        leitor.join(5)
+        assert not leitor.is_alive(), "the read waited for the writing transaction"
+        assert lidos == [[]]   # the uncommitted row is not seen
+    finally:
+        fim.set()
+        t.join(10)
+    assert [r["servico"] for r in ledger.auditoria.linhas()] == ["s"]
+
+
+def test_writers_of_one_process_queue_on_its_lock_not_in_sqlites_busy_handler(ledger, ledger_url):
+    """On SQLite, a second thread's write starts its transaction only once the first has committed: it waited on
+    the process's lock (woken at the commit), not in SQLite's busy handler (which sleeps up to 100 ms a try)."""
+    import threading
+
+    import pytest
+
+    if not ledger_url.startswith("sqlite"):
+        pytest.skip("SQLite's writer lock only")
+    eventos: list[tuple[str, str]] = []
+
+    @sa.event.listens_for(ledger.engine, "before_cursor_execute")
+    def _stmt(conn, cursor, statement, *a):
+        if statement.startswith("BEGIN"):
+            eventos.append((threading.current_thread().name, "begin"))
+
+    @sa.event.listens_for(ledger.engine, "commit")
+    def _commit(conn):
+        eventos.append((threading.current_thread().name, "commit"))
+
+    try:
+        dentro = threading.Event()
+
+        def primeiro():
+            with ledger.begin() as c:
+                dentro.set()
+                c.execute(ledger.t["chamada_externa"].insert().values(
+                    servico="a", metodo="GET", resultado="ok", duracao_ms=1, created_at=ledger_now()))
+                segundo_t.start()
+                segundo_t.join(0.3)   # the second is waiting meanwhile
+
+        segundo_t = threading.Thread(name="B", target=lambda: ledger.auditoria.registar("b", "GET", "ok", 1))
+        primeiro_t = threading.Thread(name="A", target=primeiro)
+        primeiro_t.start()
+        primeiro_t.join(10)
+        segundo_t.join(10)
+    finally:
+        sa.event.remove(ledger.engine, "before_cursor_execute", _stmt)
+        sa.event.remove(ledger.engine, "commit", _commit)
+    assert eventos == [("A", "begin"), ("A", "commit"), ("B", "begin"), ("B", "commit")]
+    assert sorted(r["servico"] for r in ledger.auditoria.linhas()) == ["a", "b"]
+
+
+def ledger_now():
+    from ciclo.ledger.db import now
+
+    return now()
