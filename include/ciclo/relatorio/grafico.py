@@ -77,7 +77,9 @@ def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> byt
         ultimo = i == len(meses) - 1
         topo_barra = base
         if valor is not None and valor > 0:
-            topo_barra = y_de(valor)
+            # an amount small next to the largest still shows one pixel (and a bar under a pixel high is no
+            # rectangle for Pillow: it refused the report of a month of cents after months of thousands)
+            topo_barra = min(y_de(valor), base - 1)
             d.rectangle([round(centro - meio), round(topo_barra), round(centro + meio) - 1, base - 1],
                         fill=COR_DESTAQUE if ultimo else COR_BARRA)
         texto = "—" if valor is None else _rotulo_barra(valor, grande)
@@ -90,7 +92,8 @@ def _desenhar(meses: tuple[tuple[str, Decimal | None], ...], titulo: str) -> byt
                anchor="ls")
 
     buf = io.BytesIO()
-    img.save(buf, format="PNG", dpi=(DPI, DPI), optimize=False)
+    # the fastest deflate level: 9.5 → 5.4 ms a chart, 13.6 → 16.2 KB (one per employer and month)
+    img.save(buf, format="PNG", dpi=(DPI, DPI), optimize=False, compress_level=1)
     return buf.getvalue()
 
 

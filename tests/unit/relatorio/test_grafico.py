@@ -31,6 +31,16 @@ def test_a_month_without_data_leaves_a_gap_and_a_note():
     assert claro(com) == 0 and claro(sem) > 1000
 
 
+@pytest.mark.parametrize("pequeno", [D("0.40"), D("0.01"), D("30.00")])
+def test_a_month_of_cents_after_months_of_thousands_still_draws(pequeno):
+    """A bar under a pixel high (an employer that shrank, a month of cents) is drawn one pixel high, in the
+    highlighted colour; it used to fail the whole finance report (Pillow refuses a rectangle upside down)."""
+    hist = [{"ano_mes": "202508", "obrigacao": D("52000.00")}, {"ano_mes": "202509", "obrigacao": D("49000.00")},
+            {"ano_mes": "202510", "obrigacao": pequeno}]
+    img = Image.open(io.BytesIO(grafico_historico(hist))).convert("RGB")
+    assert img.getcolors(1_000_000) and dict((c, n) for n, c in img.getcolors(1_000_000)).get((31, 78, 121), 0) > 0
+
+
 def test_the_value_axis_has_round_steps_up_to_the_top():
     assert marcas_eixo(D(1180)) == [D(v) for v in (0, 250, 500, 750, 1000, 1250)]
     assert marcas_eixo(D(1000)) == [D(v) for v in (0, 200, 400, 600, 800, 1000)]
