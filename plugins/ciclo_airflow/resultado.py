@@ -17,13 +17,18 @@ class _MailerSmtp:
 
     def __init__(self, conn_id: str):
         self.conn_id = conn_id
+        self._conn = None
 
     def enviar(self, mensagem) -> None:
         from airflow.sdk import BaseHook
 
         from ciclo.app.portas import SmtpMailer
 
-        c = BaseHook.get_connection(self.conn_id)
+        # looked up once per task, not once per email: a lote of 50 employers sends 50 (each look-up also
+        # registers the password with the log masker, compiling its pattern again)
+        if self._conn is None:
+            self._conn = BaseHook.get_connection(self.conn_id)
+        c = self._conn
         extra = c.extra_dejson or {}
         # the SMTP provider's own semantics: SSL and STARTTLS on unless disable_ssl / disable_tls
         ssl = not bool(extra.get("disable_ssl", False))

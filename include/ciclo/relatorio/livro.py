@@ -23,15 +23,22 @@ SHEETS = ("Resumo", "Naturezas", "Incidência", "Trabalhadores", "Diferenças", 
           "Auditoria")
 
 
+# Above this many rows (all sheets), a workbook is written row by row through temporary files (constant_memory);
+# below, in memory: a small employer's workbook took 33 ms through its eight temporary files, 14 ms in memory.
+LINHAS_EM_MEMORIA = 2000
+
+
 class _Livro:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, linhas: int = LINHAS_EM_MEMORIA + 1):
         import xlsxwriter
 
         # constant_memory: each row goes to a temporary file once the next is written (rows are written in order
         # here) instead of every cell of every sheet staying in memory until close: a 50,000-worker month's
         # workbook (the workers and the audit of every call) held ≈ 1 million cells. Strings are then written
-        # inline, not as shared strings: Excel, LibreOffice and openpyxl read both.
-        self.wb = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "constant_memory": True})
+        # inline, not as shared strings: Excel, LibreOffice and openpyxl read both. A small workbook is built in
+        # memory (in_memory: no temporary files at all).
+        modo = {"constant_memory": True} if linhas > LINHAS_EM_MEMORIA else {"in_memory": True}
+        self.wb = xlsxwriter.Workbook(str(path), {"remove_timezone": True, **modo})
         f = self.wb.add_format
         self.eur, self.data, self.data_hora = f({"num_format": FMT_EUR}), f({"num_format": FMT_DATA}), f({"num_format": FMT_DATA_HORA})
         self.bold, self.wrap = f({"bold": True}), f({"text_wrap": True, "valign": "top"})
@@ -109,7 +116,8 @@ def resumo_linhas(dados: DadosRelatorio) -> list[tuple[str, object]]:
 def write_xlsx(dados: DadosRelatorio, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lv = _Livro(path)
+    lv = _Livro(path, linhas=len(dados.trabalhadores) + len(dados.diferencas) + len(dados.chamadas)
+                + len(dados.contratos) + len(dados.submissoes) + len(dados.documentos) + len(dados.historico))
 
     ws = lv.wb.add_worksheet("Resumo")
     ws.write(0, 0, "Indicador", lv.head)

@@ -238,3 +238,32 @@ def test_a_worker_on_one_side_only_has_the_other_side_empty_and_is_counted_on_it
     assert trab[0][:4] == ("10000000011", so_folha.enquadramento, 1600, None) and trab[0][6] == 22.5
     assert so_folha.enquadramento and trab[0][7] is None
     assert trab[2][:4] == ("10000000099", None, None, 700) and trab[2][5] == 243.25
+
+
+def test_a_large_workbook_written_through_temporary_files_reads_as_a_small_one_in_memory(ledger, tmp_path, monkeypatch):
+    """Above ``LINHAS_EM_MEMORIA`` rows the workbook is written row by row (constant_memory), below in memory: the
+    cells finance reads are the same either way (the threshold lowered so that this month crosses it)."""
+    import dataclasses
+
+    import openpyxl
+
+    from ciclo.relatorio import livro
+
+    mes_completo(ledger)
+    dados = recolher(ledger, EE, MES, nome=NOME)
+    dados = dataclasses.replace(dados, chamadas=dados.chamadas * 3)
+    linhas = len(dados.trabalhadores) + len(dados.chamadas) + len(dados.diferencas)
+    modos = []
+    original = livro._Livro.__init__
+
+    def espiar(self, path, linhas=livro.LINHAS_EM_MEMORIA + 1):
+        original(self, path, linhas)
+        modos.append(self.wb.constant_memory)
+
+    monkeypatch.setattr(livro._Livro, "__init__", espiar)
+    ler = lambda p: {ws.title: list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(p).worksheets}
+    pequeno = ler(write_xlsx(dados, tmp_path / "pequeno.xlsx"))
+    monkeypatch.setattr(livro, "LINHAS_EM_MEMORIA", linhas - 1)
+    grande = ler(write_xlsx(dados, tmp_path / "grande.xlsx"))
+    assert modos == [False, True]
+    assert grande == pequeno and len(grande["Auditoria"]) > 1 and len(grande["Trabalhadores"]) > 1
