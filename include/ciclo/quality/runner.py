@@ -72,10 +72,13 @@ def _corta(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+_SEM_VIOLACOES = pd.DataFrame(columns=list(COLUNAS))
+
+
 def _formatar(r: Regra, achados: pd.DataFrame) -> pd.DataFrame:
     """Findings of one rule → violation rows with the message filled in."""
     if achados is None or achados.empty:
-        return pd.DataFrame(columns=list(COLUNAS))
+        return _SEM_VIOLACOES.copy()
     registos = achados.to_dict("records")
     mensagens = [r.formatar(**{k: (None if (v is None or (isinstance(v, float) and v != v)) else v) for k, v in a.items()})
                  for a in registos]
