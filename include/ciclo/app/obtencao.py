@@ -8,6 +8,7 @@ never on the event loop). A re-run fetches only the workers not yet in the ledge
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import asdict, dataclass
 
 from ciclo.app.contexto import Execucao
@@ -15,6 +16,9 @@ from ciclo.app.erros import NadaAFazer, Repetivel
 from ciclo.app.portas import Portas
 
 log = logging.getLogger(__name__)
+
+# the first line a share process writes on stdout once it has imported what it needs (its result is the last)
+PRONTO = b"pronto"
 
 
 @dataclass(frozen=True)
@@ -74,21 +78,30 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
     if not falta:
         return ResultadoObtencao(ex.niss_ee, 0)
 
+    from ciclo.psi.bulk import FilaPartilhada
+
     k = _processos(p.definicoes, len(falta), ligacao.concurrency)
     _lancar_ate(filhos, k - 1)   # more to fetch than the payroll said: the rest start now
-    partes = [falta[i::k] for i in range(k)]
+    filhos = filhos[:k - 1]       # (the others, not needed, are stopped by obter_todos)
     # each share with its part of the employer's budget: never more in flight than the connection allows
     parte_da_ligacao = LigacaoDireta(ligacao.ambiente, ligacao.credenciais, timeout=ligacao.timeout,
                                      concurrency=ligacao.concurrency // k,
                                      rate_per_second=ligacao.rate_per_second / k if ligacao.rate_per_second else None,
                                      retry=getattr(ligacao, "retry", None))
-    partilhas = list(zip(filhos, partes[1:]))
-    for proc, parte in partilhas:
-        _entregar(ex, p, proc, parte_da_ligacao, parte)
+    # This share starts at once, from the front of the list; the share processes, still importing, take their
+    # parts from the back of what is left once all say they are ready (``_repartir``), so that every share ends
+    # at about the same time. A static split let this share wait for the processes' imports (≈0.6 s at the
+    # start of a 10,000-worker fetch with nothing in flight).
+    fila = FilaPartilhada(falta)
+    partilhas: list[tuple] = []
+    repartidor = threading.Thread(target=_repartir, args=(ex, p, filhos, parte_da_ligacao, fila, partilhas),
+                                  name="obtencao-repartir", daemon=True)
+    repartidor.start()
     # if this share fails (or the task is being stopped), obter_todos stops the others; what any of them stored
     # stays in the ledger, batch by batch, and a retry fetches only the rest
-    res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, partes[0],
+    res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, fila,
                        travas_rapidas=len(falta) >= p.definicoes.fetch_min_por_processo)
+    repartidor.join()
     outros = [_esperar_filho(ex, proc, parte) for proc, parte in partilhas]
     for o in outros:
         res.total += o.total
@@ -137,6 +150,37 @@ def _lancar_filho():
 
     return subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
+
+
+def _repartir(ex: Execucao, p: Portas, filhos: list, ligacao, fila, partilhas: list) -> None:
+    """Wait until every share process says it is ready (its first line on stdout) or has died, then hand each
+    ready one an equal part of what this process has not yet taken (``partilhas`` gets (process, part) for each
+    one handed a part; one handed nothing is told so by its stdin closing). Runs beside this process's share."""
+    prontos = []
+    for proc in filhos:
+        try:
+            linha = proc.stdout.readline()
+        except (OSError, ValueError):
+            linha = b""
+        if linha.strip() == PRONTO:
+            prontos.append(proc)
+        else:
+            log.error("%s: the fetch process %d ended before it was ready (code %s); this process fetches its share",
+                      ex.rotulo, proc.pid, proc.poll())
+    partes = fila.ceder(len(prontos), len(prontos) + 1) if prontos else []
+    for proc, parte in zip(prontos, partes):
+        if parte:
+            partilhas.append((proc, parte))
+            _entregar(ex, p, proc, ligacao, parte)
+        else:
+            _fechar(proc.stdin)   # nothing left for it: it exits
+
+
+def _fechar(f) -> None:
+    try:
+        f.close()
+    except OSError:
+        pass
 
 
 def _entregar(ex: Execucao, p: Portas, proc, ligacao, nisses: list[str]) -> None:

@@ -4,7 +4,9 @@ The fetch of valores apurados is bound by the client's CPU per request (httpx, J
 docs/BENCHMARKS.md), so one process cannot keep an employer's whole concurrency budget busy; ``obtencao`` hands
 shares of the workers to processes like this one, each with its part of the budget, and fetches one share itself.
 
-Started before its share is known, it imports what it needs, then reads the share from stdin (a pickle from the
+Started before its share is known, it imports what it needs, says so (a first line ``pronto`` on stdout: the
+parent fetches from the front of the list meanwhile, and hands each ready process a part of what is left), then
+reads the share from stdin (a pickle from the
 parent: the share's ``LigacaoDireta`` — environment, credentials, its part of the budget —, the ledger URL, the NISS
 to fetch; never on the command line or in the environment, where other users could read them; nothing: not needed,
 it exits), fetches it into the ledger with ``obtencao.buscar_parte`` (as the parent fetches its own
@@ -40,11 +42,14 @@ def main() -> int:
     _morrer_com_o_pai(os.getppid())
     # what the fetch needs is imported before the share is read: the parent starts this process while it still
     # asks the SS for the list of workers, and hands the share over once it has it
-    from ciclo.app.obtencao import buscar_parte
+    from ciclo.app.obtencao import PRONTO, buscar_parte
     from ciclo.ledger import Ledger
 
     for modulo in ("ciclo.psi.bulk", "ciclo.psi.rest", "uvloop"):   # used by buscar_parte: imported now too
         importlib.import_module(modulo)
+    # ready: the parent hands out the shares once its processes have said so (it fetches meanwhile)
+    sys.stdout.buffer.write(PRONTO + b"\n")
+    sys.stdout.flush()
 
     dados = sys.stdin.buffer.read()
     if not dados:

@@ -22,6 +22,7 @@ From a sync caller (an Airflow task)::
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import inspect
@@ -42,6 +43,31 @@ log = logging.getLogger(__name__)
 
 # sink(niss, doc): doc is the JSON as received (dict) or, with como_modelo=True, a ValoresApuradosTrabalhador
 Sink = Callable[[str, Any], Awaitable[None] | None]
+
+
+class FilaPartilhada:
+    """The workers of one fetch, shared with share processes that become ready later (thread-safe): the fetch
+    takes from the front (``tirar``), a share process that is ready takes part of what is left from the back
+    (``ceder``). Distinct NISS, in the order given. ``fetch_valores_apurados`` accepts one instead of a list."""
+
+    def __init__(self, nisses: Iterable[str]):
+        self._d: collections.deque[str] = collections.deque(dict.fromkeys(str(n).strip() for n in nisses))
+        self._trava = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def tirar(self) -> str | None:
+        with self._trava:
+            return self._d.popleft() if self._d else None
+
+    def ceder(self, partes: int, de: int) -> list[list[str]]:
+        """``partes`` lists, each ``1/de`` of what is left (the last ones), taken out of the queue: for ``partes``
+        processes that join the ``de - partes`` fetching already."""
+        with self._trava:
+            n = len(self._d) // de
+            fora = [[self._d.pop() for _ in range(n)][::-1] for _ in range(partes)]
+        return fora
 
 
 @dataclass
@@ -69,15 +95,31 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
     ``ValoresApuradosTrabalhador`` instead of the dict. ``client`` is an ``AsyncPsiClient`` (not closed here);
     size its ``max_connections`` to ``concurrency``.
     """
-    fila: asyncio.Queue[str] = asyncio.Queue()
-    vistos: set[str] = set()
-    for n in niss_trabalhadores:
-        niss = str(n).strip()  # an int NISS (as in the obrigação list) has its 11 digits; never pad
-        if niss not in vistos:
-            vistos.add(niss)
-            fila.put_nowait(niss)
-    del vistos
-    res = BulkResult(total=fila.qsize())
+    if isinstance(niss_trabalhadores, FilaPartilhada):
+        # shared with share processes that take part of it once ready: taken one at a time, counted as taken
+        partilhada = niss_trabalhadores
+        res = BulkResult(total=0)
+        largura = concurrency
+
+        def proximo() -> str | None:
+            niss = partilhada.tirar()
+            if niss is not None:
+                res.total += 1
+            return niss
+    else:
+        fila: collections.deque[str] = collections.deque()
+        vistos: set[str] = set()
+        for n in niss_trabalhadores:
+            niss = str(n).strip()  # an int NISS (as in the obrigação list) has its 11 digits; never pad
+            if niss not in vistos:
+                vistos.add(niss)
+                fila.append(niss)
+        del vistos
+        res = BulkResult(total=len(fila))
+        largura = min(concurrency, res.total or 1)
+
+        def proximo() -> str | None:
+            return fila.popleft() if fila else None
     if (conexoes := getattr(client, "max_connections", None)) and conexoes < concurrency:
         log.warning("bulk fetch with concurrency %d over a client of %d connections: requests will queue for a "
                     "connection; build the client with max_connections=%d", concurrency, conexoes, concurrency)
@@ -98,9 +140,8 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
 
     async def trabalhador():
         while True:
-            try:
-                niss = fila.get_nowait()
-            except asyncio.QueueEmpty:
+            niss = proximo()
+            if niss is None:
                 return
             try:
                 doc = await um(niss)
@@ -128,7 +169,7 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
                      res.done / dt if dt else 0.0, len(res.failed))
 
     prog = asyncio.create_task(progresso())
-    tarefas = [asyncio.create_task(trabalhador()) for _ in range(max(1, min(concurrency, res.total or 1)))]
+    tarefas = [asyncio.create_task(trabalhador()) for _ in range(max(1, largura))]
     try:
         await asyncio.gather(*tarefas)
     except BaseException:

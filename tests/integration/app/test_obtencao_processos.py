@@ -74,23 +74,78 @@ def _em_voo_max(gets) -> int:
 def test_a_share_whose_process_dies_is_fetched_by_the_retry_and_nothing_twice(sandbox, mes_apurado, monkeypatch):
     ex, p = mes_apurado
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 150, "jitter_ms": 0}])
+    entregar = obtencao._entregar
+    entregues: list[int] = []
+
+    def entregar_e_matar(ex_, p_, proc, ligacao, nisses):
+        entregar(ex_, p_, proc, ligacao, nisses)
+        proc.kill()   # the worker machine loses that process as it starts on its share
+        entregues.append(len(nisses))
+
+    monkeypatch.setattr(obtencao, "_entregar", entregar_e_matar)
+    try:
+        with pytest.raises(Repetivel, match="could not be fetched.*a retry fetches only the rest"):
+            obtencao.obter_todos(ex, p)
+        primeira = {g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)}
+        assert len(entregues) == 1 and 0 < entregues[0] < 60
+        assert len(primeira) <= 60 - entregues[0]                       # the parent's own share got through
+        monkeypatch.setattr(obtencao, "_entregar", entregar)
+        r = obtencao.obter_todos(ex, p)                                 # the retry
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
+    assert len(nisses) == len(set(nisses))                             # nothing fetched twice
+    assert r.obtidos == len(set(nisses)) - len(primeira) >= entregues[0]
+
+
+def test_a_process_that_dies_before_it_is_ready_leaves_its_share_to_this_one(sandbox, mes_apurado, monkeypatch):
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
     lancar = obtencao._lancar_filho
 
     def lancar_e_matar():
         proc = lancar()
-        proc.kill()   # the worker machine loses that process before it fetched anything
+        proc.kill()   # lost while it imports: it never says it is ready
         return proc
 
     monkeypatch.setattr(obtencao, "_lancar_filho", lancar_e_matar)
-    with pytest.raises(Repetivel, match="could not be fetched.*a retry fetches only the rest"):
-        obtencao.obter_todos(ex, p)
-    primeira = {g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)}
-    assert 25 <= len(primeira) <= 35                                   # the parent's own share got through
-    monkeypatch.setattr(obtencao, "_lancar_filho", lancar)
-    r = obtencao.obter_todos(ex, p)                                    # the retry
+    r = obtencao.obter_todos(ex, p)
     nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
-    assert len(nisses) == len(set(nisses))                             # nothing fetched twice
-    assert r.obtidos == len(set(nisses)) - len(primeira)
+    assert r.obtidos == len(nisses) == len(set(nisses)) >= 55            # all of them, by this process, once
+    assert not p.ledger.apurados.em_falta(ex.niss_ee, ex.mes, nisses)
+
+
+def test_this_share_fetches_while_the_processes_import_and_they_take_part_of_the_rest(sandbox, mes_apurado,
+                                                                                       monkeypatch):
+    """The task's share starts at once; a share process that takes 1 s more to be ready is handed half of what is
+    left then (not half of the whole, as a split made up front gave it), and every worker is fetched exactly
+    once."""
+    import subprocess
+    import sys
+
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 400, "jitter_ms": 0}])
+    codigo = ("import time, runpy; time.sleep(1.0); "
+              "runpy.run_module('ciclo.app.obtencao_filho', run_name='__main__')")
+    monkeypatch.setattr(obtencao, "_lancar_filho", lambda: subprocess.Popen(
+        [sys.executable, "-c", codigo], stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    entregar = obtencao._entregar
+    entregues: list[int] = []
+    monkeypatch.setattr(obtencao, "_entregar", lambda e, pp, proc, lig, nisses: (
+        entregues.append(len(nisses)), entregar(e, pp, proc, lig, nisses)))
+    try:
+        r = obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
+    assert r.obtidos == len(nisses) == len(set(nisses)) >= 55
+    # 4 in flight × 400 ms: 10 a second fetched here until the process was ready (1 s + its imports); it took
+    # half of the rest: something, and less than half of the whole
+    assert len(entregues) == 1 and 1 <= entregues[0] < len(nisses) // 2, entregues
 
 
 def _lancamentos(monkeypatch, eventos: list):
@@ -156,7 +211,7 @@ def test_a_failure_before_the_shares_leaves_no_process_running(sandbox, mes_apur
     assert not _gets(sandbox)
 
 
-def test_the_ledger_keeps_each_document_as_the_segurança_social_sent_it(sandbox, mes_apurado):
+def test_the_ledger_keeps_each_document_as_the_segurança_social_sent_it(sandbox, mes_apurado, monkeypatch):
     """The raw document is the answer's text, byte for byte (the sandbox writes the spec's field order, not the
     sorted keys ``jsonexato.dumps`` would write), from the task's share and from a share process alike."""
     import sqlite3
@@ -168,7 +223,18 @@ def test_the_ledger_keeps_each_document_as_the_segurança_social_sent_it(sandbox
 
     ex, p = mes_apurado
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
-    obtencao.obter_todos(ex, p)
+    # slow enough that the share process is ready before this one has fetched them all
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 150, "jitter_ms": 0}])
+    entregar = obtencao._entregar
+    entregues: list[list[str]] = []
+    monkeypatch.setattr(obtencao, "_entregar", lambda e, pp, proc, lig, nisses: (
+        entregues.append(list(nisses)), entregar(e, pp, proc, lig, nisses)))
+    try:
+        obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    assert len(entregues) == 1 and entregues[0]
     url = p.ledger.url.removeprefix("sqlite:///")
     with sqlite3.connect(url) as db:
         linhas = db.execute("SELECT niss_trabalhador, raw_json FROM valores_apurados WHERE niss_ee = ? AND ano_mes = ?",
@@ -176,7 +242,10 @@ def test_the_ledger_keeps_each_document_as_the_segurança_social_sent_it(sandbox
     assert len(linhas) >= 55
     cabecalhos = {"Authorization": Credenciais(ex.niss_ee, password="sandbox").authorization()}
     with httpx.Client(base_url=f"{sandbox.url}/ptss/rest", headers=cabecalhos) as c:
-        for niss, raw in linhas[:3] + linhas[-3:]:   # both shares: each process takes every other worker
+        do_filho = set(entregues[0])
+        amostra = [l for l in linhas if l[0] in do_filho][:3] + [l for l in linhas if l[0] not in do_filho][:3]
+        assert len(amostra) == 6
+        for niss, raw in amostra:   # both shares: the share process's and this one's
             r = c.get(f"/eeaoc/valores-apurados/entidade-empregadora/{ex.niss_ee}/ano-mes/{ex.mes}/trabalhador/{niss}")
             assert r.status_code == 200
             assert raw == r.text

@@ -61,3 +61,34 @@ def test_progress_is_logged(caplog):
     linhas = [r.getMessage() for r in caplog.records if r.name == "ciclo.psi.bulk"]
     assert any("/60 done" in ln and "/s" in ln and "1 errors" in ln for ln in linhas), linhas
     assert linhas[-1].startswith("valores apurados 20000003116 202509: 59/60 fetched in")
+
+
+def test_a_shared_queue_is_taken_from_the_front_while_parts_are_handed_out_from_the_back():
+    """``FilaPartilhada``: the fetch takes from the front; ``ceder`` hands equal parts of what is left from the back
+    (for processes that join); every worker once, by one side or the other."""
+    import threading
+
+    from ciclo.psi.bulk import FilaPartilhada
+
+    fila = FilaPartilhada(nisses(100) + [" 10000000003 "])   # a duplicate (as given) is dropped
+    assert len(fila) == 100
+    c = ClienteFalso(demora=0.005)
+    guardados: list[str] = []
+    cedidas: list[list[str]] = []
+
+    def ceder_a_meio():
+        while c.pedidos < 20:
+            time.sleep(0.001)
+        cedidas.extend(fila.ceder(2, 3))   # two processes join this one: a third of what is left each
+
+    t = threading.Thread(target=ceder_a_meio)
+    t.start()
+    res = asyncio.run(fetch_valores_apurados(c, "20000003116", "202509", fila, lambda n, d: guardados.append(n),
+                                             concurrency=4))
+    t.join()
+    restantes = 100 - sum(map(len, cedidas)) - res.total
+    assert restantes == 0 and res.done == res.total == len(guardados)
+    assert len(cedidas) == 2 and len(cedidas[0]) == len(cedidas[1]) > 0
+    todos = guardados + cedidas[0] + cedidas[1]
+    assert sorted(todos) == nisses(100)
+    assert cedidas[1] + cedidas[0] == nisses(100)[-2 * len(cedidas[0]):]   # from the back, each part in order
