@@ -26,6 +26,7 @@ envelopes is bypassed).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -137,6 +138,28 @@ def separar_mensagens(texto: str | None) -> list[str]:
     return [m.strip() for m in texto.split(SEPARADOR_MENSAGENS) if m.strip()]
 
 
+# --------------------------------------------------------------------------------------------- WSDL documents
+
+
+_DOCUMENTOS: dict[str, object] = {}
+_DOCUMENTOS_TRAVA = threading.Lock()
+
+
+def documento_wsdl(caminho) -> "zeep.wsdl.Document":
+    """The parsed WSDL (shipped in this package) at ``caminho``, once per process: zeep takes a parsed ``Document``
+    in place of a location (``zeep.Client(wsdl=...)``), and parsing one cost more than the rest of building a
+    client, once per employer and step. A parsed document is only read afterwards (types, bindings); each client
+    sends through its own transport and credentials."""
+    from zeep.wsdl import Document
+
+    chave = str(caminho)
+    with _DOCUMENTOS_TRAVA:
+        doc = _DOCUMENTOS.get(chave)
+        if doc is None:
+            doc = _DOCUMENTOS[chave] = Document(chave, Transport())
+        return doc
+
+
 # --------------------------------------------------------------------------------------------- transport
 
 
@@ -167,7 +190,7 @@ class ContratoSoapClient:
         self._session.headers["Authorization"] = credenciais.authorization()
         self._session.trust_env = False  # no proxy/netrc surprises (a .netrc would override Authorization)
         transport = _QuietTransport(self, session=self._session, timeout=timeout, operation_timeout=timeout)
-        self._client = zeep.Client(wsdl=str(wsdl_path or WSDL_PATH), transport=transport)
+        self._client = zeep.Client(wsdl=documento_wsdl(wsdl_path or WSDL_PATH), transport=transport)
         self._service = self._client.create_service(BINDING, endpoint)
 
     def __repr__(self) -> str:

@@ -42,7 +42,7 @@ from ciclo.psi.errors import (
     PsiAuthError, PsiContractError, PsiError, PsiForbiddenError, PsiRetryableError, PsiTokenExpirado,
     PsiValidationError,
 )
-from ciclo.psi.soap import _detalhe_fault, separar_mensagens
+from ciclo.psi.soap import _detalhe_fault, documento_wsdl, separar_mensagens
 
 log = logging.getLogger("ciclo.psi.soap_consulta")
 
@@ -223,8 +223,8 @@ class ConsultaSoapClient:
         self._session.trust_env = False  # a .netrc would override Authorization
         transporte = _Transporte(self._verificar_http, session=self._session, timeout=timeout,
                                  operation_timeout=timeout)
-        c1 = zeep.Client(wsdl=str(WSDL_DIR / "contratos.wsdl"), transport=transporte)
-        c2 = zeep.Client(wsdl=str(WSDL_DIR / "obterComunicacoes.wsdl"), transport=transporte)
+        c1 = zeep.Client(wsdl=documento_wsdl(WSDL_DIR / "contratos.wsdl"), transport=transporte)
+        c2 = zeep.Client(wsdl=documento_wsdl(WSDL_DIR / "obterComunicacoes.wsdl"), transport=transporte)
         self._contratos = c1.create_service(BINDING_CONTRATOS, endpoint_contratos)
         self._comunicacoes = c2.create_service(BINDING_COMUNICACOES, endpoint_comunicacoes)
 

@@ -41,7 +41,7 @@ from ciclo.psi.errors import (
     PsiTokenExpirado,
 )
 from ciclo.psi.models.vinculos import CessacaoVinculo, PedidoAdmissao, TrabalhadorVinculado
-from ciclo.psi.soap import _QuietTransport, _campo, _detalhe_fault, _nao_ligou, separar_mensagens
+from ciclo.psi.soap import _QuietTransport, _campo, _detalhe_fault, _nao_ligou, documento_wsdl, separar_mensagens
 
 log = logging.getLogger("ciclo.psi.vinculos")
 
@@ -148,7 +148,7 @@ class CessacaoSoapClient:
         self._session.headers["Authorization"] = credenciais.authorization()
         self._session.trust_env = False
         transport = _QuietTransport(self, session=self._session, timeout=timeout, operation_timeout=timeout)
-        self._client = zeep.Client(wsdl=str(WSDL_CESSACAO), transport=transport)
+        self._client = zeep.Client(wsdl=documento_wsdl(WSDL_CESSACAO), transport=transport)
         self._service = self._client.create_service(BINDING_CESSACAO, endpoint)
 
     def __repr__(self) -> str:
