@@ -27,9 +27,14 @@ CINZA = (235, 240, 246)
 
 
 def _fonte_dir() -> Path:
-    import matplotlib
+    # matplotlib's data folder (what ``matplotlib.get_data_path()`` returns: ``mpl-data`` beside its
+    # ``__init__.py``), found without importing matplotlib: that import (≈0.14 s, rcParams and all) was for a path
+    from importlib.util import find_spec
 
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    spec = find_spec("matplotlib")
+    if spec is None or not spec.origin:
+        raise RuntimeError("matplotlib (which ships the DejaVu Sans font of the documents) is not installed")
+    return Path(spec.origin).with_name("mpl-data") / "fonts" / "ttf"
 
 
 # Latin script (Basic Latin to Latin Extended-B), general punctuation, €: every fixed text of the document and the

@@ -17,3 +17,17 @@ def test_latin_texts_use_the_cut_font_which_keeps_every_glyph_they_need():
 
 def test_a_name_in_another_script_gets_the_whole_font():
     assert _fontes("Жук Торговля") == (_fonte_dir() / "DejaVuSans.ttf", _fonte_dir() / "DejaVuSans-Bold.ttf")
+
+
+def test_the_font_folder_is_matplotlibs_found_without_importing_it():
+    """``_fonte_dir`` is ``matplotlib.get_data_path()/fonts/ttf``, found without running matplotlib's import (a
+    fresh interpreter: nothing else imported it first)."""
+    import subprocess
+    import sys
+
+    codigo = ("import sys; from ciclo.relatorio.pdf import _fonte_dir; d = _fonte_dir(); "
+              "assert 'matplotlib' not in sys.modules; assert (d / 'DejaVuSans.ttf').is_file(); "
+              "import matplotlib; from pathlib import Path; "
+              "assert d == Path(matplotlib.get_data_path()) / 'fonts' / 'ttf'; print('ok')")
+    r = subprocess.run([sys.executable, "-c", codigo], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "ok", r.stderr
