@@ -8,6 +8,7 @@ never on the event loop). A re-run fetches only the workers not yet in the ledge
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 from dataclasses import asdict, dataclass
 
@@ -173,7 +174,11 @@ def _repartir(ex: Execucao, p: Portas, filhos: list, ligacao, fila, partilhas: l
             partilhas.append((proc, parte))
             _entregar(ex, p, proc, ligacao, parte)
         else:
-            _fechar(proc.stdin)   # nothing left for it: it exits
+            _fechar(proc.stdin)   # nothing left for it: it exits at once (reading no share), 0 — not killed
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass   # still running after that: obter_todos stops it
 
 
 def _fechar(f) -> None:
