@@ -114,8 +114,9 @@ def marcas_eixo(maximo: Decimal, alvo: int = 5) -> list[Decimal]:
 
 
 def _rotulo_barra(valor: Decimal, grande: bool) -> str:
-    """The amount over a bar: in full (``1 668,01``), or in thousands when bars are wide apart (``117,2 mil``)."""
-    if not grande:
+    """The amount over a bar: in full (``1 668,01``), or in thousands when bars are wide apart (``117,2 mil``);
+    below 1 000 € always in full (in thousands, 30 € read "0,0 mil")."""
+    if not grande or abs(valor) < 1000:
         return eur(valor).replace(" €", "")
     mil = (Decimal(valor) / 1000).quantize(Decimal("0.1"))
     return f"{eur(mil)[:-3]} mil"  # eur() prints two decimals; the second is 0 after rounding to tenths

@@ -54,6 +54,9 @@ def test_bar_labels_in_portuguese():
     assert _rotulo_barra(D("1668.01"), grande=False) == "1 668,01"
     assert _rotulo_barra(D("117227.38"), grande=True) == "117,2 mil"
     assert _rotulo_barra(D("1234567.89"), grande=True) == "1 234,6 mil"
+    # a small month among large ones: its amount, not "0,0 mil"
+    assert _rotulo_barra(D("30.00"), grande=True) == "30,00" and _rotulo_barra(D("999.99"), grande=True) == "999,99"
+    assert _rotulo_barra(D("1000.00"), grande=True) == "1,0 mil"
 
 
 def test_no_months_is_an_error():
