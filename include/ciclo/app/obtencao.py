@@ -95,14 +95,26 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
     # start of a 10,000-worker fetch with nothing in flight).
     fila = FilaPartilhada(falta)
     partilhas: list[tuple] = []
-    repartidor = threading.Thread(target=_repartir, args=(ex, p, filhos, parte_da_ligacao, fila, partilhas),
-                                  name="obtencao-repartir", daemon=True)
+    erros: list[BaseException] = []
+
+    def repartir():
+        try:
+            _repartir(ex, p, filhos, parte_da_ligacao, fila, partilhas)
+        except BaseException as exc:  # noqa: BLE001 - raised in the task's thread below
+            erros.append(exc)
+
+    repartidor = threading.Thread(target=repartir, name="obtencao-repartir", daemon=True)
     repartidor.start()
     # if this share fails (or the task is being stopped), obter_todos stops the others; what any of them stored
     # stays in the ledger, batch by batch, and a retry fetches only the rest
     res = buscar_parte(apurados, ex.niss_ee, ex.mes, parte_da_ligacao, fila,
                        travas_rapidas=len(falta) >= p.definicoes.fetch_min_por_processo)
     repartidor.join()
+    if erros:
+        # a part may have been taken and not handed over: obter_todos stops the processes, and the retry fetches
+        # whatever the ledger does not hold
+        raise Repetivel(f"{ex.rotulo}: handing the fetch's shares to their processes failed "
+                        f"({type(erros[0]).__name__}: {erros[0]}); what was fetched is kept, a retry fetches the rest")
     outros = [_esperar_filho(ex, proc, parte) for proc, parte in partilhas]
     for o in outros:
         res.total += o.total
@@ -195,11 +207,13 @@ def _entregar(ex: Execucao, p: Portas, proc, ligacao, nisses: list[str]) -> None
 
     spec = {"pai": os.getpid(), "ligacao": ligacao, "ledger_url": p.ledger.url, "niss_ee": ex.niss_ee, "mes": ex.mes,
             "nisses": list(nisses)}
+    dados = pickle.dumps(spec)
     try:
-        proc.stdin.write(pickle.dumps(spec))
-        proc.stdin.close()
+        proc.stdin.write(dados)
     except OSError:
         pass   # it died: _esperar_filho says so
+    finally:
+        _fechar(proc.stdin)   # its share is whole (or it died): it never waits on an open stdin
     log.info("%s: %d workers fetched by process %d (concurrency %d)", ex.rotulo, len(nisses), proc.pid,
              ligacao.concurrency)
 

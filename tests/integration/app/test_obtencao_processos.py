@@ -100,6 +100,36 @@ def test_a_share_whose_process_dies_is_fetched_by_the_retry_and_nothing_twice(sa
     assert r.obtidos == len(set(nisses)) - len(primeira) >= entregues[0]
 
 
+def test_a_failure_handing_over_a_share_fails_the_task_for_a_retry_with_nothing_lost_or_twice(
+        sandbox, mes_apurado, monkeypatch):
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 150, "jitter_ms": 0}])
+    procs = _lancamentos(monkeypatch, [])
+    entregar = obtencao._entregar
+    tentativas: list[int] = []
+
+    def avariar(e, pp, proc, lig, nisses):
+        tentativas.append(len(nisses))
+        raise RuntimeError("the pipe to the share process broke")
+
+    monkeypatch.setattr(obtencao, "_entregar", avariar)
+    try:
+        with pytest.raises(Repetivel, match="handing the fetch's shares.*a retry fetches the rest"):
+            obtencao.obter_todos(ex, p)
+        assert tentativas and all(pr.poll() is not None for pr in procs)   # none left waiting for its share
+        primeira = {g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)}
+        assert len(primeira) <= 60 - tentativas[0]
+        monkeypatch.setattr(obtencao, "_entregar", entregar)
+        r = obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    nisses = [g["path"].rsplit("/", 1)[-1] for g in _gets(sandbox)]
+    assert len(nisses) == len(set(nisses)) and r.obtidos == len(nisses) - len(primeira)
+    assert not p.ledger.apurados.em_falta(ex.niss_ee, ex.mes, nisses)
+
+
 def test_a_process_that_dies_before_it_is_ready_leaves_its_share_to_this_one(sandbox, mes_apurado, monkeypatch):
     ex, p = mes_apurado
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=2, fetch_min_por_processo=10)
