@@ -158,7 +158,6 @@ def _lancar_ate(filhos: list, n: int) -> None:
 def _lancar_filho():
     """Start ``ciclo.app.obtencao_filho``: it imports what it needs, then waits on its stdin for its share
     (``_entregar``); a process given nothing exits."""
-    import subprocess
     import sys
 
     return subprocess.Popen([sys.executable, "-m", "ciclo.app.obtencao_filho"], stdin=subprocess.PIPE,

@@ -95,31 +95,20 @@ async def fetch_valores_apurados(client: AsyncPsiClient, niss_ee: str, ano_mes: 
     ``ValoresApuradosTrabalhador`` instead of the dict. ``client`` is an ``AsyncPsiClient`` (not closed here);
     size its ``max_connections`` to ``concurrency``.
     """
-    if isinstance(niss_trabalhadores, FilaPartilhada):
-        # shared with share processes that take part of it once ready: taken one at a time, counted as taken
-        partilhada = niss_trabalhadores
-        res = BulkResult(total=0)
-        largura = concurrency
+    # a NISS given as an int (as in the obrigação list) has its 11 digits; never pad (FilaPartilhada normalises)
+    partilhada = isinstance(niss_trabalhadores, FilaPartilhada)
+    fila = niss_trabalhadores if partilhada else FilaPartilhada(niss_trabalhadores)
+    # a queue shared with share processes (which take part of it once ready) is counted as taken; one of its own
+    # is known whole from the start
+    res = BulkResult(total=0 if partilhada else len(fila))
+    largura = concurrency if partilhada else min(concurrency, res.total or 1)
 
-        def proximo() -> str | None:
-            niss = partilhada.tirar()
-            if niss is not None:
-                res.total += 1
-            return niss
-    else:
-        fila: collections.deque[str] = collections.deque()
-        vistos: set[str] = set()
-        for n in niss_trabalhadores:
-            niss = str(n).strip()  # an int NISS (as in the obrigação list) has its 11 digits; never pad
-            if niss not in vistos:
-                vistos.add(niss)
-                fila.append(niss)
-        del vistos
-        res = BulkResult(total=len(fila))
-        largura = min(concurrency, res.total or 1)
+    def proximo() -> str | None:
+        niss = fila.tirar()
+        if partilhada and niss is not None:
+            res.total += 1
+        return niss
 
-        def proximo() -> str | None:
-            return fila.popleft() if fila else None
     if (conexoes := getattr(client, "max_connections", None)) and conexoes < concurrency:
         log.warning("bulk fetch with concurrency %d over a client of %d connections: requests will queue for a "
                     "connection; build the client with max_connections=%d", concurrency, conexoes, concurrency)
