@@ -15,6 +15,7 @@ import csv
 import difflib
 import hashlib
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,7 +31,7 @@ from ciclo.payroll.formato import EXTENSOES, FICHEIROS, META, Ficheiro
 from ciclo.payroll.mapping import Mapeamento, carregar_mapeamento, normalizar_cabecalho
 from ciclo.domain.violacao import Violation, violacao
 
-_MILHARES = r"-?\d{1,3}(\.\d{3})+"  # 1.500, 12.345.678: dot-separated thousands groups only
+_MILHARES_RE = re.compile(r"-?\d{1,3}(\.\d{3})+")  # 1.500, 12.345.678: dot-separated thousands groups only
 FORMATOS_DATA = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -206,54 +207,55 @@ def _ler_xlsx(dados: bytes, m: Mapeamento) -> tuple[list[str], list[tuple[int, l
 # ------------------------------------------------------------------------------------------------ conversion
 
 
-def _datas(s: pd.Series, formato_extra: str | None) -> tuple[pd.Series, pd.Series]:
-    """(dates as ``datetime.date`` or None, mask of non-empty values that are not dates). Each distinct text is
-    parsed once, with ``datetime.strptime`` (any year 1..9999: contract ends up to 2999-12-31 are valid)."""
+def _datas(vals: list, formato_extra: str | None) -> tuple[list, list[int]]:
+    """(dates as ``datetime.date`` or None, positions of non-empty values that are not dates). Each distinct text
+    is parsed once, with ``datetime.strptime`` (any year 1..9999: contract ends up to 2999-12-31 are valid)."""
     formatos = ((formato_extra,) if formato_extra else ()) + FORMATOS_DATA
     cache: dict[str, date] = {}
-    for u in pd.unique(s.dropna()):
+    for u in dict.fromkeys(v for v in vals if v is not None):
         for fmt in formatos:
             try:
                 cache[u] = datetime.strptime(u, fmt).date()
                 break
             except ValueError:
                 continue
-    valores = s.map(cache)
-    ok = valores.notna()
-    return valores.astype(object).where(ok, None), s.notna() & ~ok
+    return _convertidos(vals, cache)
 
 
-def _decimais(s: pd.Series, decimal_virgula: bool | None) -> tuple[pd.Series, pd.Series]:
-    """(values as ``Decimal`` or None, mask of non-empty values that are not numbers). Parses each distinct text once."""
+def _decimais(vals: list, decimal_virgula: bool | None) -> tuple[list, list[int]]:
+    """(values as ``Decimal`` or None, positions of non-empty values that are not numbers). Parses each distinct
+    text once."""
     cache: dict[str, Decimal] = {}
-    for u in pd.unique(s.dropna()):
+    for u in dict.fromkeys(v for v in vals if v is not None):
         try:
             cache[u] = parse_montante(u, decimal_virgula=decimal_virgula)
         except MontanteInvalido:
             pass
-    valores = s.map(cache)
-    ok = valores.notna()
-    invalida = s.notna() & ~ok
-    return valores.astype(object).where(ok, None), invalida
+    return _convertidos(vals, cache)
 
 
-def _decimal_virgula(df: pd.DataFrame, spec: Ficheiro, sep: str | None, m: Mapeamento) -> bool | None:
+def _convertidos(vals: list, cache: dict) -> tuple[list, list[int]]:
+    valores = [None if v is None else cache.get(v) for v in vals]
+    return valores, [i for i, (v, c) in enumerate(zip(vals, valores)) if v is not None and c is None]
+
+
+def _decimal_virgula(colunas: dict[str, list], spec: Ficheiro, sep: str | None, m: Mapeamento) -> bool | None:
     if m.decimal in (",", "virgula", "vírgula"):
         return True
     if m.decimal in (".", "ponto"):
         return False
     if sep != ";":
         return None  # a "," separated file cannot have unquoted decimal commas; parse_montante decides per value
-    valores = pd.concat([df[col].dropna().astype(str) for col in spec.por_tipo("montante", "numero") if col in df]
-                        or [pd.Series(dtype=object)])
-    if valores.str.contains(",", regex=False).any():
+    valores = [str(v) for col in spec.por_tipo("montante", "numero") if col in colunas
+               for v in colunas[col] if v is not None]
+    if any("," in v for v in valores):
         return True
     # A ";" file is the Portuguese convention (docs/payroll-export.md). With no comma anywhere, "1.500" in a money
     # column can only be fifteen hundred: money has at most two decimals (NUMBER(12,2), DOMAIN.md §4). It is read
     # so only when every dotted value of the file is a thousands group; a file that also has dot decimals
     # ("1234.56", "37.5") keeps per-value parsing, and "1.500" there is 1.500 — three decimals, DQ-VAL-02.
-    com_ponto = valores[valores.str.contains(".", regex=False)]
-    if len(com_ponto) and com_ponto.str.fullmatch(_MILHARES).all():
+    com_ponto = [v for v in valores if "." in v]
+    if com_ponto and all(_MILHARES_RE.fullmatch(v) for v in com_ponto):
         return True
     return None
 
@@ -348,39 +350,43 @@ def _carregar_ficheiro(tipo: str, nome: str, dados: bytes, m: Mapeamento, issues
         df = _vazio_df(spec)
         return df, em_falta
 
-    bruto = pd.DataFrame(registos, dtype=object)
-    df = pd.DataFrame(index=range(len(registos)))
+    # Column by column as plain lists (a pandas operation per column costs more than the whole column of a small
+    # export); one object frame at the end. A text cell is stripped, an empty one is None; a mapping constant fills
+    # its column; a column the file does not have is all None.
+    n = len(registos)
+    colunas: dict[str, list] = {}
     for c in spec.nomes:
         if c in indice:
-            col = bruto[indice[c]].map(lambda x: x.strip() if isinstance(x, str) else x).astype(object)
-            df[c] = col.where(col != "", None)
-        elif c in constantes:
-            df[c] = constantes[c]
+            i = indice[c]
+            colunas[c] = [None if v == "" else v for v in
+                          (x.strip() if isinstance(x, str) else x for x in (r[i] for r in registos))]
         else:
-            df[c] = None
+            colunas[c] = [constantes[c] if c in constantes else None] * n
+    registos = None
     for col, mapa in m.valores.get(tipo, {}).items():
-        df[col] = df[col].map(lambda v, mp=mapa: mp.get(v, v) if v is not None else None)
-    df["_ficheiro"] = nome
-    df["_linha"] = linhas
+        colunas[col] = [mapa.get(v, v) if v is not None else None for v in colunas[col]]
 
     # Typed conversion; a value that does not parse becomes None and a violation with its line.
-    virgula = None if sep is None else _decimal_virgula(df, spec, sep, m)
+    virgula = None if sep is None else _decimal_virgula(colunas, spec, sep, m)
+    niss = colunas.get("niss_trabalhador") or [None] * n
     for c in spec.colunas:
         if c.nome not in indice and c.nome not in constantes:
             continue
         if c.tipo == "data":
-            valores, invalida = _datas(df[c.nome], m.formato_data)
+            valores, invalidas = _datas(colunas[c.nome], m.formato_data)
             regra = "DQ-FMT-02"
         elif c.tipo in ("montante", "numero"):
-            valores, invalida = _decimais(df[c.nome], virgula)
+            valores, invalidas = _decimais(colunas[c.nome], virgula)
             regra = "DQ-FMT-01" if c.tipo == "montante" else "DQ-FMT-03"
         else:
             continue
-        if invalida.any():
-            for idx in invalida[invalida].index:
-                issues.append(violacao(regra, ficheiro=nome, linha=int(df.at[idx, "_linha"]),
-                                       niss=df.at[idx, "niss_trabalhador"], coluna=c.nome, valor=df.at[idx, c.nome]))
-        df[c.nome] = valores
+        for i in invalidas:
+            issues.append(violacao(regra, ficheiro=nome, linha=linhas[i], niss=niss[i], coluna=c.nome,
+                                   valor=colunas[c.nome][i]))
+        colunas[c.nome] = valores
+    df = pd.DataFrame(colunas, dtype=object)
+    df["_ficheiro"] = nome
+    df["_linha"] = linhas
     return df, em_falta
 
 
