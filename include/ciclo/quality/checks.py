@@ -10,7 +10,6 @@ runner turns findings into ``Violation`` rows. A predicate never raises on bad d
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Callable
@@ -38,19 +37,51 @@ def regra(rule_id: str):
     return registar
 
 
-@dataclass
 class Contexto:
-    payroll: object
-    ref: AnoMes | None
-    hoje: date
-    _cache: dict = field(default_factory=dict)
+    """What the rules read: one payroll, or several checked together (``membros``: a lote's small exports of one
+    month with the same files and the same missing columns, ``assinatura``). Several are one set of frames end to
+    end, each row with its member's position in ``_ee``; every rule keys a worker by (``_ee``, NISS), so two
+    employers' workers never meet, and tags each finding with its ``_ee`` (``_achados`` does it from the row).
+    Each member then gets exactly the findings it would get alone (tested), for one pass of each rule instead of
+    one per employer: a rule's fixed cost in pandas is most of its time on a small export."""
+
+    def __init__(self, membros, ref: AnoMes | None, hoje: date):
+        self.membros = list(membros) if isinstance(membros, (list, tuple)) else [membros]
+        self.ref, self.hoje = ref, hoje
+        self._cache: dict = {}
+        primeiro = self.membros[0]
+        self.colunas_em_falta: dict[str, set[str]] = primeiro.colunas_em_falta
+        self._sem_ficheiro = {t for t, n in primeiro.ficheiros.items() if n is None}
+        if any(assinatura(p) != assinatura(primeiro) for p in self.membros[1:]):
+            raise ValueError("payrolls checked together must have the same month, files and missing columns")
 
     def df(self, tipo: str) -> pd.DataFrame:
-        return self.payroll.frame(tipo)
+        if len(self.membros) == 1:
+            return self.membros[0].frame(tipo)
+        k = ("df", tipo)
+        if k not in self._cache:
+            self._cache[k] = pd.concat([p.frame(tipo).assign(_ee=i) for i, p in enumerate(self.membros)],
+                                       ignore_index=True)
+        return self._cache[k]
+
+    def ee(self, tipo: str) -> pd.Series:
+        """The member of each row of ``tipo`` (all 0 for one payroll)."""
+        df = self.df(tipo)
+        return df["_ee"] if "_ee" in df else pd.Series(0, index=df.index)
+
+    def sem_ficheiro(self, tipo: str) -> bool:
+        return tipo in self._sem_ficheiro
+
+    def incidencias(self) -> pd.DataFrame:
+        """``ciclo.payroll.incidencia.incidencias`` of every member, in the rows' order (kept on each payroll, where
+        the request body and the internal totals read it again)."""
+        if len(self.membros) == 1:
+            return incidencias(self.membros[0])
+        return pd.concat([incidencias(p) for p in self.membros], ignore_index=True)
 
     def tem(self, tipo: str, *colunas: str) -> bool:
         """The file was read and has these columns (rules on a missing column do not run: DQ-FICH-05 says why)."""
-        falta = self.payroll.colunas_em_falta.get(tipo, set())
+        falta = self.colunas_em_falta.get(tipo, set())
         return len(self.df(tipo)) > 0 and not (set(colunas) & falta)
 
     def datas(self, tipo: str, col: str) -> pd.Series:
@@ -71,12 +102,21 @@ class Contexto:
         return self._cache[k]
 
 
+def assinatura(payroll) -> tuple:
+    """Payrolls with the same one can be checked together (``Contexto``): the same month, the same kinds of file
+    present and parsed, the same required columns missing — what decides which rules run."""
+    return (payroll.ano_mes, tuple(sorted(t for t, n in payroll.ficheiros.items() if n is None)),
+            tuple(sorted((t, tuple(sorted(c))) for t, c in payroll.colunas_em_falta.items() if c)),
+            tuple(sorted(payroll.carregados)))
+
+
 def _achados(df: pd.DataFrame, mask: pd.Series, coluna: str | None, valor, **extra) -> pd.DataFrame:
     if not np.asarray(mask, dtype=bool).any():
         return _vazio()  # most rules find nothing in most payrolls: no frames built for it
     sel = df[mask]
     out = pd.DataFrame({"ficheiro": sel["_ficheiro"], "linha": sel["_linha"],
-                        "niss": sel["niss_trabalhador"] if "niss_trabalhador" in sel else None, "coluna": coluna})
+                        "niss": sel["niss_trabalhador"] if "niss_trabalhador" in sel else None, "coluna": coluna,
+                        "_ee": sel["_ee"] if "_ee" in sel else 0})
     out["valor"] = valor[mask] if isinstance(valor, pd.Series) else (sel[valor] if isinstance(valor, str) and valor in sel else valor)
     for k, v in extra.items():
         out[k] = v[mask] if isinstance(v, pd.Series) else v
@@ -126,10 +166,12 @@ def niss_digito_controlo(ctx: Contexto) -> pd.DataFrame:
             mask[motivos[motivos.notna()].index] = True
             if mask.any():
                 partes.append(_achados(df, mask, col, col, detalhe=s.map(lambda v: cache.get(v) or "")))
-    m = motivo_invalido(ctx.payroll.niss_ee)
-    if m:
-        partes.append(pd.DataFrame([{"ficheiro": None, "linha": None, "niss": None, "coluna": "niss_ee",
-                                     "valor": ctx.payroll.niss_ee, "detalhe": f"NISS da entidade empregadora: {m}"}]))
+    for i, payroll in enumerate(ctx.membros):
+        m = motivo_invalido(payroll.niss_ee)
+        if m:
+            partes.append(pd.DataFrame([{"ficheiro": None, "linha": None, "niss": None, "coluna": "niss_ee",
+                                         "valor": payroll.niss_ee, "detalhe": f"NISS da entidade empregadora: {m}",
+                                         "_ee": i}]))
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
 
 
@@ -180,15 +222,16 @@ def _dias_trabalho(ctx: Contexto) -> pd.DataFrame:
     (DR 1-A/2011 art. 16.º n.º 2, art. 70.º n.º 5)."""
     rem = ctx.df("remuneracoes")
     p = rem["natureza"] == "P"
-    d = pd.DataFrame({"niss": rem["niss_trabalhador"][p], "dias": ctx.num("remuneracoes", "dias")[p],
+    d = pd.DataFrame({"_ee": ctx.ee("remuneracoes")[p], "niss": rem["niss_trabalhador"][p],
+                      "dias": ctx.num("remuneracoes", "dias")[p],
                       "ini": rem["data_inicio"][p] if "data_inicio" in rem else None,
                       "fim": rem["data_fim"][p] if "data_fim" in rem else None,
                       "linha": rem["_linha"][p], "ficheiro": rem["_ficheiro"][p]}).dropna(subset=["niss"])
-    so_um = ~d["niss"].duplicated(keep=False)
+    so_um = ~d[["_ee", "niss"]].duplicated(keep=False)
     simples = d[so_um]
-    out = [simples.assign(dias=simples["dias"].fillna(0))[["niss", "dias", "linha", "ficheiro"]]]
+    out = [simples.assign(dias=simples["dias"].fillna(0))[["_ee", "niss", "dias", "linha", "ficheiro"]]]
     linhas = []
-    for niss, g in d[~so_um].groupby("niss", sort=False):
+    for (ee, niss), g in d[~so_um].groupby(["_ee", "niss"], sort=False):
         clusters: list[list] = []  # [start, end, max days]
         for ini, fim, dias in sorted(zip(g["ini"], g["fim"], g["dias"].fillna(0)),
                                      key=lambda t: (t[0] is None, t[0] or date.min)):
@@ -197,11 +240,11 @@ def _dias_trabalho(ctx: Contexto) -> pd.DataFrame:
                 clusters[-1][2] = max(clusters[-1][2], dias)
             else:
                 clusters.append([ini, fim, dias])
-        linhas.append({"niss": niss, "dias": sum(c[2] for c in clusters), "linha": g["linha"].min(),
+        linhas.append({"_ee": ee, "niss": niss, "dias": sum(c[2] for c in clusters), "linha": g["linha"].min(),
                        "ficheiro": g["ficheiro"].iloc[0]})
     if linhas:
         out.append(pd.DataFrame(linhas))
-    return pd.concat(out, ignore_index=True).set_index("niss")
+    return pd.concat(out, ignore_index=True).set_index(["_ee", "niss"])
 
 
 def _fmt_dias(x: float) -> str:
@@ -214,8 +257,9 @@ def dias_acima_de_30(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     g = _dias_trabalho(ctx)
     g = g[g["dias"] > 30]
-    return pd.DataFrame({"ficheiro": g["ficheiro"], "linha": g["linha"], "niss": g.index, "coluna": "dias",
-                         "valor": g["dias"].map(_fmt_dias), "dias": g["dias"].map(_fmt_dias)}).reset_index(drop=True)
+    return pd.DataFrame({"ficheiro": g["ficheiro"], "linha": g["linha"], "niss": g.index.get_level_values("niss"),
+                         "coluna": "dias", "valor": g["dias"].map(_fmt_dias), "dias": g["dias"].map(_fmt_dias),
+                         "_ee": g.index.get_level_values("_ee")}).reset_index(drop=True)
 
 
 def _dias_inatividade(ctx: Contexto) -> pd.DataFrame:
@@ -225,19 +269,21 @@ def _dias_inatividade(ctx: Contexto) -> pd.DataFrame:
     ini, fim = ina["data_inicio"], ina["data_fim"]
     a, b = ctx.ref.primeiro_dia, ctx.ref.ultimo_dia
     ok = ini.notna() & fim.notna() & ina["niss_trabalhador"].notna()
-    por: dict[str, list] = {}
-    primeira: dict[str, tuple] = {}
-    for n, i0, i1, linha, fich in zip(ina["niss_trabalhador"][ok], ini[ok], fim[ok], ina["_linha"][ok], ina["_ficheiro"][ok]):
+    por: dict[tuple, list] = {}
+    primeira: dict[tuple, tuple] = {}
+    for n, i0, i1, linha, fich in zip(zip(ctx.ee("inatividades")[ok], ina["niss_trabalhador"][ok]), ini[ok], fim[ok],
+                                      ina["_linha"][ok], ina["_ficheiro"][ok]):
         if i1 < i0 or i1 < a or i0 > b:
             continue
         por.setdefault(n, []).append((max(i0, a), min(i1, b)))
         if n not in primeira or linha < primeira[n][0]:
             primeira[n] = (linha, fich)
-    linhas = [{"niss": n, "inatividade": dias_trabalho_e_inatividade(a, b, p)[1], "linha": primeira[n][0],
-               "ficheiro": primeira[n][1]} for n, p in por.items()]
+    linhas = [{"_ee": n[0], "niss": n[1], "inatividade": dias_trabalho_e_inatividade(a, b, p)[1],
+               "linha": primeira[n][0], "ficheiro": primeira[n][1]} for n, p in por.items()]
     if not linhas:
-        return pd.DataFrame(columns=["inatividade", "linha", "ficheiro"], index=pd.Index([], name="niss"))
-    return pd.DataFrame(linhas).set_index("niss")
+        return pd.DataFrame(columns=["inatividade", "linha", "ficheiro"],
+                            index=pd.MultiIndex.from_arrays([[], []], names=["_ee", "niss"]))
+    return pd.DataFrame(linhas).set_index(["_ee", "niss"])
 
 
 @regra("DQ-INA-02")
@@ -247,10 +293,11 @@ def inatividades_sobrepostas(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     ina = ctx.df("inatividades")
     ok = ina["data_inicio"].notna() & ina["data_fim"].notna() & ina["niss_trabalhador"].notna()
-    ok &= ina["niss_trabalhador"].duplicated(keep=False)
+    ee = ctx.ee("inatividades")
+    ok &= pd.DataFrame({"_ee": ee, "n": ina["niss_trabalhador"]}).duplicated(keep=False)
     mask = pd.Series(False, index=ina.index)
     outra = pd.Series("", index=ina.index)
-    for _, g in ina[ok].groupby("niss_trabalhador", sort=False):
+    for _, g in ina[ok].groupby([ee[ok], ina["niss_trabalhador"][ok]], sort=False):
         periodos = list(zip(g["data_inicio"], g["data_fim"]))
         for i, j in sobreposicoes(periodos):
             mask[g.index[j]] = True
@@ -268,10 +315,10 @@ def trabalho_mais_inatividade(ctx: Contexto) -> pd.DataFrame:
     j = i.join(t, how="inner")
     j["total"] = j["dias"] + j["inatividade"]
     j = j[j["total"] > 30]
-    return pd.DataFrame({"ficheiro": j["ficheiro"], "linha": j["linha"], "niss": j.index, "coluna": "data_inicio",
-                         "valor": j["total"].map(_fmt_dias), "dias": j["dias"].map(_fmt_dias),
-                         "inatividade": j["inatividade"].map(_fmt_dias), "total": j["total"].map(_fmt_dias)}
-                        ).reset_index(drop=True)
+    return pd.DataFrame({"ficheiro": j["ficheiro"], "linha": j["linha"], "niss": j.index.get_level_values("niss"),
+                         "coluna": "data_inicio", "valor": j["total"].map(_fmt_dias), "dias": j["dias"].map(_fmt_dias),
+                         "inatividade": j["inatividade"].map(_fmt_dias), "total": j["total"].map(_fmt_dias),
+                         "_ee": j.index.get_level_values("_ee")}).reset_index(drop=True)
 
 
 @regra("DQ-DIAS-04")
@@ -294,23 +341,25 @@ def _contratos_por_linha(ctx: Contexto, linhas: pd.DataFrame) -> pd.DataFrame:
     """For each remuneration line (index kept in ``_i``), the contracts of the same worker in force at some point
     of the line's period."""
     c = ctx.df("contratos")
-    cc = pd.DataFrame({"niss_trabalhador": c["niss_trabalhador"], "c_ini": ctx.datas("contratos", "inicio_contrato"),
+    cc = pd.DataFrame({"_ee": ctx.ee("contratos"), "niss_trabalhador": c["niss_trabalhador"],
+                       "c_ini": ctx.datas("contratos", "inicio_contrato"),
                        "c_fim": ctx.datas("contratos", "fim_contrato"), "c_base": c["remuneracao_base"],
                        "c_diut": c["diuturnidades"]}).dropna(subset=["niss_trabalhador", "c_ini"])
-    j = linhas.merge(cc, on="niss_trabalhador", how="inner")
+    j = linhas.merge(cc, on=["_ee", "niss_trabalhador"], how="inner")
     return j[(j["c_ini"] <= j["l_fim"]) & (j["c_fim"].isna() | (j["c_fim"] >= j["l_ini"]))]
 
 
 def _linhas_rem(ctx: Contexto) -> pd.DataFrame:
     rem = ctx.df("remuneracoes")
-    return pd.DataFrame({"_i": rem.index, "niss_trabalhador": rem["niss_trabalhador"], "natureza": rem["natureza"],
+    return pd.DataFrame({"_i": rem.index, "_ee": ctx.ee("remuneracoes"), "niss_trabalhador": rem["niss_trabalhador"],
+                         "natureza": rem["natureza"],
                          "l_ini": ctx.datas("remuneracoes", "data_inicio"), "l_fim": ctx.datas("remuneracoes", "data_fim")})
 
 
 @regra("DQ-CTR-20")
 def remuneracao_sem_contrato(ctx: Contexto) -> pd.DataFrame:
     if ctx.ref is None or not ctx.tem("remuneracoes", "data_inicio", "data_fim") or \
-            ctx.payroll.colunas_em_falta.get("contratos", set()) & {"niss_trabalhador", "inicio_contrato", "fim_contrato"}:
+            ctx.colunas_em_falta.get("contratos", set()) & {"niss_trabalhador", "inicio_contrato", "fim_contrato"}:
         return _vazio()
     linhas = _linhas_rem(ctx).dropna(subset=["niss_trabalhador", "l_ini", "l_fim"])
     com = set(_contratos_por_linha(ctx, linhas)["_i"]) if len(ctx.df("contratos")) else set()
@@ -370,7 +419,7 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
                          "niss": sel["niss_trabalhador"].to_numpy(), "coluna": "valor",
                          "valor": [str(v) for v in sel["valor"]], "base": [str(b) for b in j["c_base"]],
                          "diut": [str(d or "0") for d in j["c_diut"]], "dias": [_fmt_dias(float(x)) for x in sel["dias"]],
-                         "esperado": [str(e) for e in j["esperado"]]})
+                         "esperado": [str(e) for e in j["esperado"]], "_ee": j["_ee"].to_numpy()})
 
 
 @regra("DQ-VAL-02")
@@ -475,7 +524,7 @@ def _incidencia(ctx: Contexto, regra_id: str) -> pd.DataFrame:
         return _vazio()
     k = ("incidencia",)
     if k not in ctx._cache:
-        ctx._cache[k] = incidencias(ctx.payroll)
+        ctx._cache[k] = ctx.incidencias()
     inc = ctx._cache[k]
     rem = ctx.df("remuneracoes")
     mask = inc["regra"] == regra_id
@@ -505,25 +554,37 @@ def limites_em_falta(ctx: Contexto) -> pd.DataFrame:
 
 @regra("DQ-TRAB-02")
 def trabalhador_desconhecido(ctx: Contexto) -> pd.DataFrame:
-    if "trabalhadores" in ctx.payroll.colunas_em_falta and "niss_trabalhador" in ctx.payroll.colunas_em_falta["trabalhadores"]:
+    if "niss_trabalhador" in ctx.colunas_em_falta.get("trabalhadores", set()):
         return _vazio()
-    conhecidos = set(ctx.df("trabalhadores")["niss_trabalhador"].dropna())
+    conhecidos = _trabalhadores(ctx, "trabalhadores")
     partes = []
     for tipo in ("contratos", "remuneracoes", "inatividades", "contribuicoes"):
         if ctx.tem(tipo, "niss_trabalhador"):
             df = ctx.df(tipo)
             s = df["niss_trabalhador"]
-            partes.append(_achados(df, s.notna() & ~s.isin(conhecidos), "niss_trabalhador", s))
+            partes.append(_achados(df, s.notna() & ~_em(ctx, tipo, conhecidos), "niss_trabalhador", s))
     return pd.concat(partes, ignore_index=True) if partes else _vazio()
 
 
+def _trabalhadores(ctx: Contexto, tipo: str) -> set[tuple]:
+    """The (member, NISS) pairs of a file's rows."""
+    s = ctx.df(tipo)["niss_trabalhador"]
+    return {par for par in zip(ctx.ee(tipo), s) if par[1] is not None and par[1] == par[1]}
+
+
+def _em(ctx: Contexto, tipo: str, pares: set[tuple]) -> pd.Series:
+    """For each row of ``tipo``: its (member, NISS) is one of ``pares``."""
+    df = ctx.df(tipo)
+    return pd.Series([par in pares for par in zip(ctx.ee(tipo), df["niss_trabalhador"])], index=df.index, dtype=bool)
+
+
 def _trab_sem(ctx: Contexto, tipo: str) -> pd.DataFrame:
-    if not ctx.tem("trabalhadores", "niss_trabalhador") or ctx.payroll.ficheiros.get(tipo) is None or \
-            "niss_trabalhador" in ctx.payroll.colunas_em_falta.get(tipo, set()):
+    if not ctx.tem("trabalhadores", "niss_trabalhador") or ctx.sem_ficheiro(tipo) or \
+            "niss_trabalhador" in ctx.colunas_em_falta.get(tipo, set()):
         return _vazio()
     t = ctx.df("trabalhadores")
-    presentes = set(ctx.df(tipo)["niss_trabalhador"].dropna())
-    return _achados(t, t["niss_trabalhador"].notna() & ~t["niss_trabalhador"].isin(presentes), "niss_trabalhador",
+    presentes = _trabalhadores(ctx, tipo)
+    return _achados(t, t["niss_trabalhador"].notna() & ~_em(ctx, "trabalhadores", presentes), "niss_trabalhador",
                     "niss_trabalhador")
 
 
@@ -547,7 +608,7 @@ def linha_repetida(ctx: Contexto) -> pd.DataFrame:
         df = ctx.df(tipo)
         if len(df) < 2:
             continue
-        cols = list(spec.nomes)
+        cols = list(spec.nomes) + (["_ee"] if "_ee" in df else [])
         chave = _chave(df, cols)
         dup = chave.duplicated(keep="first")
         if dup.any():
@@ -573,7 +634,7 @@ def _dup_chave(ctx: Contexto, tipo: str, chave: list[str]) -> pd.DataFrame:
     if not ctx.tem(tipo, *chave):
         return _vazio()
     df = ctx.df(tipo)
-    k = _chave(df, chave)
+    k = _chave(df, chave + (["_ee"] if "_ee" in df else []))
     mask = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
     linhas = pd.Series("", index=df.index)
     if mask.any():  # only the duplicated keys: a transform over every group is slow on 100k rows
@@ -605,7 +666,7 @@ def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     df = ctx.df("remuneracoes")
     chave = ["niss_trabalhador", "natureza", "data_inicio", "data_fim"]
-    k = _chave(df, chave)
+    k = _chave(df, chave + (["_ee"] if "_ee" in df else []))
     cand = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
     if not cand.any():
         return _vazio()
@@ -626,10 +687,10 @@ def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
 def contribuicoes_da_folha(ctx: Contexto) -> pd.DataFrame:
     if ctx.ref is None or not ctx.tem("contribuicoes", "enquadramento", "base_incidencia"):
         return _vazio()
-    df = ctx.df("contribuicoes")
+    df = ctx.df("contribuicoes").assign(_ee=ctx.ee("contribuicoes"))
     linhas = []
     for r in df[["_ficheiro", "_linha", "niss_trabalhador", "enquadramento", "base_incidencia", "valor_cotizacao",
-                 "valor_contribuicao"]].itertuples(index=False):
+                 "valor_contribuicao", "_ee"]].itertuples(index=False):
         if r.base_incidencia is None or r.enquadramento is None:
             continue
         try:
@@ -641,7 +702,8 @@ def contribuicoes_da_folha(ctx: Contexto) -> pd.DataFrame:
             e = percentagem(r.base_incidencia, pct)
             if v is not None and abs(v - e) > Decimal("0.01"):
                 linhas.append({"ficheiro": r._0, "linha": r._1, "niss": r.niss_trabalhador, "coluna": col,
-                               "valor": str(v), "esperado": str(e), "taxa": str(pct), "base": str(r.base_incidencia)})
+                               "valor": str(v), "esperado": str(e), "taxa": str(pct), "base": str(r.base_incidencia),
+                               "_ee": r._7})
     return pd.DataFrame(linhas) if linhas else _vazio()
 
 
@@ -674,7 +736,8 @@ def verificar_contratos(ctx: Contexto) -> pd.DataFrame:
     cols = [c for c in K.CAMPOS if c in df.columns]
     out = []
     cache: dict[tuple, K.ResultadoValidacao] = {}
-    for meta, valores in zip(df[["_ficheiro", "_linha"]].itertuples(index=False), df[cols].itertuples(index=False)):
+    for meta, ee, valores in zip(df[["_ficheiro", "_linha"]].itertuples(index=False), ctx.ee("contratos"),
+                                 df[cols].itertuples(index=False)):
         campos = dict(zip(cols, valores))
         chave = tuple(valores)
         res = cache.get(chave)
@@ -690,5 +753,5 @@ def verificar_contratos(ctx: Contexto) -> pd.DataFrame:
             v = campos.get(campo)
             out.append({"rule_id": rid, "ficheiro": meta[0], "linha": meta[1], "niss": campos.get("niss_trabalhador"),
                         "coluna": campo, "valor": _fmt(v) if v is not None else None, "detalhe": msg,
-                        "modalidade": mod or ""})
+                        "modalidade": mod or "", "_ee": ee})
     return pd.DataFrame(out) if out else pd.DataFrame(columns=["rule_id", *ACHADO])

@@ -72,20 +72,22 @@ def _corta(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-_SEM_VIOLACOES = pd.DataFrame(columns=list(COLUNAS))
+_SEM_VIOLACOES = pd.DataFrame(columns=[*COLUNAS, "_ee"])
 
 
-def _formatar(r: Regra, achados: pd.DataFrame) -> pd.DataFrame:
-    """Findings of one rule → violation rows with the message filled in."""
+def _formatar(r: Regra, achados: pd.DataFrame, ee: int | None = None) -> pd.DataFrame:
+    """Findings of one rule → violation rows with the message filled in, each with its member (``_ee``: the
+    findings' own, or ``ee``)."""
     if achados is None or achados.empty:
         return _SEM_VIOLACOES.copy()
-    registos = achados.to_dict("records")
+    registos = achados.drop(columns="_ee", errors="ignore").to_dict("records")
     mensagens = [r.formatar(**{k: (None if (v is None or (isinstance(v, float) and v != v)) else v) for k, v in a.items()})
                  for a in registos]
     out = pd.DataFrame({"rule_id": r.id, "severity": r.severidade, "source": r.fonte,
                         "ficheiro": achados.get("ficheiro"), "linha": achados.get("linha"),
                         "niss": achados.get("niss"), "coluna": achados.get("coluna"),
-                        "valor": achados.get("valor"), "mensagem": mensagens})
+                        "valor": achados.get("valor"), "mensagem": mensagens,
+                        "_ee": achados["_ee"] if ee is None else ee})
     return out
 
 
@@ -95,10 +97,16 @@ def check_payroll(payroll, *, hoje: date | None = None) -> QualityResult:
     return check_payrolls([payroll], hoje=hoje)[0]
 
 
+# exports up to this many lines are checked together with the lote's others of the same ``checks.assinatura``;
+# a larger one alone (its rules' fixed cost is small beside its rows, and its frames are not copied)
+JUNTAR_ATE_LINHAS = 5000
+
+
 def check_payrolls(payrolls: list, *, hoje: date | None = None) -> list[QualityResult]:
     """``check_payroll`` for several payrolls (a lote's employers): the same verdicts, one result per payroll in
-    order; the Great Expectations suites run once per month for all of them (``gx_runner.executar_varios``)."""
-    from ciclo.quality import gx_runner
+    order. The Great Expectations suites run once per month for all of them (``gx_runner.executar_varios``), and
+    the pandas rules once per group of small payrolls of one month with the same files (``checks.Contexto``)."""
+    from ciclo.quality import checks, gx_runner
 
     t0 = time.perf_counter()
     hoje = hoje or date.today()
@@ -116,18 +124,37 @@ def check_payrolls(payrolls: list, *, hoje: date | None = None) -> list[QualityR
         for i, achados in zip(membros, gx_runner.executar_varios([payrolls[i] for i in membros], dia)):
             gx_achados[i] = achados
     gx_s = (time.perf_counter() - t0) / max(1, len(payrolls))   # the shared GX time, split evenly
-    return [_verificar(payroll, refs[i], hoje, gx_achados[i], gx_s) for i, payroll in enumerate(payrolls)]
+    grupos: dict[tuple, list[int]] = {}
+    for i, payroll in enumerate(payrolls):
+        chave = checks.assinatura(payroll) if _linhas(payroll) <= JUNTAR_ATE_LINHAS else ("só", i)
+        grupos.setdefault(chave, []).append(i)
+    resultados: list[QualityResult | None] = [None] * len(payrolls)
+    for membros in grupos.values():
+        for i, res in zip(membros, _verificar([payrolls[i] for i in membros], refs[membros[0]], hoje,
+                                              [gx_achados[i] for i in membros], gx_s)):
+            resultados[i] = res
+    return resultados
 
 
-def _verificar(payroll, ref: AnoMes | None, hoje: date, gx_achados: pd.DataFrame, gx_s: float) -> QualityResult:
+def _linhas(payroll) -> int:
+    return sum(len(payroll.frame(t)) for t in ("trabalhadores", "contratos", "remuneracoes", "inatividades",
+                                                 "contribuicoes"))
+
+
+def _verificar(membros: list, ref: AnoMes | None, hoje: date, gx_achados: list[pd.DataFrame],
+               gx_s: float) -> list[QualityResult]:
+    """Every rule on ``membros`` (payrolls of one ``checks.assinatura``) at once; each member's violations apart."""
     from ciclo.quality import checks
 
     t0 = time.perf_counter()
-    partes = [pd.DataFrame([v.as_dict() for v in payroll.load_issues], columns=list(COLUNAS))]
-    for rid, grupo in gx_achados.groupby("rule_id", sort=False):
-        partes.append(_formatar(REGRAS[rid], grupo.drop(columns="rule_id")))
+    partes = []
+    for i, payroll in enumerate(membros):
+        if payroll.load_issues:
+            partes.append(pd.DataFrame([v.as_dict() for v in payroll.load_issues], columns=list(COLUNAS)).assign(_ee=i))
+        for rid, grupo in gx_achados[i].groupby("rule_id", sort=False):
+            partes.append(_formatar(REGRAS[rid], grupo.drop(columns="rule_id"), ee=i))
 
-    ctx = checks.Contexto(payroll, ref, hoje)
+    ctx = checks.Contexto(membros, ref, hoje)
     for rid, pred in checks.PREDICADOS.items():
         partes.append(_formatar(REGRAS[rid], pred(ctx)))
     ctr = checks.verificar_contratos(ctx)
@@ -135,14 +162,22 @@ def _verificar(payroll, ref: AnoMes | None, hoje: date, gx_achados: pd.DataFrame
         partes.append(_formatar(REGRAS[rid], grupo.drop(columns="rule_id")))
 
     partes = [p for p in partes if not p.empty]
-    v = pd.concat(partes, ignore_index=True) if partes else pd.DataFrame(columns=list(COLUNAS))
+    v = pd.concat(partes, ignore_index=True) if partes else _SEM_VIOLACOES.copy()
+    ee = v["_ee"].astype(int).to_numpy()
     v = v[list(COLUNAS)].astype(object)
-    v["linha"] = v["linha"].map(lambda x: None if x is None or pd.isna(x) else int(x))
+    # a line number is an int or None, in an object column whatever the others (a float column of a lote would
+    # otherwise turn one employer's None into NaN and sort it apart)
+    v["linha"] = pd.Series([None if x is None or pd.isna(x) else int(x) for x in v["linha"]], index=v.index,
+                           dtype=object)
     v = v.where(v.notna(), None)
+    v["_ee"] = ee
     v["_s"] = v["severity"].map(_ORDEM_SEV)
     v["_l"] = v["linha"].map(lambda x: -1 if x is None else x)
     v["_f"] = v["ficheiro"].map(lambda x: "" if x is None else x)
-    v = v.sort_values(["_s", "_f", "_l", "rule_id"], kind="stable").drop(columns=["_s", "_l", "_f"]).reset_index(drop=True)
-    n = sum(len(payroll.frame(t)) for t in ("trabalhadores", "contratos", "remuneracoes", "inatividades", "contribuicoes"))
-    return QualityResult(payroll.niss_ee, payroll.ano_mes, v, payroll.content_hash,
-                         gx_s + time.perf_counter() - t0, n, dict(payroll.ficheiros))
+    v = v.sort_values(["_ee", "_s", "_f", "_l", "rule_id"], kind="stable").drop(columns=["_s", "_l", "_f"])
+    posicoes = v.groupby("_ee", sort=False).indices
+    v = v.drop(columns="_ee")
+    segundos = gx_s + (time.perf_counter() - t0) / len(membros)
+    return [QualityResult(payroll.niss_ee, payroll.ano_mes, v.iloc[posicoes.get(i, [])].reset_index(drop=True),
+                          payroll.content_hash, segundos, _linhas(payroll), dict(payroll.ficheiros))
+            for i, payroll in enumerate(membros)]
