@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # the first line a share process writes on stdout once it has imported what it needs (its result is the last)
 PRONTO = b"pronto"
+# a share of a fetch opens at most one connection per this many workers (see ``_obter``)
+PEDIDOS_POR_LIGACAO = 4
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,13 @@ def _obter(ex: Execucao, p: Portas, ligacao, ja: set[str], filhos: list) -> Resu
     k = _processos(p.definicoes, len(falta), ligacao.concurrency)
     _lancar_ate(filhos, k - 1)   # more to fetch than the payroll said: the rest start now
     filhos = filhos[:k - 1]       # (the others, not needed, are stopped by obter_todos)
-    # each share with its part of the employer's budget: never more in flight than the connection allows
+    # each share with its part of the employer's budget: never more in flight than the connection allows, nor
+    # more connections than its workers fill with PEDIDOS_POR_LIGACAO GETs each (a connection costs the client
+    # and the server about what a GET does: 20 workers over 20 connections was a connection per GET, and a lote
+    # fetches up to CICLO_LOTE_PARALELO employers at once anyway)
+    concorrencia = max(1, min(ligacao.concurrency // k, -(-len(falta) // (k * PEDIDOS_POR_LIGACAO))))
     parte_da_ligacao = LigacaoDireta(ligacao.ambiente, ligacao.credenciais, timeout=ligacao.timeout,
-                                     concurrency=ligacao.concurrency // k,
+                                     concurrency=concorrencia,
                                      rate_per_second=ligacao.rate_per_second / k if ligacao.rate_per_second else None,
                                      retry=getattr(ligacao, "retry", None))
     # This share starts at once, from the front of the list; the share processes, still importing, take their

@@ -57,6 +57,23 @@ def test_three_processes_fetch_every_worker_once_within_the_employers_budget(san
     assert 2 < em_voo <= 8, em_voo
 
 
+def test_a_small_fetch_keeps_a_few_workers_per_connection(sandbox, mes_apurado, monkeypatch):
+    """A share opens no more connections than its workers fill with ``PEDIDOS_POR_LIGACAO`` GETs each (20 workers
+    over 20 connections was one connection per GET); the connection's budget still bounds it."""
+    ex, p = mes_apurado
+    p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=1)
+    monkeypatch.setattr(obtencao, "PEDIDOS_POR_LIGACAO", 20)  # 60 workers: 3 at a time, where the budget allows 8
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 100, "jitter_ms": 0}])
+    try:
+        r = obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+    gets = _gets(sandbox)
+    assert r.obtidos == len(gets) >= 55
+    assert _em_voo_max(gets) == 3
+
+
 def _em_voo_max(gets) -> int:
     from datetime import datetime
 
