@@ -2,9 +2,11 @@
 plus the contract-field rules of ``ciclo.domain.contrato`` (camada ``contrato``).
 
 Each predicate is registered against a rule id of ``ciclo.domain.regras`` with ``@regra(...)`` and returns a
-DataFrame of findings: ``ficheiro, linha, niss, coluna, valor`` plus the fields its message template uses. The
-runner turns findings into ``Violation`` rows. A predicate never raises on bad data: values that did not load are
-``None`` (the loader already reported them) and are skipped here.
+DataFrame of findings: ``ficheiro, linha, niss, coluna, valor`` plus the fields its message template uses, and
+``_ee``, the payroll of ``Contexto.membros`` the finding belongs to (a lote's small exports are checked together).
+A rule that relates rows keys a worker by (``_ee``, NISS), never by NISS alone. The runner turns findings into
+``Violation`` rows. A predicate never raises on bad data: values that did not load are ``None`` (the loader already
+reported them) and are skipped here.
 """
 
 from __future__ import annotations
