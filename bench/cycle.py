@@ -26,8 +26,11 @@ apuramento available — answered APURADO by the sandbox, after computing it —
 which at least one employer's per-worker fetch was in flight: the union of each employer's first-GET→last-answer
 span),
 ``fetch_limit_seconds`` (E×N×L÷C, C the per-employer concurrency of the employers' PSI connection),
-``fetch_efficiency`` (limit ÷ fetch_seconds), ``task_instances``, ``peak_rss_mb``, ``loadavg_1m`` (when the run
-ended; this is a shared 2-core machine), and the outcome (run state, employers concluded).
+``fetch_efficiency`` (limit ÷ fetch_seconds), ``task_instances``, ``peak_rss_mb``, ``cpu_seconds_pipeline`` and
+``cpu_seconds_sandbox`` (CPU used during the run by the pipeline's processes — ``dag.test()``'s and the fetch's
+share processes; none in ``--scheduler`` mode — and by the sandbox: steadier than wall time when the machine is
+shared), ``loadavg_1m`` (when the run ended; this is a shared 2-core machine), and the outcome (run state,
+employers concluded).
 
     .venv/bin/python bench/cycle.py --employers 1 --workers 10000 --latency-ms 20
     .venv/bin/python bench/cycle.py --employers 200 --workers 20 --latency-ms 20 [--scheduler]
@@ -131,6 +134,19 @@ def _contar_tis(dag_id: str, run_id: str) -> int:
 
 
 # ---------------------------------------------------------------- child: dag.test() in its own process
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of the children it has waited for (the fetch's share
+    processes)."""
+    eu, filhos = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return eu.ru_utime + eu.ru_stime + filhos.ru_utime + filhos.ru_stime
+
+
+def _cpu_de(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux ``/proc``)."""
+    campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(campos[11]) + int(campos[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def correr_dag_test(saida: Path) -> None:
     """Runs in a child process with the Airflow env set: parse dags/, dag.test(), write what happened to ``saida``."""
     from airflow.dag_processing.dagbag import DagBag
@@ -142,9 +158,9 @@ def correr_dag_test(saida: Path) -> None:
     parar = threading.Event()
     operador = _operador(DAG_ID, parar)
     passos = _rss_por_passo(parar)
-    t0 = time.time()
+    t0, cpu0 = time.time(), _cpu()
     dr = dag.test(run_conf={"ano_mes": ANO_MES})
-    t1 = time.time()
+    t1, cpu1 = time.time(), _cpu()
     parar.set()
     operador.join(10)
     maiores = {k: round(v, 1) for k, v in sorted(passos.items(), key=lambda kv: -kv[1])}
@@ -152,6 +168,7 @@ def correr_dag_test(saida: Path) -> None:
         "inicio": t0, "fim": t1, "estado": str(dr.state).rsplit(".", 1)[-1], "run_id": dr.run_id,
         "task_instances": _contar_tis(DAG_ID, dr.run_id),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cpu_s": round(cpu1 - cpu0, 2),
         "rss_por_passo": maiores,
     }))
 
@@ -374,6 +391,7 @@ def main() -> None:
         concorrencia = PsiHook(cen.employers[0]["conn_id"]).concurrency
         subprocess.run([sys.executable, "-c", "from airflow.utils import db; db.resetdb()"], env=env, check=True,
                        capture_output=True)
+        cpu_sandbox0 = _cpu_de(sb.proc.pid)
         if a.scheduler:
             r = correr_standalone(env, tmp, a.timeout)
         else:
@@ -384,6 +402,7 @@ def main() -> None:
             print("peak RSS by step (MB, dag.test()'s process, largest first): "
                   + ", ".join(f"{k} {v:.0f}" for k, v in r.get("rss_por_passo", {}).items()), file=sys.stderr)
         carga = os.getloadavg()[0]
+        cpu_sandbox = _cpu_de(sb.proc.pid) - cpu_sandbox0
         sb.admin("GET", "requests", params={"limit": 1})  # flushes the sandbox's buffered request log
         mundo = medir_sandbox(sb.state, ANO_MES, a.apuramento_delay)
         emails = [p.stat().st_mtime for p in smtp.files()]
@@ -421,6 +440,10 @@ def main() -> None:
                                        if mundo["spans"] and emails else None),
         "task_instances": r["task_instances"],
         "peak_rss_mb": r["peak_rss_mb"],
+        # CPU seconds, steadier than wall time on a shared machine: the pipeline (dag.test()'s process and the
+        # fetch's share processes, during the run) and the sandbox (from the run's start to its end)
+        "cpu_seconds_pipeline": r.get("cpu_s"),
+        "cpu_seconds_sandbox": round(cpu_sandbox, 2),
         "loadavg_1m": round(carga, 2),
         "run_state": r["estado"],
         "employers_concluded": sum(1 for e in resumo["employers"] if e.get("estado") == "CONCLUIDO"),

@@ -51,3 +51,23 @@ def test_apuramento_and_fetch_spans_from_the_sandbox_log(cycle, tmp_path):
     assert m["pedidos"] == 2  # another month's GET is not this run's fetch
     ini, fim = m["spans"][ee]
     assert fim - ini == pytest.approx(2.0) and m["ocupado"] == pytest.approx(0.04)
+
+
+def test_cpu_seconds_of_a_running_process_and_of_this_one(cycle):
+    """The CPU figures: a process's own from /proc (the sandbox's), and this process's with its waited children
+    (dag.test()'s and the fetch's share processes); both grow with work done, not with time waited."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    antes = cycle._cpu()
+    subprocess.run([sys.executable, "-c", "s = 0\nfor i in range(3_000_000): s += i"], check=True)
+    assert cycle._cpu() - antes > 0.05  # the child's loop counts once it is waited for
+    eu = cycle._cpu_de(os.getpid())
+    time.sleep(0.3)
+    assert cycle._cpu_de(os.getpid()) - eu < 0.1  # sleeping is not CPU
+    fim = time.process_time() + 0.3
+    while time.process_time() < fim:
+        pass
+    assert cycle._cpu_de(os.getpid()) - eu >= 0.25
