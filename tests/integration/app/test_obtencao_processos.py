@@ -30,6 +30,16 @@ def mes_apurado(sandbox, tmp_path):
     p.fechar()
 
 
+def _obter_devagar(sandbox, ex, p):
+    """``obter_todos`` with every per-worker GET taking 100 ms at the sandbox (requests overlap visibly)."""
+    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
+                                           "latency_ms": 100, "jitter_ms": 0}])
+    try:
+        return obtencao.obter_todos(ex, p)
+    finally:
+        sandbox.admin("PUT", "faults", json=[])
+
+
 def _gets(sandbox):
     return [r for r in sandbox.admin("GET", "requests", params={"path_contains": "/trabalhador/", "limit": 100000})
             if r["method"] == "GET"]
@@ -38,12 +48,7 @@ def _gets(sandbox):
 def test_three_processes_fetch_every_worker_once_within_the_employers_budget(sandbox, mes_apurado):
     ex, p = mes_apurado
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=3, fetch_min_por_processo=10)
-    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
-                                           "latency_ms": 100, "jitter_ms": 0}])
-    try:
-        r = obtencao.obter_todos(ex, p)
-    finally:
-        sandbox.admin("PUT", "faults", json=[])
+    r = _obter_devagar(sandbox, ex, p)
     n = p.ledger.apuramentos.ultimo(ex.niss_ee, ex.mes)["n_trabalhadores"] if hasattr(
         p.ledger.apuramentos, "ultimo") else None
     gets = _gets(sandbox)
@@ -63,12 +68,7 @@ def test_a_small_fetch_keeps_a_few_workers_per_connection(sandbox, mes_apurado, 
     ex, p = mes_apurado
     p.definicoes = dataclasses.replace(p.definicoes, fetch_processos=1)
     monkeypatch.setattr(obtencao, "PEDIDOS_POR_LIGACAO", 20)  # 60 workers: 3 at a time, where the budget allows 8
-    sandbox.admin("PUT", "faults", json=[{"method": "GET", "path": "/trabalhador/", "mode": "latency",
-                                           "latency_ms": 100, "jitter_ms": 0}])
-    try:
-        r = obtencao.obter_todos(ex, p)
-    finally:
-        sandbox.admin("PUT", "faults", json=[])
+    r = _obter_devagar(sandbox, ex, p)
     gets = _gets(sandbox)
     assert r.obtidos == len(gets) >= 55
     assert _em_voo_max(gets) == 3

@@ -35,6 +35,19 @@ def lote(tmp_path_factory):
     return payrolls
 
 
+def _tamanhos_dos_grupos(monkeypatch) -> list[int]:
+    """The number of payrolls of every ``checks.Contexto`` built from now on (one per group checked together)."""
+    tamanhos: list[int] = []
+    original = checks.Contexto.__init__
+
+    def espia(self, membros, ref, hoje):
+        original(self, membros, ref, hoje)
+        tamanhos.append(len(self.membros))
+
+    monkeypatch.setattr(checks.Contexto, "__init__", espia)
+    return tamanhos
+
+
 def _iguais(juntos, sozinhos):
     assert len(juntos) == len(sozinhos)
     for a, b in zip(juntos, sozinhos):
@@ -43,14 +56,7 @@ def _iguais(juntos, sozinhos):
 
 
 def test_cada_empregador_o_mesmo_que_sozinho(lote, monkeypatch):
-    tamanhos = []
-    original = checks.Contexto.__init__
-
-    def espia(self, membros, ref, hoje):
-        original(self, membros, ref, hoje)
-        tamanhos.append(len(self.membros))
-
-    monkeypatch.setattr(checks.Contexto, "__init__", espia)
+    tamanhos = _tamanhos_dos_grupos(monkeypatch)
     juntos = check_payrolls(lote, hoje=HOJE)
     assert max(tamanhos) >= 5 and len(tamanhos) < len(lote)  # really checked together, in more than one group
     monkeypatch.undo()
@@ -67,14 +73,7 @@ def test_cada_empregador_o_mesmo_que_sozinho(lote, monkeypatch):
 def test_uma_folha_grande_fica_sozinha(lote, monkeypatch):
     """Above ``JUNTAR_ATE_LINHAS`` an export is checked alone, with the same results."""
     monkeypatch.setattr(runner, "JUNTAR_ATE_LINHAS", 100)
-    tamanhos = []
-    original = checks.Contexto.__init__
-
-    def espia(self, membros, ref, hoje):
-        original(self, membros, ref, hoje)
-        tamanhos.append(len(self.membros))
-
-    monkeypatch.setattr(checks.Contexto, "__init__", espia)
+    tamanhos = _tamanhos_dos_grupos(monkeypatch)
     juntos = check_payrolls(lote, hoje=HOJE)
     monkeypatch.undo()
     assert tamanhos.count(1) >= 3  # the planted export, its copy and the wrong-NISS one are alone
