@@ -415,7 +415,9 @@ def remuneracao_permanente(ctx: Contexto) -> pd.DataFrame:
     # Several contracts in force at the period's start are concurrent vínculos (art. 70.º n.º 5): the line is right
     # when one of them gives its value; otherwise it is reported against the latest version.
     algum_certo = set(j.loc[~j["errado"], "_i"])
-    j = j[~j["_i"].isin(algum_certo)].sort_values("c_ini").groupby("_i").tail(1)
+    # stable: of contracts starting the same day, the last in the export (a quicksort reorders ties above 16 rows,
+    # so a lote checked together could name another contract than the employer checked alone)
+    j = j[~j["_i"].isin(algum_certo)].sort_values("c_ini", kind="stable").groupby("_i").tail(1)
     sel = rem.loc[j["_i"]]
     return pd.DataFrame({"ficheiro": sel["_ficheiro"].to_numpy(), "linha": sel["_linha"].to_numpy(),
                          "niss": sel["niss_trabalhador"].to_numpy(), "coluna": "valor",

@@ -3,6 +3,8 @@ exactly the violations it gets when checked alone — none of another employer's
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -24,6 +26,15 @@ def lote(tmp_path_factory):
     payrolls = []
     for g in (plantado, limpos, *sem_coluna):
         payrolls += [load_payroll(pasta, ANO_MES, ee) for ee, pasta in g.pastas.items()]
+    # a clean export with one more line, of a worker that only another member of the group has (a worker unknown
+    # to this employer and without a contract here, however well known next door)
+    (ee_a, pasta_a), (_, pasta_b) = list(limpos.pastas.items())[:2]
+    estranho = base / "estranho"
+    shutil.copytree(pasta_a, estranho)
+    linha_b = (pasta_b / "remuneracoes.csv").read_text(encoding="utf-8").splitlines()[1]
+    with open(estranho / "remuneracoes.csv", "a", encoding="utf-8") as f:
+        f.write(linha_b + "\n")
+    payrolls.append(load_payroll(estranho, ANO_MES, ee_a))
     # the planted export again under another employer: the same workers' NISS in two members of one group, which
     # must not be duplicates of each other, nor known to each other
     ee_p, pasta_p = next(iter(plantado.pastas.items()))
@@ -68,6 +79,8 @@ def test_cada_empregador_o_mesmo_que_sozinho(lote, monkeypatch):
     assert copia.counts_by_rule == plantado.counts_by_rule
     assert errado.counts_by_rule["DQ-NISS-02"] == plantado.counts_by_rule.get("DQ-NISS-02", 0) + 1
     assert any(r.counts_by_rule.get("DQ-FICH-05") for r in juntos)
+    estranho = juntos[-3]
+    assert estranho.counts_by_rule == {"DQ-TRAB-02": 1, "DQ-CTR-20": 1}, estranho.counts_by_rule
 
 
 def test_uma_folha_grande_fica_sozinha(lote, monkeypatch):
