@@ -612,8 +612,7 @@ def linha_repetida(ctx: Contexto) -> pd.DataFrame:
         df = ctx.df(tipo)
         if len(df) < 2:
             continue
-        cols = list(spec.nomes) + (["_ee"] if "_ee" in df else [])
-        chave = _chave(df, cols)
+        chave = _chave(df, list(spec.nomes))
         dup = chave.duplicated(keep="first")
         if dup.any():
             primeira = df["_linha"].groupby(chave).transform("min")
@@ -625,7 +624,10 @@ CHAVE_JUNTA_ATE = 5000  # rows: up to this, a duplicate key is the tuple of the 
 
 
 def _chave(df: pd.DataFrame, cols: list[str]) -> pd.Series:
-    """A hash per row over ``cols`` (None distinct from any text), for duplicate detection."""
+    """A hash per row over ``cols`` (None distinct from any text), for duplicate detection; over the row's member
+    too when the frame is several payrolls' (``_ee``): two employers' rows are never duplicates of each other."""
+    if "_ee" in df:
+        cols = [*cols, "_ee"]
     if len(df) > CHAVE_JUNTA_ATE:
         txt = pd.DataFrame({c: df[c].map(lambda v: "\x00" if v is None else str(v)) for c in cols}, index=df.index)
         return pd.util.hash_pandas_object(txt, index=False)
@@ -638,7 +640,7 @@ def _dup_chave(ctx: Contexto, tipo: str, chave: list[str]) -> pd.DataFrame:
     if not ctx.tem(tipo, *chave):
         return _vazio()
     df = ctx.df(tipo)
-    k = _chave(df, chave + (["_ee"] if "_ee" in df else []))
+    k = _chave(df, chave)
     mask = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
     linhas = pd.Series("", index=df.index)
     if mask.any():  # only the duplicated keys: a transform over every group is slow on 100k rows
@@ -670,7 +672,7 @@ def remuneracao_repetida(ctx: Contexto) -> pd.DataFrame:
         return _vazio()
     df = ctx.df("remuneracoes")
     chave = ["niss_trabalhador", "natureza", "data_inicio", "data_fim"]
-    k = _chave(df, chave + (["_ee"] if "_ee" in df else []))
+    k = _chave(df, chave)
     cand = k.duplicated(keep=False) & df[chave].notna().all(axis=1)
     if not cand.any():
         return _vazio()
