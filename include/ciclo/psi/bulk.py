@@ -27,7 +27,6 @@ import concurrent.futures
 import contextlib
 import inspect
 import logging
-import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -210,57 +209,70 @@ def fetch_valores_apurados_sync(client_factory: Callable[[], AsyncPsiClient], ni
 
 
 class BatchingSink:
-    """A sink that hands each document to a writer thread which commits in small batches (every ``max_delay``
+    """A sink that hands the documents to a writer thread which commits in small batches (every ``max_delay``
     seconds or ``max_batch`` documents), so the event loop never blocks on the database and a crash loses at
-    most the last fraction of a second. ``close()`` flushes and re-raises a writer error."""
+    most the last fraction of a second. ``close()`` flushes and re-raises a writer error.
+
+    The documents wait in a list the writer takes whole: the fetching thread wakes the writer once per full batch
+    (and it wakes itself every ``max_delay``), not once per document. A queue handed over one document at a time
+    woke the writer thread for each, and every wake-up cost the event loop the GIL: ``Condition.notify`` was 9 %
+    of the fetching processes' samples at 10,000 workers (docs/BENCHMARKS.md)."""
 
     def __init__(self, write_batch: Callable[[list[tuple[str, dict]]], None], *, max_batch: int = 200,
                  max_delay: float = 0.2):
         self._write = write_batch
+        self._max_batch, self._max_delay = max(1, max_batch), max_delay
         # bounded: if the writer falls behind, handing over a document waits (back-pressure) instead of
-        # piling fetched documents up in memory
-        self._q: queue.Queue = queue.Queue(maxsize=max(1, max_batch) * 20)
-        self._max_batch, self._max_delay = max_batch, max_delay
+        # piling fetched documents up in memory (at most this many wait, beside the list the writer is writing)
+        self._max_pendentes = self._max_batch * 20
+        self._cond = threading.Condition(threading.Lock())
+        self._pendentes: list[tuple[str, dict]] = []
+        self._fim = False
         self._erro: BaseException | None = None
         self.escritos = 0
         self._t = threading.Thread(target=self._run, name="batching-sink", daemon=True)
         self._t.start()
 
     def __call__(self, niss: str, doc: dict) -> None:
-        if self._erro:
-            raise RuntimeError("the sink's writer failed") from self._erro
-        self._q.put((niss, doc))
+        with self._cond:
+            if self._erro:
+                raise RuntimeError("the sink's writer failed") from self._erro
+            self._pendentes.append((niss, doc))
+            n = len(self._pendentes)
+            if n == self._max_batch:
+                self._cond.notify_all()   # a full batch: the writer need not wait for its timer
+            while len(self._pendentes) >= self._max_pendentes and self._erro is None:
+                self._cond.wait()         # the writer takes the list (or fails) and wakes this thread
+            if self._erro:
+                raise RuntimeError("the sink's writer failed") from self._erro
 
-    def _run(self):
-        fim = False
-        while not fim:
-            lote = []
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if len(self._pendentes) < self._max_batch and not self._fim:
+                    self._cond.wait(self._max_delay)
+                lote, self._pendentes = self._pendentes, []
+                fim = self._fim
+                self._cond.notify_all()   # a fetching thread held back by a full list goes on
             try:
-                item = self._q.get()
-                if item is None:
-                    break
-                lote.append(item)
-                limite = time.monotonic() + self._max_delay
-                while len(lote) < self._max_batch:
-                    espera = limite - time.monotonic()
-                    if espera <= 0:
-                        break
-                    try:
-                        item = self._q.get(timeout=espera)
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        fim = True
-                        break
-                    lote.append(item)
-                self._write(lote)
-                self.escritos += len(lote)
-            except BaseException as exc:  # noqa: BLE001 - surfaced by close()
-                self._erro = exc
+                for i in range(0, len(lote), self._max_batch):
+                    parte = lote[i:i + self._max_batch]
+                    self._write(parte)
+                    self.escritos += len(parte)
+            except BaseException as exc:  # noqa: BLE001 - surfaced by close() and the next document
+                with self._cond:
+                    self._erro = exc
+                    self._cond.notify_all()
                 return
+            if fim:
+                with self._cond:
+                    if not self._pendentes:
+                        return
 
     def close(self) -> None:
-        self._q.put(None)
+        with self._cond:
+            self._fim = True
+            self._cond.notify_all()
         self._t.join()
         if self._erro:
             raise RuntimeError(f"writing fetched documents failed: {self._erro}") from self._erro

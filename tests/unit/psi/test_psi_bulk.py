@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+
+import pytest
 
 from ciclo.psi import errors as E
 from ciclo.psi.bulk import fetch_valores_apurados
@@ -92,3 +95,86 @@ def test_a_shared_queue_is_taken_from_the_front_while_parts_are_handed_out_from_
     todos = guardados + cedidas[0] + cedidas[1]
     assert sorted(todos) == nisses(100)
     assert cedidas[1] + cedidas[0] == nisses(100)[-2 * len(cedidas[0]):]   # from the back, each part in order
+
+
+# ------------------------------------------------------------------------------------------------ BatchingSink
+def _sink(**kw):
+    from ciclo.psi.bulk import BatchingSink
+
+    lotes: list[list[str]] = []
+    return BatchingSink(lambda lote: lotes.append([n for n, _ in lote]), **kw), lotes
+
+
+def test_the_sink_writes_every_document_once_in_batches_no_larger_than_asked():
+    sink, lotes = _sink(max_batch=7, max_delay=5.0)
+    with sink:
+        for n in nisses(100):
+            sink(n, {"nissTrabalhador": n})
+    assert [n for lote in lotes for n in lote] == nisses(100)   # each once, in the order fetched
+    assert max(map(len, lotes)) == 7 and sink.escritos == 100
+
+
+def test_a_full_batch_is_written_at_once_and_a_partial_one_after_the_delay():
+    sink, lotes = _sink(max_batch=5, max_delay=0.3)
+    t0 = time.monotonic()
+    for n in nisses(5):
+        sink(n, {})
+    while not lotes and time.monotonic() - t0 < 5:
+        time.sleep(0.005)
+    assert lotes == [nisses(5)] and time.monotonic() - t0 < 0.25   # not held for the timer
+    sink("99999999999", {})
+    time.sleep(0.05)
+    assert len(lotes) == 1                                          # a partial batch waits for its delay...
+    t1 = time.monotonic()
+    while len(lotes) < 2 and time.monotonic() - t1 < 5:
+        time.sleep(0.005)
+    assert lotes[1] == ["99999999999"] and time.monotonic() - t1 < 1.0   # ...and no longer (a crash loses little)
+    sink.close()
+    assert sink.escritos == 6
+
+
+def test_a_writer_that_falls_behind_holds_the_fetch_back():
+    from ciclo.psi.bulk import BatchingSink
+
+    solta = threading.Event()
+    escritos = []
+
+    def lento(lote):
+        solta.wait(5)
+        escritos.extend(lote)
+
+    sink = BatchingSink(lento, max_batch=2, max_delay=0.01)
+    entregues = []
+
+    def produzir():
+        for n in nisses(200):
+            sink(n, {})
+            entregues.append(n)
+
+    t = threading.Thread(target=produzir)
+    t.start()
+    time.sleep(0.3)
+    # the writer is stuck on its first batch: at most 20 batches wait beside the list it took, then the fetch waits
+    retidos = len(entregues)
+    assert retidos <= 2 * (2 * 20)
+    time.sleep(0.2)
+    assert len(entregues) == retidos < 200
+    solta.set()
+    t.join(5)
+    sink.close()
+    assert len(entregues) == 200 and [n for n, _ in escritos] == nisses(200)
+
+
+def test_a_writer_error_reaches_the_fetch_and_close():
+    from ciclo.psi.bulk import BatchingSink
+
+    def falha(lote):
+        raise OSError("disk I/O error")
+
+    sink = BatchingSink(falha, max_batch=3, max_delay=0.01)
+    with pytest.raises(RuntimeError, match="the sink's writer failed"):
+        for n in nisses(1000):   # far more than the list holds: a fetch never hangs on a dead writer
+            sink(n, {})
+            time.sleep(0.001)
+    with pytest.raises(RuntimeError, match="writing fetched documents failed: disk I/O error"):
+        sink.close()
