@@ -118,11 +118,10 @@ class Auditoria(_Repo):
     def registar(self, servico: str, metodo: str, resultado: str, duracao_ms: int, *, status: int | None = None,
                  niss_ee: str | None = None, ano_mes: str | None = None, erro_classe: str | None = None,
                  referencia: str | None = None) -> None:
-        with self._begin() as c:
-            c.execute(self.t["chamada_externa"].insert().values(
-                niss_ee=niss_ee, ano_mes=ano_mes, servico=servico, metodo=metodo, status=status,
-                resultado=resultado, duracao_ms=int(duracao_ms), erro_classe=erro_classe, referencia=referencia,
-                created_at=_now()))
+        # in one transaction with the rows other threads (a lote's employers) write at the same time
+        self._db.inserir_agrupado("chamada_externa", dict(
+            niss_ee=niss_ee, ano_mes=ano_mes, servico=servico, metodo=metodo, status=status, resultado=resultado,
+            duracao_ms=int(duracao_ms), erro_classe=erro_classe, referencia=referencia, created_at=_now()))
 
     def linhas(self, niss_ee: str | None = None, ano_mes: str | None = None) -> list[dict]:
         t = self.t["chamada_externa"]

@@ -173,3 +173,22 @@ def ledger_now():
     from ciclo.ledger.db import now
 
     return now()
+
+
+def test_audit_rows_of_many_threads_are_each_written_once(ledger):
+    """A lote's employer threads audit their calls at the same time: every row is committed once (the group commit
+    writes the rows that queued meanwhile together) and every call returns only after its row is in."""
+    import threading
+
+    def auditar(t):
+        for i in range(10):
+            ledger.auditoria.registar(f"s{t}-{i}", "GET", "ok", 1, niss_ee="20000003116", ano_mes="202509")
+            assert any(r["servico"] == f"s{t}-{i}" for r in ledger.auditoria.linhas("20000003116"))
+
+    fios = [threading.Thread(target=auditar, args=(t,)) for t in range(12)]
+    for f in fios:
+        f.start()
+    for f in fios:
+        f.join(30)
+    assert sorted(r["servico"] for r in ledger.auditoria.linhas()) == sorted(f"s{t}-{i}" for t in range(12)
+                                                                         for i in range(10))
