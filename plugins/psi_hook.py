@@ -55,18 +55,29 @@ class PsiHook(BaseHook):
 
         from ciclo.psi.auth import Credenciais
 
-        c, extra = self._conn, self.extra
-        if not c.login:
-            raise ValueError(f"connection {self.psi_conn_id!r} has no login (the NISS that authenticates)")
-        token = extra.get("token") or (c.password if str(extra.get("auth", "")).lower() == "bearer" else None)
-        # mask first (even the password a token makes unused), so no later error text can carry them
-        for segredo in {c.password, extra.get("token")} - {None, ""}:
-            mask_secret(segredo)
-        cred = Credenciais(str(c.login).strip(), password=None if token else c.password, token=token,
+        c, token = self._conn, self._token
+        cred = Credenciais(self._login, password=None if token else c.password, token=token,
                            tipo=self.tipo_credencial)
-        for segredo in cred.segredos():
+        for segredo in cred.segredos():   # the Authorization header's value too
             mask_secret(segredo)
         return cred
+
+    @cached_property
+    def _login(self) -> str:
+        if not self._conn.login:
+            raise ValueError(f"connection {self.psi_conn_id!r} has no login (the NISS that authenticates)")
+        return str(self._conn.login).strip()
+
+    @cached_property
+    def _token(self) -> str | None:
+        """The Bearer token, if the connection has one; its password and token are masked first (even the password
+        a token makes unused), so no later error text can carry them."""
+        from airflow.sdk.log import mask_secret
+
+        c, extra = self._conn, self.extra
+        for segredo in {c.password, extra.get("token")} - {None, ""}:
+            mask_secret(segredo)
+        return extra.get("token") or (c.password if str(extra.get("auth", "")).lower() == "bearer" else None)
 
     @cached_property
     def tipo_credencial(self) -> str:
@@ -100,10 +111,16 @@ class PsiHook(BaseHook):
 
     def aviso_token(self, agora=None) -> str | None:
         """The operator warning about the Bearer token's expiry (expired, or within 7 days), else None. Logged at
-        WARNING when there is one."""
-        from ciclo.psi.auth import aviso_expiracao
+        WARNING when there is one. Reads the token alone, not the whole credential: every secret a process reads
+        costs Airflow's log masker a recompile of one pattern of all of them (quadratic in the secrets read), and
+        a run's start asks this of every employer — a Basic credential's derived header value is masked by the
+        tasks that use it, each for its own employers."""
+        from ciclo.psi.auth import Credenciais, aviso_expiracao
 
-        aviso = aviso_expiracao(self.credenciais, agora)
+        token = self._token
+        if not token:
+            return None
+        aviso = aviso_expiracao(Credenciais(self._login, token=token, tipo=self.tipo_credencial), agora)
         if aviso:
             self.log.warning("connection %s: %s", self.psi_conn_id, aviso)
         return aviso

@@ -32,11 +32,12 @@ def resolver(definicoes: Definicoes, *, ano_mes: str | None, employers: list[str
 def avisar_credenciais(execucoes: list[Execucao], p: Portas) -> list[str]:
     """At the start of a run: a Bearer token that has expired, or expires within a week, is said to the operator
     now — not discovered as a 401 in the middle of the month. Returns the warnings (also notified)."""
-    from ciclo.psi.auth import aviso_expiracao
-
     avisos = []
     for ex in execucoes:
-        aviso = aviso_expiracao(p.psi(ex.employer).credenciais)
+        # the token alone: every secret a process reads is added to Airflow's log masker, which recompiles one
+        # pattern of all of them for each (a run of 1,500 employers with their own credentials read all of them
+        # here; see LigacaoPsi.aviso_token)
+        aviso = p.psi(ex.employer).aviso_token()
         if aviso:
             avisos.append(f"{ex.employer.rotulo}: {aviso}")
     if avisos and p.notificador:

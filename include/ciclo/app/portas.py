@@ -31,6 +31,10 @@ class LigacaoPsi(Protocol):
 
     def get_soap_client(self) -> Any: ...
 
+    def aviso_token(self, agora=None) -> str | None:
+        """The operator's warning when the Bearer token has expired or expires within a week, else None
+        (``ciclo.psi.auth.aviso_expiracao``). Reads only the token: a run's start asks it of every employer."""
+
 
 class FontePayroll(Protocol):
     def ler(self, location: str) -> dict[str, bytes]:
@@ -168,6 +172,11 @@ class LigacaoDireta:
 
         return ContratoSoapClient(self.ambiente.soap_endpoint("alterarContratoTrabalho"), self.credenciais,
                                   timeout=self.timeout)
+
+    def aviso_token(self, agora=None) -> str | None:
+        from ciclo.psi.auth import aviso_expiracao
+
+        return aviso_expiracao(self.credenciais, agora)
 
 
 @dataclass

@@ -35,6 +35,11 @@ class PsiFalsa:
     alertas_ss: list[dict] = field(default_factory=list)
     estado_mensal: str = "EM_APURAMENTO"  # the month's state at the SS (valores apurados mensal)
 
+    def aviso_token(self, agora=None):
+        from ciclo.psi.auth import aviso_expiracao
+
+        return aviso_expiracao(self.credenciais, agora)
+
     # REST client surface used by the steps -------------------------------------------------------------
     def enviar_valores_remuneracao(self, niss_ee, payload):
         self.chamadas.append(("POST", "valores-remuneracao"))

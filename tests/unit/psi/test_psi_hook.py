@@ -46,6 +46,26 @@ def test_secrets_registered_with_the_masker(conn):
     assert "***" in _secrets_masker().redact("a palavra-passe-muito-secreta b")
 
 
+def test_the_run_starts_token_check_reads_no_more_secrets_than_the_connection_holds(conn):
+    """``aviso_token`` (asked of every employer when a run starts) masks the connection's password and token, not
+    the Basic header's value derived from them: Airflow's masker recompiles one pattern of every secret for each
+    new one, so a run of 1,500 employers paid that for 3,000 secrets in one task (docs/BENCHMARKS.md). The tasks
+    that build a client mask the header value, each for its own employers."""
+    import base64
+
+    from airflow.sdk._shared.secrets_masker import _secrets_masker
+
+    h = conn("psi_so_token", host="qualidade", login="20000003116", password="outra-senha-bem-secreta")
+    cabecalho = base64.b64encode(b"20000003116:outra-senha-bem-secreta").decode()
+    antes = len(_secrets_masker().patterns)
+    assert h.aviso_token() is None                                # Basic: nothing expires
+    assert len(_secrets_masker().patterns) - antes <= 1           # the password (already masked by Airflow)
+    assert "outra-senha-bem-secreta" not in _secrets_masker().redact("x outra-senha-bem-secreta y")
+    assert cabecalho in _secrets_masker().redact(f"Authorization: Basic {cabecalho}")
+    _ = h.get_client()                                            # a task that calls the SS
+    assert cabecalho not in _secrets_masker().redact(f"Authorization: Basic {cabecalho}")
+
+
 def test_token_in_extra_and_every_secret_masked(conn):
     from airflow.sdk._shared.secrets_masker import _secrets_masker
 
