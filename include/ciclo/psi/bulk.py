@@ -265,9 +265,7 @@ class BatchingSink:
                     self._cond.notify_all()
                 return
             if fim:
-                with self._cond:
-                    if not self._pendentes:
-                        return
+                return   # close() set it under the lock this list was taken with: nothing was added after
 
     def close(self) -> None:
         with self._cond:
