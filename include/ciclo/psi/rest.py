@@ -38,6 +38,7 @@ from ciclo.psi import models as M
 from ciclo.psi.ambientes import Ambiente
 from ciclo.psi.auth import Credenciais
 from ciclo.psi.tls import contexto_tls
+from ciclo.psi.http11 import PoolHttp11
 from ciclo.psi.transporte import TransporteAsyncio, transporte_async
 
 log = logging.getLogger(__name__)
@@ -572,8 +573,18 @@ class AsyncPsiClient(_Base):
             modelo = httpx.Request("GET", self.ambiente.rest_base + "/", headers=self._cabecalhos)
             self._alvo_base = modelo.url.raw_path[:-1]
             self._cabecalhos_get = list(modelo.headers.raw)
+        # the plain GETs (the per-worker fetch, the apuramento's poll) on connections of their own, framed by
+        # llhttp (ciclo.psi.http11): one pool of the client's max_connections; CICLO_TRANSPORTE_ASYNC=httpcore
+        # sends them through the shards' httpcore pools instead
+        self._pool11: PoolHttp11 | None = None
+        if self._alvo_base is not None and transporte_async() == "asyncio":
+            self._pool11 = PoolHttp11(self._url_base, ssl_context=contexto_tls(), max_connections=total,
+                                      keepalive_expiry=self._kw["limits"].keepalive_expiry)
 
     async def _pedir(self, p: _Pedido) -> httpx.Response:
+        if self._pool11 is not None and p.metodo == "GET" and not p.params and _CAMINHO_SIMPLES.match(p.caminho):
+            return await self._pool11.get(self._alvo_base + p.caminho.encode("ascii"),  # type: ignore[operator]
+                                          self._cabecalhos_get, self._timeout_ext)
         i = min(range(len(self._shards)), key=self._em_curso.__getitem__)
         self._em_curso[i] += 1
         try:
@@ -608,6 +619,8 @@ class AsyncPsiClient(_Base):
         return r
 
     async def aclose(self) -> None:
+        if self._pool11 is not None:
+            await self._pool11.aclose()
         for c in self._shards:
             await c.aclose()
 

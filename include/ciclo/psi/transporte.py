@@ -41,11 +41,12 @@ _BAIXA = 1 << 16
 
 
 def transporte_async() -> str:
-    """``asyncio`` (this module's transport, the default) or ``httpx`` (httpx's own), from
-    ``CICLO_TRANSPORTE_ASYNC``; any other value is an error, not a fallback."""
+    """From ``CICLO_TRANSPORTE_ASYNC``: ``asyncio`` (the default: this module's transport, and the plain GETs on
+    ``ciclo.psi.http11``'s connections), ``httpcore`` (this module's transport for every request, the GETs
+    included) or ``httpx`` (httpx's own); any other value is an error, not a fallback."""
     valor = os.environ.get("CICLO_TRANSPORTE_ASYNC", "asyncio").strip().lower() or "asyncio"
-    if valor not in ("asyncio", "httpx"):
-        raise ValueError(f"CICLO_TRANSPORTE_ASYNC={valor!r}: use 'asyncio' (the default) or 'httpx'")
+    if valor not in ("asyncio", "httpcore", "httpx"):
+        raise ValueError(f"CICLO_TRANSPORTE_ASYNC={valor!r}: use 'asyncio' (the default), 'httpcore' or 'httpx'")
     return valor
 
 

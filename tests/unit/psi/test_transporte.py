@@ -310,15 +310,17 @@ def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_no
 
 
 def test_the_async_client_sends_the_same_bytes_on_both_paths(monkeypatch):
-    """The per-worker GET built from the parsed base (``TransporteAsyncio.get``) against the ``httpx.Request`` of
-    the same call through httpx's own transport: the same request line and headers on the wire."""
+    """The per-worker GET built from the parsed base — on the fetch's own connections (``ciclo.psi.http11``, the
+    default) and through httpcore (``TransporteAsyncio.get``) — against the ``httpx.Request`` of the same call
+    through httpx's own transport: the same request line and headers on the wire."""
     for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(v, raising=False)
 
     async def recebido(transporte: str, base: str, s: Servidor) -> bytes:
         monkeypatch.setenv("CICLO_TRANSPORTE_ASYNC", transporte)
         async with AsyncPsiClient(resolver(base.format(porta=s.porta)), Credenciais("20000000001", password="x")) as c:
-            assert isinstance(c._transportes[0], T.TransporteAsyncio) == (transporte == "asyncio")
+            assert isinstance(c._transportes[0], T.TransporteAsyncio) == (transporte != "httpx")
+            assert (c._pool11 is not None) == (transporte == "asyncio")
             await c.valores_apurados_trabalhador_json("20000000001", "202510", "12345678901")
         return s.pedidos[-1]
 
@@ -328,11 +330,12 @@ def test_the_async_client_sends_the_same_bytes_on_both_paths(monkeypatch):
         async with Servidor(lambda p, n: _ok(corpo)) as s:
             out = []
             for base in ("http://127.0.0.1:{porta}", "http://127.0.0.1:{porta}/psi/api"):
-                out.append((await recebido("asyncio", base, s), await recebido("httpx", base, s)))
+                out.append((await recebido("asyncio", base, s), await recebido("httpcore", base, s),
+                            await recebido("httpx", base, s)))
             return out
 
-    for rapido, httpx_proprio in _correr(caso()):
-        assert rapido == httpx_proprio   # request line and every header, in the same order
+    for rapido, httpcore, httpx_proprio in _correr(caso()):
+        assert rapido == httpcore == httpx_proprio   # request line and every header, in the same order
         linhas = rapido.split(b"\r\n")
         assert linhas[0].startswith(b"GET /") and linhas[0].endswith(b"/trabalhador/12345678901 HTTP/1.1")
         assert linhas[1].startswith(b"Host: 127.0.0.1:")

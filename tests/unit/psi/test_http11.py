@@ -1,0 +1,468 @@
+"""The fetch's own HTTP/1.1 GET connections (``ciclo.psi.http11``), against real sockets: servers in the test's
+event loop that answer with each framing (length, chunks split anywhere, the connection's close), send 1xx first,
+send bytes no request asked for, close idle or in the middle, hang, trickle, speak TLS, or are not there. The
+point of most cases: an answer reaches the request it answers, or that request fails — never another's."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import random
+import ssl
+
+import httpx
+import pytest
+
+from ciclo.psi.http11 import PoolHttp11
+from tests.unit.psi.test_transporte import _certificado
+
+TEMPOS = {"connect": 2.0, "read": 0.5, "write": 2.0, "pool": 2.0}
+CAB = [(b"Host", b"127.0.0.1"), (b"Accept", b"application/json"), (b"Authorization", b"Basic eDp5")]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"], autouse=True)
+def laco(request, monkeypatch):
+    """Every case on asyncio's own event loop and on uvloop (what the bulk fetch runs on)."""
+    if request.param == "uvloop":
+        import uvloop
+
+        monkeypatch.setitem(globals(), "_FABRICA", uvloop.new_event_loop)
+    return request.param
+
+
+_FABRICA = None
+
+
+def _correr(corotina):
+    with asyncio.Runner(loop_factory=_FABRICA) as r:
+        return r.run(asyncio.wait_for(corotina, 30))
+
+
+class Servidor:
+    """A raw server on loopback: ``tratar(pedido, w, n)`` (a coroutine) answers each request (its head, as bytes)
+    on writer ``w``; returning False closes the connection. Counts connections, open and at most at once."""
+
+    def __init__(self, tratar, ssl_ctx=None):
+        self.tratar = tratar
+        self.ssl_ctx = ssl_ctx
+        self.pedidos: list[bytes] = []
+        self.ligacoes = 0
+        self.abertas = 0
+        self.max_abertas = 0
+        self.fechadas_pelo_cliente = 0
+        self._escritores: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self):
+        self.srv = await asyncio.start_server(self._ligacao, "127.0.0.1", 0, ssl=self.ssl_ctx)
+        self.porta = self.srv.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc):
+        for w in self._escritores:
+            w.close()
+        self.srv.close()
+        await self.srv.wait_closed()
+
+    def pool(self, https=False, ctx=None, **kw) -> PoolHttp11:
+        kw.setdefault("max_connections", 4)
+        url = httpx.URL(f"{'https' if https else 'http'}://127.0.0.1:{self.porta}")
+        return PoolHttp11(url, ssl_context=ctx or ssl.create_default_context(), **kw)
+
+    async def _ligacao(self, r: asyncio.StreamReader, w: asyncio.StreamWriter):
+        self.ligacoes += 1
+        self.abertas += 1
+        self.max_abertas = max(self.max_abertas, self.abertas)
+        self._escritores.append(w)
+        try:
+            while True:
+                try:
+                    cab = await r.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError as e:
+                    if not e.partial:
+                        self.fechadas_pelo_cliente += 1
+                    return
+                self.pedidos.append(cab)
+                if await self.tratar(cab, w, len(self.pedidos)) is False:
+                    w.close()
+                    return
+                await w.drain()
+        except ConnectionError:
+            self.fechadas_pelo_cliente += 1
+        finally:
+            self.abertas -= 1
+
+
+def _caminho(pedido: bytes) -> bytes:
+    return pedido.split(b" ")[1]
+
+
+def _ok(corpo: bytes, extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s" % (
+        len(corpo), extra, corpo)
+
+
+def _chunked(corpo: bytes, rng: random.Random) -> bytes:
+    out, i = b"", 0
+    while i < len(corpo):
+        n = rng.randint(1, 9)
+        out += b"%x\r\n%s\r\n" % (len(corpo[i:i + n]), corpo[i:i + n])
+        i += n
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + out + b"0\r\n\r\n"
+
+
+async def _em_pedacos(w: asyncio.StreamWriter, dados: bytes, rng: random.Random) -> None:
+    """Written in pieces cut anywhere, with pauses: the parser sees every split a network can make."""
+    i = 0
+    while i < len(dados):
+        n = rng.randint(1, 40)
+        w.write(dados[i:i + n])
+        await w.drain()
+        i += n
+        if rng.random() < 0.3:
+            await asyncio.sleep(0.001)
+
+
+def test_answers_on_one_keep_alive_connection_with_the_exact_request_bytes():
+    async def tratar(p, w, n):
+        w.write(_ok(b'{"n": %d, "alvo": "%s"}' % (n, _caminho(p))))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            rs = [await pool.get(b"/a/%d" % i, CAB, TEMPOS) for i in range(5)]
+            await pool.aclose()
+            return s, rs
+
+    s, rs = _correr(caso())
+    assert [r.json() for r in rs] == [{"n": i + 1, "alvo": f"/a/{i}"} for i in range(5)]
+    assert s.ligacoes == 1
+    assert s.pedidos[0] == (b"GET /a/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+                            b"Authorization: Basic eDp5\r\n\r\n")
+    assert rs[0].status_code == 200 and rs[0].reason_phrase == "OK" and rs[0].http_version == "HTTP/1.1"
+    assert rs[0].headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("semente", range(3))
+def test_chunked_and_gzip_answers_cut_anywhere_arrive_whole_and_decoded(semente):
+    rng = random.Random(semente)
+    corpo = b'{"x": "%s"}' % bytes(rng.choice(b"abcdef") for _ in range(3000))
+
+    async def tratar(p, w, n):
+        if n % 2:
+            await _em_pedacos(w, _chunked(corpo, rng), rng)
+        else:
+            z = gzip.compress(corpo)
+            await _em_pedacos(w, _ok(z, b"Content-Encoding: gzip\r\n"), rng)
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            rs = [await pool.get(b"/c", CAB, TEMPOS) for _ in range(4)]
+            await pool.aclose()
+            return s, rs
+
+    s, rs = _correr(caso())
+    assert all(r.content == corpo for r in rs)
+    assert s.ligacoes == 1
+
+
+def test_an_answer_ended_by_the_close_is_whole_and_its_connection_not_reused():
+    async def tratar(p, w, n):
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b'{"n": %d}' % n)
+        return False
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            rs = [await pool.get(b"/f", CAB, TEMPOS) for _ in range(3)]
+            await pool.aclose()
+            return s, rs
+
+    s, rs = _correr(caso())
+    assert [r.json() for r in rs] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert s.ligacoes == 3
+
+
+def test_informational_answers_before_the_final_one_are_skipped():
+    async def tratar(p, w, n):
+        w.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n" + _ok(b'{"ok": 1}'))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            r1 = await pool.get(b"/i", CAB, TEMPOS)
+            r2 = await pool.get(b"/i", CAB, TEMPOS)
+            await pool.aclose()
+            return s, r1, r2
+
+    s, r1, r2 = _correr(caso())
+    assert r1.status_code == r2.status_code == 200 and r1.json() == {"ok": 1} and "link" not in r1.headers
+    assert s.ligacoes == 1
+
+
+def test_bytes_after_an_answer_are_never_read_as_the_next_requests_answer():
+    """A server that sends a second answer nobody asked for right after the first (in the same write, or later
+    while the connection idles): the first request gets its own answer, the connection is closed, and the next
+    request gets the answer to itself on a new connection — h11 would have kept the extra bytes for it."""
+    async def tratar(p, w, n):
+        alvo = _caminho(p)
+        if alvo == b"/junto":
+            w.write(_ok(b'{"para": "junto"}') + _ok(b'{"para": "ninguem"}'))
+        elif alvo == b"/depois":
+            w.write(_ok(b'{"para": "depois"}'))
+            await w.drain()
+            await asyncio.sleep(0.05)
+            w.write(_ok(b'{"para": "ninguem"}'))
+        else:
+            w.write(_ok(b'{"para": "%s"}' % alvo[1:]))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=1)
+            out = [(await pool.get(b"/junto", CAB, TEMPOS)).json(), (await pool.get(b"/a", CAB, TEMPOS)).json()]
+            out.append((await pool.get(b"/depois", CAB, TEMPOS)).json())
+            await asyncio.sleep(0.15)
+            out.append((await pool.get(b"/b", CAB, TEMPOS)).json())
+            await pool.aclose()
+            return s, out
+
+    s, out = _correr(caso())
+    assert out == [{"para": "junto"}, {"para": "a"}, {"para": "depois"}, {"para": "b"}]
+    assert s.ligacoes == 3   # /junto's connection dropped at once, /depois's when the stray answer came
+
+
+def test_connection_close_or_http_1_0_answers_are_not_reused():
+    async def tratar(p, w, n):
+        if n == 1:
+            w.write(_ok(b"{}", b"Connection: close\r\n"))
+        else:
+            w.write(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            for _ in range(3):
+                assert (await pool.get(b"/k", CAB, TEMPOS)).json() == {}
+            await pool.aclose()
+            return s
+
+    assert _correr(caso()).ligacoes == 3
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_not_reused():
+    async def tratar(p, w, n):
+        w.write(_ok(b'{"n": %d}' % n))
+        return n != 1   # closes after the first answer, while the connection idles in the pool
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            r1 = await pool.get(b"/x", CAB, TEMPOS)
+            await asyncio.sleep(0.05)
+            r2 = await pool.get(b"/x", CAB, TEMPOS)
+            await pool.aclose()
+            return s, r1, r2
+
+    s, r1, r2 = _correr(caso())
+    assert (r1.json(), r2.json(), s.ligacoes) == ({"n": 1}, {"n": 2}, 2)
+
+
+def test_a_server_that_closes_without_answering_or_in_the_middle_is_a_protocol_error():
+    async def tratar(p, w, n):
+        if _caminho(p) == b"/meio":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"parte\":")
+        return False
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+                await pool.get(b"/nada", CAB, TEMPOS)
+            with pytest.raises(httpx.RemoteProtocolError, match="middle of its answer"):
+                await pool.get(b"/meio", CAB, TEMPOS)
+            assert pool._abertas == 0   # both slots given back
+            await pool.aclose()
+
+    _correr(caso())
+
+
+def test_a_malformed_answer_is_a_protocol_error():
+    async def tratar(p, w, n):
+        w.write(b"HTTP/1.1 abc nonsense\r\n\r\n")
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            with pytest.raises(httpx.RemoteProtocolError, match="malformed answer"):
+                await pool.get(b"/m", CAB, TEMPOS)
+            await pool.aclose()
+
+    _correr(caso())
+
+
+def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer():
+    async def tratar(p, w, n):
+        if _caminho(p) == b"/cala":
+            await asyncio.sleep(5)
+            return False
+        corpo = b'{"devagar": true}'
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(corpo))
+        for i in range(len(corpo)):   # 0.85 s in all, never 0.5 s without a byte
+            await w.drain()
+            await asyncio.sleep(0.05)
+            w.write(corpo[i:i + 1])
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            assert (await pool.get(b"/devagar", CAB, TEMPOS)).json() == {"devagar": True}
+            t0 = asyncio.get_running_loop().time()
+            with pytest.raises(httpx.ReadTimeout):
+                await pool.get(b"/cala", CAB, TEMPOS)
+            assert 0.45 < asyncio.get_running_loop().time() - t0 < 2
+            await pool.aclose()
+
+    _correr(caso())
+
+
+def test_nothing_listening_is_a_connect_error_and_the_slot_is_given_back():
+    async def caso():
+        async with Servidor(None) as s:
+            porta = s.porta
+        pool = PoolHttp11(httpx.URL(f"http://127.0.0.1:{porta}"), ssl_context=ssl.create_default_context(),
+                          max_connections=1)
+        for _ in range(2):
+            with pytest.raises(httpx.ConnectError):
+                await pool.get(b"/", CAB, TEMPOS)
+        assert pool._abertas == 0
+        await pool.aclose()
+
+    _correr(caso())
+
+
+def test_many_requests_at_once_hold_at_most_max_connections_and_each_gets_its_own_answer():
+    rng = random.Random(7)
+
+    async def tratar(p, w, n):
+        await asyncio.sleep(rng.uniform(0, 0.01))
+        alvo = _caminho(p)
+        corpo = b'{"alvo": "%s"}' % alvo
+        dados = _chunked(corpo, rng) if rng.random() < 0.5 else _ok(corpo)
+        await _em_pedacos(w, dados, rng)
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=3)
+            alvos = [b"/t/%d" % i for i in range(120)]
+            rs = await asyncio.gather(*(pool.get(a, CAB, TEMPOS) for a in alvos))
+            await pool.aclose()
+            return s, alvos, rs
+
+    s, alvos, rs = _correr(caso())
+    assert [r.json()["alvo"].encode() for r in rs] == alvos
+    assert s.max_abertas <= 3 and s.ligacoes == 3
+
+
+def test_waiting_longer_than_the_pool_timeout_for_a_connection_is_a_pool_timeout():
+    async def tratar(p, w, n):
+        if _caminho(p) == b"/ocupa":
+            await asyncio.sleep(1.0)
+        w.write(_ok(b"{}"))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=1)
+            ocupa = asyncio.ensure_future(pool.get(b"/ocupa", CAB, {**TEMPOS, "read": 5.0}))
+            await asyncio.sleep(0.05)
+            with pytest.raises(httpx.PoolTimeout):
+                await pool.get(b"/espera", CAB, {**TEMPOS, "pool": 0.2})
+            assert (await ocupa).json() == {}
+            assert (await pool.get(b"/depois", CAB, TEMPOS)).json() == {}   # the slot still there, reused
+            await pool.aclose()
+            return s
+
+    assert _correr(caso()).ligacoes == 1
+
+
+def test_a_request_cancelled_while_waiting_drops_its_connection_and_its_late_answer():
+    async def tratar(p, w, n):
+        if _caminho(p) == b"/lento":
+            await asyncio.sleep(0.3)
+        w.write(_ok(b'{"alvo": "%s"}' % _caminho(p)))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=1)
+            t = asyncio.ensure_future(pool.get(b"/lento", CAB, TEMPOS))
+            await asyncio.sleep(0.05)
+            t.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await t
+            r = await pool.get(b"/seguinte", CAB, TEMPOS)
+            await asyncio.sleep(0.4)
+            await pool.aclose()
+            return s, r
+
+    s, r = _correr(caso())
+    assert r.json() == {"alvo": "/seguinte"} and s.ligacoes == 2
+
+
+def test_an_idle_connection_older_than_the_keepalive_expiry_is_not_reused():
+    async def tratar(p, w, n):
+        w.write(_ok(b"{}"))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(keepalive_expiry=0.1)
+            await pool.get(b"/", CAB, TEMPOS)
+            await pool.get(b"/", CAB, TEMPOS)
+            await asyncio.sleep(0.2)
+            await pool.get(b"/", CAB, TEMPOS)
+            await pool.aclose()
+            return s
+
+    assert _correr(caso()).ligacoes == 2
+
+
+def test_a_target_or_header_that_would_break_the_request_line_is_refused_before_sending():
+    async def tratar(p, w, n):
+        w.write(_ok(b"{}"))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            for alvo in (b"/a b", b"/a\r\nX: y", b"a"):
+                with pytest.raises(httpx.LocalProtocolError):
+                    await pool.get(alvo, CAB, TEMPOS)
+            with pytest.raises(httpx.LocalProtocolError):
+                await pool.get(b"/", [(b"X", b"a\r\nY: b")], TEMPOS)
+            await pool.aclose()
+            return s
+
+    assert _correr(caso()).pedidos == []
+
+
+def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_not_trusted(tmp_path):
+    pem, chave = _certificado()
+    (tmp_path / "c.pem").write_bytes(pem)
+    (tmp_path / "k.pem").write_bytes(chave)
+    servidor_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    servidor_ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    confia = ssl.create_default_context(cafile=str(tmp_path / "c.pem"))
+
+    async def tratar(p, w, n):
+        w.write(_ok(b'{"n": %d}' % n))
+
+    async def caso():
+        async with Servidor(tratar, ssl_ctx=servidor_ctx) as s:
+            pool = s.pool(https=True, ctx=confia)
+            rs = [(await pool.get(b"/seguro", CAB, TEMPOS)).json() for _ in range(3)]
+            await pool.aclose()
+            estranho = s.pool(https=True)
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await estranho.get(b"/seguro", CAB, TEMPOS)
+            await estranho.aclose()
+            return s, rs
+
+    s, rs = _correr(caso())
+    assert rs == [{"n": 1}, {"n": 2}, {"n": 3}] and s.ligacoes == 1   # the refused handshake never reaches it
