@@ -537,6 +537,11 @@ class AsyncPsiClient(_Base):
     request goes to the shard with the fewest requests in flight) rather than in one httpcore pool: httpcore scans every connection of a pool for
     every queued request, which made a single 32-connection pool the bottleneck (≈340 requests/s measured on this
     2-core machine, see docs/BENCHMARKS.md). Same total number of connections, same client object.
+
+    Its plain GETs (no query, a path ``_seg`` quoted: the per-worker fetch, the apuramento's poll — all the GETs
+    the pipeline sends through this client) go instead on one pool of ``max_connections`` connections of its own
+    (``ciclo.psi.http11``), unless ``CICLO_TRANSPORTE_ASYNC`` says otherwise; the shards carry the rest. The
+    pipeline sends nothing else through this client, so the two never hold connections at the same time there.
     """
 
     def __init__(self, *a, shard_size: int = 4, **kw):
