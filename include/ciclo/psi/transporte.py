@@ -21,7 +21,8 @@ asyncio's transport. Here:
 Same HTTP (httpcore's HTTP/1.1 connection and h11), same pool semantics, same timeouts (read, write, connect and
 pool, from the request's ``timeout`` extension), same TLS context. Not for proxies: ``AsyncPsiClient`` keeps
 httpx's own transport when a proxy applies. Under trio this backend does not run: the clients run on asyncio.
-``CICLO_TRANSPORTE_ASYNC=httpx`` gives the async client httpx's own transport instead (the default is ``asyncio``).
+The async client's plain GETs go on ``ciclo.psi.http11``'s connections instead (the default, ``asyncio``);
+``CICLO_TRANSPORTE_ASYNC=httpcore`` sends them through this transport too, ``httpx`` gives the client httpx's own.
 """
 
 from __future__ import annotations

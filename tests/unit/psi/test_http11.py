@@ -14,54 +14,26 @@ import httpx
 import pytest
 
 from ciclo.psi.http11 import PoolHttp11
-from tests.unit.psi.test_transporte import _certificado
+from tests.unit.psi.test_transporte import Servidor as _ServidorSimples
+from tests.unit.psi.test_transporte import _correr, contextos_tls
+# every case on asyncio's own event loop and on uvloop (what the bulk fetch runs on): test_transporte's fixture
+from tests.unit.psi.test_transporte import laco  # noqa: F401
 
 TEMPOS = {"connect": 2.0, "read": 0.5, "write": 2.0, "pool": 2.0}
 CAB = [(b"Host", b"127.0.0.1"), (b"Accept", b"application/json"), (b"Authorization", b"Basic eDp5")]
 
 
-@pytest.fixture(params=["asyncio", "uvloop"], autouse=True)
-def laco(request, monkeypatch):
-    """Every case on asyncio's own event loop and on uvloop (what the bulk fetch runs on)."""
-    if request.param == "uvloop":
-        import uvloop
-
-        monkeypatch.setitem(globals(), "_FABRICA", uvloop.new_event_loop)
-    return request.param
-
-
-_FABRICA = None
-
-
-def _correr(corotina):
-    with asyncio.Runner(loop_factory=_FABRICA) as r:
-        return r.run(asyncio.wait_for(corotina, 30))
-
-
-class Servidor:
-    """A raw server on loopback: ``tratar(pedido, w, n)`` (a coroutine) answers each request (its head, as bytes)
-    on writer ``w``; returning False closes the connection. Counts connections, open and at most at once."""
+class Servidor(_ServidorSimples):
+    """A raw server on loopback (``test_transporte``'s, answering otherwise): ``tratar(pedido, w, n)`` (a
+    coroutine) answers each request (its head, as bytes) on writer ``w``; returning False closes the connection.
+    Counts connections, open and at most at once."""
 
     def __init__(self, tratar, ssl_ctx=None):
+        super().__init__(None, ssl_ctx)
         self.tratar = tratar
-        self.ssl_ctx = ssl_ctx
-        self.pedidos: list[bytes] = []
-        self.ligacoes = 0
         self.abertas = 0
         self.max_abertas = 0
         self.fechadas_pelo_cliente = 0
-        self._escritores: list[asyncio.StreamWriter] = []
-
-    async def __aenter__(self):
-        self.srv = await asyncio.start_server(self._ligacao, "127.0.0.1", 0, ssl=self.ssl_ctx)
-        self.porta = self.srv.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc):
-        for w in self._escritores:
-            w.close()
-        self.srv.close()
-        await self.srv.wait_closed()
 
     def pool(self, https=False, ctx=None, **kw) -> PoolHttp11:
         kw.setdefault("max_connections", 4)
@@ -90,6 +62,18 @@ class Servidor:
             self.fechadas_pelo_cliente += 1
         finally:
             self.abertas -= 1
+
+
+def _em_sequencia(tratar, alvo: bytes, n: int):
+    """``n`` GETs of ``alvo`` one after another on a fresh pool: the server and the answers."""
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            rs = [await pool.get(alvo, CAB, TEMPOS) for _ in range(n)]
+            await pool.aclose()
+            return s, rs
+
+    return _correr(caso())
 
 
 def _caminho(pedido: bytes) -> bytes:
@@ -154,14 +138,7 @@ def test_chunked_and_gzip_answers_cut_anywhere_arrive_whole_and_decoded(semente)
             z = gzip.compress(corpo)
             await _em_pedacos(w, _ok(z, b"Content-Encoding: gzip\r\n"), rng)
 
-    async def caso():
-        async with Servidor(tratar) as s:
-            pool = s.pool()
-            rs = [await pool.get(b"/c", CAB, TEMPOS) for _ in range(4)]
-            await pool.aclose()
-            return s, rs
-
-    s, rs = _correr(caso())
+    s, rs = _em_sequencia(tratar, b"/c", 4)
     assert all(r.content == corpo for r in rs)
     assert s.ligacoes == 1
 
@@ -171,14 +148,7 @@ def test_an_answer_ended_by_the_close_is_whole_and_its_connection_not_reused():
         w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b'{"n": %d}' % n)
         return False
 
-    async def caso():
-        async with Servidor(tratar) as s:
-            pool = s.pool()
-            rs = [await pool.get(b"/f", CAB, TEMPOS) for _ in range(3)]
-            await pool.aclose()
-            return s, rs
-
-    s, rs = _correr(caso())
+    s, rs = _em_sequencia(tratar, b"/f", 3)
     assert [r.json() for r in rs] == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert s.ligacoes == 3
 
@@ -443,12 +413,7 @@ def test_a_target_or_header_that_would_break_the_request_line_is_refused_before_
 
 
 def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_not_trusted(tmp_path):
-    pem, chave = _certificado()
-    (tmp_path / "c.pem").write_bytes(pem)
-    (tmp_path / "k.pem").write_bytes(chave)
-    servidor_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    servidor_ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
-    confia = ssl.create_default_context(cafile=str(tmp_path / "c.pem"))
+    servidor_ctx, confia = contextos_tls(tmp_path)
 
     async def tratar(p, w, n):
         w.write(_ok(b'{"n": %d}' % n))

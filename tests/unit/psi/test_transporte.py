@@ -282,13 +282,18 @@ def _certificado():
     return pem, chave_pem
 
 
-def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_not_trusted(tmp_path):
+def contextos_tls(tmp_path):
+    """A server's TLS context with a self-signed certificate for 127.0.0.1, and a client's context that trusts it."""
     pem, chave = _certificado()
     (tmp_path / "c.pem").write_bytes(pem)
     (tmp_path / "k.pem").write_bytes(chave)
     servidor_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     servidor_ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
-    confia = ssl.create_default_context(cafile=str(tmp_path / "c.pem"))
+    return servidor_ctx, ssl.create_default_context(cafile=str(tmp_path / "c.pem"))
+
+
+def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_not_trusted(tmp_path):
+    servidor_ctx, confia = contextos_tls(tmp_path)
 
     async def caso():
         async with Servidor(lambda p, n: _ok(), ssl_ctx=servidor_ctx) as s:
