@@ -54,7 +54,7 @@ class _Falha(Exception):
 class _Ligacao(asyncio.Protocol):
     """One keep-alive connection, one request at a time: llhttp frames the answer as the bytes arrive."""
 
-    __slots__ = ("loop", "transporte", "parser", "espera", "estado", "cabecalhos", "corpo", "razao", "status",
+    __slots__ = ("loop", "transporte", "parser", "espera", "cabecalhos", "corpo", "razao", "status",
                  "reutilizavel", "fechada", "escrita_pausada", "espera_escrita", "ultima", "ociosa_desde",
                  "delimitada", "comecou", "_tempo_leitura", "_temporizador")
 
