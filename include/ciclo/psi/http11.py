@@ -329,6 +329,11 @@ class PoolHttp11:
             if isinstance(exc, TimeoutError):
                 raise httpx.PoolTimeout("timed out waiting for a free connection") from None
             raise
+        if c is not None and not c.usavel(loop.time(), self._expira):
+            # handed over when its last answer ended, checked now, in the step that writes on it: the server may
+            # have closed it or written on it meanwhile (as an idle connection is checked when taken)
+            c.fechar()
+            c = None
         if c is None:   # a slot freed by a connection closed: open a new one in it
             return await self._abrir(loop, ligar)
         return c

@@ -92,11 +92,26 @@ def _itens(modelo, *chaves):
     return lambda data: [modelo.model_validate(x) for x in M.documento_pagamento.itens(data, *chaves)]
 
 
-def _apurado(data):
-    # "200 with an empty list when there is nothing" (SPEC)
-    if data in (None, [], {}):
-        return None
-    return M.ValoresApuradosTrabalhador.model_validate(data)
+def _do_trabalhador(ano_mes: str, niss_trabalhador: str, como_modelo: bool):
+    """The parser of one worker's valores apurados: None when there is nothing ("200 with an empty list when there
+    is nothing", SPEC), else the document checked against the model — the model, or the JSON as received — and
+    checked to be **this** worker's and month's (``nissTrabalhador``, ``anoMes``: the answer names both). An
+    answer naming another is never taken as this worker's: whatever sent it (a connection out of step, a proxy, the
+    service), the GET is tried again, and after the retries it fails, saying so."""
+    pedido = (str(ano_mes), str(niss_trabalhador).zfill(11))
+
+    def parse(data):
+        if data in (None, [], {}):
+            return None
+        modelo = M.ValoresApuradosTrabalhador.model_validate(data)
+        if (modelo.anoMes, str(modelo.nissTrabalhador).zfill(11)) != pedido:
+            raise E.PsiRetryableError(
+                f"consultarValoresApuradosTrabalhador: asked for worker {pedido[1]} in {pedido[0]}, the answer is "
+                f"worker {str(modelo.nissTrabalhador).zfill(11)}'s in {modelo.anoMes}: not taken",
+                servico="consultarValoresApuradosTrabalhador")
+        return modelo if como_modelo else data
+
+    return parse
 
 
 _PARAMETROS = (("Ano/mês", "ano-mes"), ("Ano não", "ano"), ("NISS entidade", "niss-ee"), ("NISS trabalhador", "niss-trabalhador"),
@@ -164,21 +179,16 @@ class _Operacoes:
         return self._exec(_Pedido("consultarValoresApuradosTrabalhador", "GET",
                                   "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador/{niss-trabalhador}",
                                   f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
-                                  _apurado, niss_ee=niss_ee))
+                                  _do_trabalhador(ano_mes, niss_trabalhador, True), niss_ee=niss_ee))
 
     def valores_apurados_trabalhador_json(self, niss_ee: str, ano_mes: str, niss_trabalhador: str):
         """Like ``valores_apurados_trabalhador`` but returns the JSON as received (decimals exact), after checking
         it against the model — what the ledger stores as the raw document, its text as received
         (``jsonexato.ObjetoRecebido``). None when there is nothing."""
-        def parse(data):
-            if data in (None, [], {}):
-                return None
-            M.ValoresApuradosTrabalhador.model_validate(data)
-            return data
         return self._exec(_Pedido("consultarValoresApuradosTrabalhador", "GET",
                                   "/eeaoc/valores-apurados/entidade-empregadora/{niss-ee}/ano-mes/{ano-mes}/trabalhador/{niss-trabalhador}",
                                   f"/eeaoc/valores-apurados/entidade-empregadora/{_seg(niss_ee)}/ano-mes/{_seg(ano_mes)}/trabalhador/{_seg(niss_trabalhador)}",
-                                  parse, niss_ee=niss_ee, recebido=True))
+                                  _do_trabalhador(ano_mes, niss_trabalhador, False), niss_ee=niss_ee, recebido=True))
 
     def obrigacao_trabalhadores(self, niss_ee: str, ano_mes: str):
         return self._exec(self._obrigacao_trabalhadores(niss_ee, ano_mes, _lista(M.ObrigacaoTrabalhador)))

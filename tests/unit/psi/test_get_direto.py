@@ -23,6 +23,6 @@ def test_behind_a_proxy_every_request_goes_through_the_client(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    assert _cliente()._transportes is None
+    assert _cliente()._transportes is None and _cliente()._pool11 is None   # no GET around the proxy either
     monkeypatch.setenv("NO_PROXY", "psi.example.pt")
-    assert _cliente()._transportes is not None
+    assert _cliente()._transportes is not None and _cliente()._pool11 is not None

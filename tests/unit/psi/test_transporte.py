@@ -504,3 +504,46 @@ def test_a_fetch_cancelled_while_waiting_for_its_answer_is_cancelled_and_the_con
 
     s, r = _correr(caso())
     assert r.json() == {"n": 2} and s.ligacoes == 2
+
+
+def test_a_document_naming_another_worker_or_month_is_never_taken_as_the_one_asked_for(monkeypatch):
+    """Whatever sent it (a connection out of step, a proxy, the service), an answer naming another worker or month
+    than the GET's is not this worker's document: the GET is tried again, and after the retries it fails saying
+    so — on every path to the network."""
+    from ciclo.psi import errors as E
+    from ciclo.psi.rest import RetryPolicy
+
+    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(v, raising=False)
+
+    def doc(niss: int, ano_mes: str = "202510") -> bytes:
+        return (b'{"anoMes": "%s", "nissTrabalhador": %d, "totalRemuneracao": 1000.00, "totalContribuicao": 347.50, '
+                b'"totalReducao": 0, "totalObrigacao": 347.50}' % (ano_mes.encode(), niss))
+
+    async def caso(transporte: str):
+        monkeypatch.setenv("CICLO_TRANSPORTE_ASYNC", transporte)
+        respostas = {   # per worker, the answers in turn, the last one repeated
+            "/trabalhador/12345678901": [doc(12345678902), doc(12345678901)],   # another's first, then its own
+            "/trabalhador/12345678903": [doc(12345678903, "202509")],           # always another month
+        }
+
+        def responder(pedido: bytes, n: int) -> bytes:
+            alvo = pedido.split(b" ")[1].decode()
+            fila = next(v for k, v in respostas.items() if alvo.endswith(k))
+            return _ok(fila.pop(0) if len(fila) > 1 else fila[0])
+
+        async with Servidor(responder) as s:
+            retry = RetryPolicy(attempts=3, timeout=10, wait_initial=0.01, wait_max=0.02, wait_jitter=0)
+            async with AsyncPsiClient(resolver(f"http://127.0.0.1:{s.porta}"), Credenciais("20000000001", password="x"),
+                                      retry=retry) as c:
+                bom = await c.valores_apurados_trabalhador_json("20000000001", "202510", "12345678901")
+                modelo = await c.valores_apurados_trabalhador("20000000001", "202510", "12345678901")
+                with pytest.raises(E.PsiRetryableError, match="asked for worker 12345678903 in 202510, the answer "
+                                                               "is worker 12345678903's in 202509"):
+                    await c.valores_apurados_trabalhador_json("20000000001", "202510", "12345678903")
+            return bom, modelo, len(s.pedidos)
+
+    for transporte in ("asyncio", "httpcore", "httpx"):
+        bom, modelo, pedidos = _correr(caso(transporte))
+        assert bom["nissTrabalhador"] == 12345678901 and modelo.nissTrabalhador == 12345678901
+        assert pedidos == 2 + 1 + 3   # the wrong worker's answer retried once; the wrong month's three times
