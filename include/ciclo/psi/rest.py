@@ -95,7 +95,9 @@ def _itens(modelo, *chaves):
 def _do_trabalhador(ano_mes: str, niss_trabalhador: str, como_modelo: bool):
     """The parser of one worker's valores apurados: None when there is nothing ("200 with an empty list when there
     is nothing", SPEC), else the document checked against the model — the model, or the JSON as received — and
-    checked to be **this** worker's and month's (``nissTrabalhador``, ``anoMes``: the answer names both). An
+    checked to be **this** worker's and month's (``nissTrabalhador``, ``anoMes``: the answer names both — SPEC
+    consultar-valores-apurados-trabalhador.txt §2.2.4, whose example answers ``/ano-mes/202509/trabalhador/
+    10000000001`` with ``"anoMes": "202509", "nissTrabalhador": 10000000001``). An
     answer naming another is never taken as this worker's: whatever sent it (a connection out of step, a proxy, the
     service), the GET is tried again, and after the retries it fails, saying so."""
     pedido = (str(ano_mes), str(niss_trabalhador).zfill(11))
