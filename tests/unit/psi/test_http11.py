@@ -76,6 +76,23 @@ def _em_sequencia(tratar, alvo: bytes, n: int):
     return _correr(caso())
 
 
+def _todos_de_uma_vez(tratar, n: int, maximo: int):
+    """``n`` GETs at once (``/t/0`` …) over a pool of ``maximo`` connections: each gets the answer that names its
+    own target, and the server never holds more than ``maximo`` connections at once. The server."""
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=maximo)
+            alvos = [b"/t/%d" % i for i in range(n)]
+            rs = await asyncio.gather(*(pool.get(a, CAB, TEMPOS) for a in alvos))
+            await pool.aclose()
+            return s, alvos, rs
+
+    s, alvos, rs = _correr(caso())
+    assert [r.json()["alvo"].encode() for r in rs] == alvos
+    assert s.max_abertas <= maximo
+    return s
+
+
 def _caminho(pedido: bytes) -> bytes:
     return pedido.split(b" ")[1]
 
@@ -320,17 +337,8 @@ def test_many_requests_at_once_hold_at_most_max_connections_and_each_gets_its_ow
         dados = _chunked(corpo, rng) if rng.random() < 0.5 else _ok(corpo)
         await _em_pedacos(w, dados, rng)
 
-    async def caso():
-        async with Servidor(tratar) as s:
-            pool = s.pool(max_connections=3)
-            alvos = [b"/t/%d" % i for i in range(120)]
-            rs = await asyncio.gather(*(pool.get(a, CAB, TEMPOS) for a in alvos))
-            await pool.aclose()
-            return s, alvos, rs
-
-    s, alvos, rs = _correr(caso())
-    assert [r.json()["alvo"].encode() for r in rs] == alvos
-    assert s.max_abertas <= 3 and s.ligacoes == 3
+    s = _todos_de_uma_vez(tratar, 120, 3)
+    assert s.ligacoes == 3
 
 
 def test_waiting_longer_than_the_pool_timeout_for_a_connection_is_a_pool_timeout():
@@ -515,14 +523,4 @@ def test_requests_waiting_for_connections_the_server_closes_after_each_answer_al
         w.write(_ok(b'{"alvo": "%s"}' % _caminho(p)))
         return False
 
-    async def caso():
-        async with Servidor(tratar) as s:
-            pool = s.pool(max_connections=2)
-            alvos = [b"/%d" % i for i in range(50)]
-            rs = await asyncio.gather(*(pool.get(a, CAB, TEMPOS) for a in alvos))
-            await pool.aclose()
-            return s, alvos, rs
-
-    s, alvos, rs = _correr(caso())
-    assert [r.json()["alvo"].encode() for r in rs] == alvos
-    assert s.max_abertas <= 2
+    _todos_de_uma_vez(tratar, 50, 2)
