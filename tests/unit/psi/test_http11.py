@@ -524,3 +524,26 @@ def test_requests_waiting_for_connections_the_server_closes_after_each_answer_al
         return False
 
     _todos_de_uma_vez(tratar, 50, 2)
+
+
+def test_a_request_the_server_does_not_read_is_a_write_timeout_and_its_connection_dropped():
+    """A request larger than what the socket and the server take while the server reads nothing (a 16 MB header
+    here): the write waits for the transport to drain, at most the ``write`` timeout."""
+    async def calado(r: asyncio.StreamReader, w: asyncio.StreamWriter):
+        await asyncio.sleep(5)   # reads nothing
+        w.close()
+
+    async def caso():
+        srv = await asyncio.start_server(calado, "127.0.0.1", 0)
+        try:
+            pool = PoolHttp11(httpx.URL(f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}"),
+                              ssl_context=ssl.create_default_context(), max_connections=1)
+            enorme = CAB + [(b"X-Enorme", b"a" * (16 << 20))]
+            with pytest.raises(httpx.WriteTimeout):
+                await pool.get(b"/grande", enorme, {**TEMPOS, "write": 0.3})
+            assert pool._abertas == 0   # the connection closed, its slot given back
+            await pool.aclose()
+        finally:
+            srv.close()
+
+    _correr(caso())
