@@ -40,7 +40,7 @@ import ssl
 import httptools
 import httpx
 
-from ciclo.psi.transporte import _legivel, _ligar
+from ciclo.psi.transporte import _esperar, _legivel, _ligar
 
 
 class _Falha(Exception):
@@ -140,11 +140,8 @@ class _Ligacao(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if 100 <= self.status < 200:   # informational (100 Continue, 103 Early Hints): the final answer follows
             return
-        f, self.espera = self.espera, None
         self.reutilizavel = self.parser.should_keep_alive()
-        self._parar_temporizador()
-        if f is not None and not f.done():
-            f.set_result(None)
+        self._acabar(None)
 
     # ----------------------------------------------------------------- ending
     def _fim_do_fluxo(self, exc: BaseException | None) -> None:
@@ -154,10 +151,7 @@ class _Ligacao(asyncio.Protocol):
             return
         if exc is None and self.status >= 200 and not self.delimitada:
             # no Content-Length, not chunked: the answer ends with the connection (RFC 9112 §6.3, item 8)
-            f, self.espera = self.espera, None
-            self._parar_temporizador()
-            if not f.done():
-                f.set_result(None)
+            self._acabar(None)
             return
         if self.comecou:
             falha = _Falha(httpx.RemoteProtocolError, "the server closed the connection in the middle of its answer")
@@ -165,7 +159,7 @@ class _Ligacao(asyncio.Protocol):
             falha = _Falha(httpx.ReadError, str(exc) or type(exc).__name__)
         else:
             falha = _Falha(httpx.RemoteProtocolError, "Server disconnected without sending a response.")
-        self._entregar_falha(falha)
+        self._acabar(falha)
 
     def _falhar(self, falha: _Falha) -> None:
         """The connection cannot carry another answer: closed now, and the request waiting on it fails."""
@@ -173,13 +167,17 @@ class _Ligacao(asyncio.Protocol):
         self.reutilizavel = False
         if self.transporte is not None:
             self.transporte.abort()
-        self._entregar_falha(falha)
+        self._acabar(falha)
 
-    def _entregar_falha(self, falha: _Falha) -> None:
+    def _acabar(self, falha: _Falha | None) -> None:
+        """The request waiting on this connection is answered (its answer whole: None) or fails (``falha``)."""
         f, self.espera = self.espera, None
         self._parar_temporizador()
         if f is not None and not f.done():
-            f.set_exception(falha)
+            if falha is None:
+                f.set_result(None)
+            else:
+                f.set_exception(falha)
 
     def fechar(self) -> None:
         self.fechada = True
@@ -241,14 +239,10 @@ class _Ligacao(asyncio.Protocol):
                               extensions={"http_version": b"HTTP/1.1", "reason_phrase": self.razao})
 
     async def _esperar_escrita(self, escrita: float | None) -> None:
-        f = self.espera_escrita = self.loop.create_future()
         try:
-            async with asyncio.timeout(escrita):
-                await f
+            await _esperar(self, "espera_escrita", escrita)   # transporte's wait: resume_writing or the timer
         except TimeoutError:
             raise httpx.WriteTimeout("timed out writing the request") from None
-        finally:
-            self.espera_escrita = None
         if self.fechada and self.espera is not None and not self.espera.done():
             raise httpx.WriteError("the connection was lost while writing")
 
