@@ -278,10 +278,15 @@ class TrabalhadoresSsClient:
     """The workers the Segurança Social holds as bound to the employer (two steps with a ``chave``)."""
 
     def __init__(self, endpoint: str, credenciais: Credenciais, *, timeout: float = 30.0, intervalo: float = 0.5,
-                 espera_max: float = 60.0, sleep=time.sleep):
+                 espera_max: float = 60.0, sleep=time.sleep, primeiro_intervalo: float = 0.1):
         self.endpoint = endpoint
         self.credenciais = credenciais
         self.intervalo, self.espera_max, self._sleep = intervalo, espera_max, sleep
+        # ASSUMED: how long the SS takes to process a search is not documented (the public client leaves the asking
+        # again to its user). The first asks come soon and the waits double up to ``intervalo``: a search processed
+        # at once costs about primeiro_intervalo rather than a whole intervalo, and a slow one is asked about as
+        # often as before (0.1, 0.2, 0.4, then every 0.5 s).
+        self.primeiro_intervalo = min(primeiro_intervalo, intervalo)
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), trust_env=False,
                                   auth=credenciais.httpx_auth(), verify=contexto_tls())
 
@@ -327,6 +332,7 @@ class TrabalhadoresSsClient:
             raise TrabalhadoresSsErro(f"{SERVICO_TRABALHADORES}: no chave in the answer: "
                                       f"{r.primeiros.get('mensagemEstado') or 'sem detalhe'}", servico=SERVICO_TRABALHADORES)
         t0 = time.monotonic()
+        espera = self.primeiro_intervalo
         while True:
             r = self._post(envelope_dados(chave))
             codigo = r.primeiros.get("codigoEstado")
@@ -337,7 +343,8 @@ class TrabalhadoresSsClient:
                 if time.monotonic() - t0 > self.espera_max:
                     raise PsiRetryableError(f"{SERVICO_TRABALHADORES}: still processing after {self.espera_max:.0f} s",
                                             servico=SERVICO_TRABALHADORES)
-                self._sleep(self.intervalo)
+                self._sleep(espera)
+                espera = min(self.intervalo, espera * 2)
                 continue
             if codigo == "0" and "sem dados" in msg.lower():
                 return []

@@ -23,7 +23,7 @@ def _item(niss: str, inicio: str, fim: str | None = None) -> str:
             + (f"<dataFimQlf>{fim}T23:59:59Z</dataFimQlf>" if fim else "") + "</trabalhadoresQualificacoes>")
 
 
-def _cliente(respostas: list[str | bytes]) -> V.TrabalhadoresSsClient:
+def _cliente(respostas: list[str | bytes], **kw) -> V.TrabalhadoresSsClient:
     fila = list(respostas)
 
     def responder(pedido: httpx.Request) -> httpx.Response:
@@ -32,7 +32,7 @@ def _cliente(respostas: list[str | bytes]) -> V.TrabalhadoresSsClient:
                               headers={"Content-Type": "text/xml; charset=utf-8"})
 
     c = V.TrabalhadoresSsClient("http://ss.invalid/ws/idq", Credenciais(EE, password="segredo"), timeout=2,
-                                intervalo=0.0, espera_max=1.0)
+                                **({"intervalo": 0.0, "espera_max": 1.0} | kw))
     c._http = httpx.Client(transport=httpx.MockTransport(responder))
     return c
 
@@ -76,3 +76,24 @@ def test_a_dtd_in_the_answer_is_refused():
              + ENV.format("<r><chave>&a;</chave></r>"))
     with _cliente([bomba]) as q, pytest.raises(V.TrabalhadoresSsErro, match="unreadable answer"):
         q.trabalhadores_vinculados(date(2025, 9, 1), date(2025, 9, 30))
+
+
+POR_PROCESSAR = ENV.format("<r><codigoEstado>0</codigoEstado><mensagemEstado>O pedido ainda não foi processado."
+                           "</mensagemEstado></r>")
+
+
+def test_a_search_not_processed_yet_is_asked_again_soon_then_every_intervalo():
+    esperas: list[float] = []
+    dados = ENV.format("<r><codigoEstado>0</codigoEstado><mensagemEstado></mensagemEstado>"
+                       + _item("12345678901", "2020-01-01") + "</r>")
+    with _cliente([CHAVE] + [POR_PROCESSAR] * 6 + [dados], intervalo=0.5, espera_max=60.0,
+                  sleep=esperas.append) as q:
+        ts = q.trabalhadores_vinculados(date(2025, 9, 1), date(2025, 9, 30))
+    assert [t.niss_trabalhador for t in ts] == ["12345678901"]
+    assert esperas == [0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
+    # the first wait is never longer than the interval asked for
+    esperas.clear()
+    with _cliente([CHAVE, POR_PROCESSAR, POR_PROCESSAR, dados], intervalo=0.05, espera_max=60.0,
+                  sleep=esperas.append) as q:
+        q.trabalhadores_vinculados(date(2025, 9, 1), date(2025, 9, 30))
+    assert esperas == [0.05, 0.05]
