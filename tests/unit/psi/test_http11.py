@@ -547,3 +547,86 @@ def test_a_request_the_server_does_not_read_is_a_write_timeout_and_its_connectio
             srv.close()
 
     _correr(caso())
+
+
+def test_silence_in_the_middle_of_a_body_is_a_read_timeout_and_the_connection_is_not_reused():
+    async def tratar(p, w, n):
+        if _caminho(p) == b"/meio":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n{\"meio\": ")   # 9 of the 20 bytes, then nothing
+            await w.drain()
+            await asyncio.sleep(2)
+            w.write(b'"atrasado"}')
+            return
+        w.write(_ok(b'{"alvo": "%s"}' % _caminho(p)))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=1)
+            with pytest.raises(httpx.ReadTimeout):
+                await pool.get(b"/meio", CAB, TEMPOS)
+            assert pool._abertas == 0   # the slot given back with the connection closed
+            r = await pool.get(b"/seguinte", CAB, TEMPOS)
+            await pool.aclose()
+            return s, r
+
+    s, r = _correr(caso())
+    # the rest of the cut answer, written later on the old connection, never reaches the next request
+    assert r.json() == {"alvo": "/seguinte"} and s.ligacoes == 2
+
+
+def test_closing_the_pool_lets_requests_in_flight_finish_fails_those_waiting_and_closes_every_connection():
+    async def tratar(p, w, n):
+        await asyncio.sleep(0.2)
+        w.write(_ok(b'{"alvo": "%s"}' % _caminho(p)))
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool(max_connections=2)
+            voo = [asyncio.ensure_future(pool.get(b"/v/%d" % i, CAB, TEMPOS)) for i in range(2)]
+            espera = asyncio.ensure_future(pool.get(b"/espera", CAB, TEMPOS))
+            await asyncio.sleep(0.05)
+            await pool.aclose()
+            with pytest.raises(httpx.ConnectError, match="closed"):
+                await espera
+            rs = [(await v).json() for v in voo]
+            with pytest.raises(httpx.ConnectError, match="closed"):
+                await pool.get(b"/depois", CAB, TEMPOS)
+            await asyncio.sleep(0.05)
+            return s, pool, rs
+
+    s, pool, rs = _correr(caso())
+    assert rs == [{"alvo": "/v/0"}, {"alvo": "/v/1"}]
+    assert pool._abertas == 0 and not pool._livres and s.abertas == 0 and s.ligacoes == 2
+    assert sorted(_caminho(p) for p in s.pedidos) == [b"/v/0", b"/v/1"]   # neither waiting request was sent
+
+
+def test_a_request_cancelled_during_the_tls_handshake_gives_its_slot_back(tmp_path):
+    servidor_ctx, confia = contextos_tls(tmp_path)
+    aceites: list[asyncio.StreamWriter] = []
+
+    async def mudo(r, w):   # accepts the TCP connection and never answers the TLS handshake
+        aceites.append(w)
+        await asyncio.sleep(5)
+
+    async def caso():
+        servidor = await asyncio.start_server(mudo, "127.0.0.1", 0)
+        porta = servidor.sockets[0].getsockname()[1]
+        pool = PoolHttp11(httpx.URL(f"https://127.0.0.1:{porta}"), ssl_context=confia, max_connections=1)
+        t = asyncio.ensure_future(pool.get(b"/", CAB, TEMPOS))
+        while not aceites:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        t.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await t
+        abertas = pool._abertas
+        # the slot is free again: the next request gets as far as the handshake, which times out
+        with pytest.raises(httpx.ConnectTimeout):
+            await pool.get(b"/", CAB, {**TEMPOS, "connect": 0.2})
+        await pool.aclose()
+        for w in aceites:
+            w.close()
+        servidor.close()
+        return abertas, pool._abertas, len(aceites)
+
+    assert _correr(caso()) == (0, 0, 2)
