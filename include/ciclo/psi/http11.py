@@ -56,7 +56,7 @@ class _Ligacao(asyncio.Protocol):
 
     __slots__ = ("loop", "transporte", "parser", "espera", "cabecalhos", "corpo", "razao", "status",
                  "reutilizavel", "fechada", "escrita_pausada", "espera_escrita", "ultima", "ociosa_desde",
-                 "delimitada", "comecou", "_tempo_leitura", "_temporizador")
+                 "delimitada", "comecou", "no_corpo", "versao", "_tempo_leitura", "_temporizador")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -77,6 +77,8 @@ class _Ligacao(asyncio.Protocol):
         self._tempo_leitura: float | None = None
         self._temporizador: asyncio.TimerHandle | None = None
         self.comecou = False           # the answer's first byte came
+        self.no_corpo = False          # the answer's head is over: header lines now are a chunked body's trailers
+        self.versao = b"HTTP/1.1"      # the answer's own, as its status line says
 
     # ----------------------------------------------------------------- the event loop's side
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -120,6 +122,7 @@ class _Ligacao(asyncio.Protocol):
         if self.espera is None:   # a second answer in the same bytes as the one just completed
             raise httptools.HttpParserError("an answer no request asked for")
         self.comecou = True
+        self.no_corpo = False
         self.cabecalhos = []
         self.corpo = []
         self.razao = b""
@@ -128,10 +131,13 @@ class _Ligacao(asyncio.Protocol):
         self.razao += razao
 
     def on_header(self, nome: bytes, valor: bytes) -> None:
-        self.cabecalhos.append((nome, valor))
+        if not self.no_corpo:   # a chunked body's trailers are dropped, as httpcore drops them: never headers
+            self.cabecalhos.append((nome, valor))
 
     def on_headers_complete(self) -> None:
+        self.no_corpo = True
         self.status = self.parser.get_status_code()
+        self.versao = b"HTTP/" + self.parser.get_http_version().encode("ascii")
         self.delimitada = any(n.lower() in (b"content-length", b"transfer-encoding") for n, _ in self.cabecalhos)
 
     def on_body(self, dados: bytes) -> None:
@@ -236,7 +242,7 @@ class _Ligacao(asyncio.Protocol):
         except _Falha as falha:
             raise falha.cls(str(falha)) from None
         return httpx.Response(self.status, headers=self.cabecalhos, content=b"".join(self.corpo),
-                              extensions={"http_version": b"HTTP/1.1", "reason_phrase": self.razao})
+                              extensions={"http_version": self.versao, "reason_phrase": self.razao})
 
     async def _esperar_escrita(self, escrita: float | None) -> None:
         try:

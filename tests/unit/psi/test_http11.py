@@ -228,12 +228,37 @@ def test_connection_close_or_http_1_0_answers_are_not_reused():
     async def caso():
         async with Servidor(tratar) as s:
             pool = s.pool()
+            versoes = []
             for _ in range(3):
-                assert (await pool.get(b"/k", CAB, TEMPOS)).json() == {}
+                r = await pool.get(b"/k", CAB, TEMPOS)
+                assert r.json() == {}
+                versoes.append(r.http_version)
             await pool.aclose()
-            return s
+            return s, versoes
 
-    assert _correr(caso()).ligacoes == 3
+    s, versoes = _correr(caso())
+    assert s.ligacoes == 3
+    assert versoes == ["HTTP/1.1", "HTTP/1.0", "HTTP/1.0"]   # each answer's own version, as its status line says
+
+
+def test_a_chunked_answers_trailers_are_not_taken_as_its_headers():
+    async def tratar(p, w, n):
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                b"Trailer: X-Depois, Content-Type\r\n\r\n2\r\n{}\r\n0\r\n"
+                b"X-Depois: 1\r\nContent-Type: text/html\r\n\r\n")
+
+    async def caso():
+        async with Servidor(tratar) as s:
+            pool = s.pool()
+            rs = [await pool.get(b"/t", CAB, TEMPOS) for _ in range(2)]
+            await pool.aclose()
+            return s, rs
+
+    s, rs = _correr(caso())
+    for r in rs:
+        assert r.json() == {} and "x-depois" not in r.headers
+        assert r.headers.get_list("content-type") == ["application/json"]
+    assert s.ligacoes == 1   # the trailers end the answer: the connection is reused
 
 
 def test_an_idle_connection_the_server_closed_is_replaced_not_reused():
