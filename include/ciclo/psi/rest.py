@@ -554,6 +554,8 @@ class AsyncPsiClient(_Base):
     the pipeline sends through this client) go instead on one pool of ``max_connections`` connections of its own
     (``ciclo.psi.http11``), unless ``CICLO_TRANSPORTE_ASYNC`` says otherwise; the shards carry the rest. The
     pipeline sends nothing else through this client, so the two never hold connections at the same time there.
+    A caller that mixes plain GETs with other requests on one client may hold up to twice ``max_connections``
+    (each side keeps its own): give such a caller half the connection's budget, or two clients.
     """
 
     def __init__(self, *a, shard_size: int = 4, **kw):
