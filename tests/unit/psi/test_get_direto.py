@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ciclo.psi.ambientes import resolver
 from ciclo.psi.auth import Credenciais
 from ciclo.psi.rest import AsyncPsiClient
+from tests.unit.psi.test_transporte import sem_proxy  # noqa: F401 - the fixture
 
 
 def _cliente():
     return AsyncPsiClient(resolver("https://psi.example.pt"), Credenciais("20000000001", password="x"))
 
 
-def test_without_a_proxy_gets_use_the_shards_transports(monkeypatch):
-    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(v, raising=False)
+@pytest.mark.usefixtures("sem_proxy")
+def test_without_a_proxy_gets_use_the_shards_transports():
     c = _cliente()
     assert c._transportes is not None and len(c._transportes) == len(c._shards)
     assert c._cabecalhos["Authorization"].startswith("Basic ") and c._cabecalhos["Accept"] == "application/json"

@@ -37,8 +37,7 @@ class Servidor(_ServidorSimples):
 
     def pool(self, https=False, ctx=None, **kw) -> PoolHttp11:
         kw.setdefault("max_connections", 4)
-        url = httpx.URL(f"{'https' if https else 'http'}://127.0.0.1:{self.porta}")
-        return PoolHttp11(url, ssl_context=ctx or ssl.create_default_context(), **kw)
+        return _pool(self.porta, https, ctx, **kw)
 
     async def _ligacao(self, r: asyncio.StreamReader, w: asyncio.StreamWriter):
         self.ligacoes += 1
@@ -62,6 +61,12 @@ class Servidor(_ServidorSimples):
             self.fechadas_pelo_cliente += 1
         finally:
             self.abertas -= 1
+
+
+def _pool(porta: int, https=False, ctx=None, *, max_connections=1, **kw) -> PoolHttp11:
+    """A pool to 127.0.0.1:``porta`` (``ctx``: the TLS context, default the system's trust)."""
+    url = httpx.URL(f"{'https' if https else 'http'}://127.0.0.1:{porta}")
+    return PoolHttp11(url, ssl_context=ctx or ssl.create_default_context(), max_connections=max_connections, **kw)
 
 
 def _em_sequencia(tratar, alvo: bytes, n: int):
@@ -341,8 +346,7 @@ def test_nothing_listening_is_a_connect_error_and_the_slot_is_given_back():
     async def caso():
         async with Servidor(None) as s:
             porta = s.porta
-        pool = PoolHttp11(httpx.URL(f"http://127.0.0.1:{porta}"), ssl_context=ssl.create_default_context(),
-                          max_connections=1)
+        pool = _pool(porta)
         for _ in range(2):
             with pytest.raises(httpx.ConnectError):
                 await pool.get(b"/", CAB, TEMPOS)
@@ -520,8 +524,7 @@ def test_a_connection_handed_to_a_waiting_request_is_checked_as_an_idle_one_is()
     porta = escuta.getsockname()[1]
 
     async def caso():
-        pool = PoolHttp11(httpx.URL(f"http://127.0.0.1:{porta}"), ssl_context=ssl.create_default_context(),
-                          max_connections=1)
+        pool = _pool(porta)
 
         async def primeiro():
             r = await pool.get(b"/1", CAB, TEMPOS)
@@ -561,8 +564,7 @@ def test_a_request_the_server_does_not_read_is_a_write_timeout_and_its_connectio
     async def caso():
         srv = await asyncio.start_server(calado, "127.0.0.1", 0)
         try:
-            pool = PoolHttp11(httpx.URL(f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}"),
-                              ssl_context=ssl.create_default_context(), max_connections=1)
+            pool = _pool(srv.sockets[0].getsockname()[1])
             enorme = CAB + [(b"X-Enorme", b"a" * (16 << 20))]
             with pytest.raises(httpx.WriteTimeout):
                 await pool.get(b"/grande", enorme, {**TEMPOS, "write": 0.3})
@@ -636,7 +638,7 @@ def test_a_request_cancelled_during_the_tls_handshake_gives_its_slot_back(tmp_pa
     async def caso():
         servidor = await asyncio.start_server(mudo, "127.0.0.1", 0)
         porta = servidor.sockets[0].getsockname()[1]
-        pool = PoolHttp11(httpx.URL(f"https://127.0.0.1:{porta}"), ssl_context=confia, max_connections=1)
+        pool = _pool(porta, https=True, ctx=confia)
         t = asyncio.ensure_future(pool.get(b"/", CAB, TEMPOS))
         while not aceites:
             await asyncio.sleep(0.01)

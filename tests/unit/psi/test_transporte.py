@@ -80,6 +80,13 @@ def _pedido(url: str, metodo="GET", **kw) -> httpx.Request:
     return httpx.Request(metodo, url, extensions=TIMEOUT, **kw)
 
 
+@pytest.fixture
+def sem_proxy(monkeypatch):
+    """No proxy in the environment: the client then uses its own connections, not httpx's proxy path."""
+    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(v, raising=False)
+
+
 @pytest.fixture(params=["asyncio", "uvloop"], autouse=True)
 def laco(request, monkeypatch):
     """Every case on asyncio's own event loop and on uvloop (what the bulk fetch runs on)."""
@@ -314,13 +321,11 @@ def test_tls_verified_against_the_context_and_refused_when_the_certificate_is_no
     assert r.json() == {"ok": True} and versao.startswith("TLSv1.")
 
 
+@pytest.mark.usefixtures("sem_proxy")
 def test_the_async_client_sends_the_same_bytes_on_both_paths(monkeypatch):
     """The per-worker GET built from the parsed base — on the fetch's own connections (``ciclo.psi.http11``, the
     default) and through httpcore (``TransporteAsyncio.get``) — against the ``httpx.Request`` of the same call
     through httpx's own transport: the same request line and headers on the wire."""
-    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(v, raising=False)
-
     async def recebido(transporte: str, base: str, s: Servidor) -> bytes:
         monkeypatch.setenv("CICLO_TRANSPORTE_ASYNC", transporte)
         async with AsyncPsiClient(resolver(base.format(porta=s.porta)), Credenciais("20000000001", password="x")) as c:
@@ -506,15 +511,13 @@ def test_a_fetch_cancelled_while_waiting_for_its_answer_is_cancelled_and_the_con
     assert r.json() == {"n": 2} and s.ligacoes == 2
 
 
+@pytest.mark.usefixtures("sem_proxy")
 def test_a_document_naming_another_worker_or_month_is_never_taken_as_the_one_asked_for(monkeypatch):
     """Whatever sent it (a connection out of step, a proxy, the service), an answer naming another worker or month
     than the GET's is not this worker's document: the GET is tried again, and after the retries it fails saying
     so — on every path to the network."""
     from ciclo.psi import errors as E
     from ciclo.psi.rest import RetryPolicy
-
-    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(v, raising=False)
 
     def doc(niss: int, ano_mes: str = "202510") -> bytes:
         return (b'{"anoMes": "%s", "nissTrabalhador": %d, "totalRemuneracao": 1000.00, "totalContribuicao": 347.50, '
