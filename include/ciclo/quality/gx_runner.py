@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 EXPECTATIONS_ENV = "CICLO_EXPECTATIONS_DIR"
@@ -198,7 +199,11 @@ def executar_varios(payrolls: list, dia: date) -> list[pd.DataFrame]:
                 if len(membros) == 1:
                     df = payrolls[membros[0]].frame(tipo)   # alone: validated as it is (no copy of a large frame)
                 else:
-                    df = pd.concat([payrolls[i].frame(tipo).assign(_origem=i) for i in membros], ignore_index=True)
+                    # the rows of each payroll tagged with its position (one column added to the joined frame:
+                    # ``assign`` on every payroll's frame cost ≈0.5 ms each, a copy and a column lookup)
+                    partes = [payrolls[i].frame(tipo) for i in membros]
+                    df = pd.concat(partes, ignore_index=True)
+                    df["_origem"] = np.repeat(np.asarray(membros), [len(x) for x in partes])
                 suite = gx.ExpectationSuite(name=doc["name"], expectations=exps)
                 asset = fonte.add_dataframe_asset(f"{tipo}_{g}")
                 batch = asset.add_batch_definition_whole_dataframe(f"{tipo}_{g}").get_batch(
