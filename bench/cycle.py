@@ -29,8 +29,9 @@ span),
 ``fetch_efficiency`` (limit ÷ fetch_seconds), ``task_instances``, ``peak_rss_mb``, ``cpu_seconds_pipeline`` and
 ``cpu_seconds_sandbox`` (CPU used during the run by the pipeline's processes — ``dag.test()``'s and the fetch's
 share processes; none in ``--scheduler`` mode — and by the sandbox: steadier than wall time when the machine is
-shared), ``loadavg_1m`` (when the run ended; this is a shared 2-core machine), and the outcome (run state,
-employers concluded).
+shared), ``loadavg_1m`` (when the run ended; this is a shared 2-core machine), ``machine_ref_s`` (a fixed
+one-core Python loop timed just before and just after the run: the machine's speed varies by half within a day,
+and a figure means little without it), and the outcome (run state, employers concluded).
 
     .venv/bin/python bench/cycle.py --employers 1 --workers 10000 --latency-ms 20
     .venv/bin/python bench/cycle.py --employers 200 --workers 20 --latency-ms 20 [--scheduler]
@@ -331,6 +332,15 @@ def uniao(intervalos: list[list[float]]) -> float:
     return total
 
 
+def referencia_maquina() -> float:
+    """Wall seconds of a fixed one-core Python workload (10 million additions), in a fresh interpreter: how fast this
+    (shared, virtual) machine runs Python right now. The same code's figures scale with it from hour to hour
+    (1.2–2.1 s seen on 2026-12-07), so a run is only compared with another taken at a similar reference."""
+    codigo = "import time\nt=time.perf_counter()\ns=0\nfor i in range(10_000_000): s+=i\nprint(time.perf_counter()-t)"
+    return round(float(subprocess.run([sys.executable, "-c", codigo], capture_output=True, text=True,
+                                      check=True).stdout), 2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--employers", type=int, default=1)
@@ -368,6 +378,7 @@ def main() -> None:
     os.environ.update(env_airflow)  # before anything imports Airflow (the operator thread in --scheduler mode)
     sys.path.insert(0, str(repo / "plugins"))
 
+    ref_antes = referencia_maquina()
     sb = SandboxProcess(tmp / "sandbox.sqlite3").start()
     smtp = SmtpCatcher(tmp / "mail").start()
     try:
@@ -412,6 +423,7 @@ def main() -> None:
         smtp.stop()
         sb.stop()
 
+    ref_depois = referencia_maquina()
     n_total = a.employers * a.workers
     limite = n_total * a.latency_ms / 1000 / concorrencia
     fetch = uniao(list(mundo["spans"].values()))
@@ -445,6 +457,8 @@ def main() -> None:
         "cpu_seconds_pipeline": r.get("cpu_s"),
         "cpu_seconds_sandbox": round(cpu_sandbox, 2),
         "loadavg_1m": round(carga, 2),
+        # the machine's speed just before and after the run (``referencia_maquina``): lower is faster
+        "machine_ref_s": [ref_antes, ref_depois],
         "run_state": r["estado"],
         "employers_concluded": sum(1 for e in resumo["employers"] if e.get("estado") == "CONCLUIDO"),
         "emails": len(emails), "per_worker_gets": mundo["pedidos"],

@@ -71,3 +71,10 @@ def test_cpu_seconds_of_a_running_process_and_of_this_one(cycle):
     while time.process_time() < fim:
         pass
     assert cycle._cpu_de(os.getpid()) - eu >= 0.25
+
+
+def test_machine_reference_is_the_time_of_a_fixed_python_workload(cycle):
+    """``machine_ref_s``: the wall seconds of 10 million additions in a fresh interpreter — a positive figure of a
+    few seconds at most on any machine the bench runs on, not a constant."""
+    r = cycle.referencia_maquina()
+    assert isinstance(r, float) and 0.05 < r < 30
