@@ -19,7 +19,8 @@ from ciclo.domain.niss import completar
 from ciclo.domain.periodo import AnoMes
 
 NAO_PLANTAVEIS = {"DQ-PER-01": "the ano_mes argument of load_payroll, not the export's content",
-                  "DQ-ISE-03": "the dated legal limits (ciclo/data/limites.yaml) for the ano_mes, not the export's content"}
+                  "DQ-ISE-03": "the dated legal limits (ciclo/data/limites.yaml) for the ano_mes, not the export's content",
+                  "DQ-ISE-04": "limites.yaml's confirmado_ate against the ano_mes, not the export's content"}
 
 
 @dataclass

@@ -33,10 +33,25 @@ def test_limites_datados_com_fonte(dia, dinheiro, cartao):
     assert "Portaria" in lim.fonte or "Lei" in lim.fonte
 
 
-@pytest.mark.parametrize("dia", [date(2022, 9, 30), date(2027, 1, 1)])
-def test_ano_sem_limites_e_erro_claro(dia):
+def test_antes_dos_limites_registados_e_erro_claro():
     with pytest.raises(LimitesEmFalta, match="limites.yaml"):
-        limites_refeicao(dia)
+        limites_refeicao(date(2022, 9, 30))
+
+
+def test_depois_de_confirmado_ate_os_ultimos_limites_em_vigor_com_aviso():
+    """After ``confirmado_ate`` (2026-12-31): the last published figures, still in force, flagged as not confirmed;
+    up to that day, no flag."""
+    assert limites_refeicao(date(2026, 12, 1)).nao_confirmado is None
+    lim = limites_refeicao(date(2027, 1, 1))
+    assert (lim.dinheiro_dia, lim.cartao_dia) == (D("6.15"), D("10.46"))
+    assert "confirmados até 2026-12-31" in lim.nao_confirmado and "Portaria 51-B/2026/1" in lim.nao_confirmado
+    # the line is computed with them, and carries the warning; within the confirmed range it carries none
+    i = incidencia("R", D("211.20"), date(2027, 1, 1), dias=22, pagamento_refeicao="D")
+    assert (i.isento, i.sujeito) == (D("135.30"), D("75.90")) and i.aviso == lim.nao_confirmado
+    assert incidencia("R", D("211.20"), date(2026, 12, 1), dias=22, pagamento_refeicao="D").aviso is None
+    # a subject part given by the payroll is checked against the same limits, so the warning goes with it
+    assert incidencia("R", D("211.20"), date(2027, 1, 1), dias=22, pagamento_refeicao="D",
+                      valor_sujeito=D("80.00")).aviso == lim.nao_confirmado
 
 
 def test_refeicao_isenta_ate_ao_limite_por_forma_de_pagamento():

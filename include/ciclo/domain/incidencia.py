@@ -16,6 +16,7 @@ A payroll's own subject part (``valor_sujeito``) is used when present, after che
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,6 +56,9 @@ class LimitesRefeicao:
     dinheiro_dia: Decimal
     cartao_dia: Decimal
     fonte: str
+    # set when the day asked is after ``confirmado_ate``: the figures are the last published ones, still in force
+    # (a Portaria's amount applies until another replaces it), but nobody has checked that no newer one exists
+    nao_confirmado: str | None = None
 
     def por_dia(self, pagamento: str) -> Decimal:
         return self.dinheiro_dia if pagamento == "D" else self.cartao_dia
@@ -74,15 +78,29 @@ def _dados() -> tuple[date, tuple[LimitesRefeicao, ...]]:
 
 
 def limites_refeicao(dia: date) -> LimitesRefeicao:
-    """The meal-allowance limits in force on ``dia``; ``LimitesEmFalta`` outside the recorded, confirmed range."""
+    """The meal-allowance limits in force on ``dia``: the last version of ``limites.yaml`` from before it.
+    ``LimitesEmFalta`` before the first recorded version.
+
+    After ``confirmado_ate`` the last version is still the one in force: the amount is set by Portaria (Decreto-Lei
+    57-B/84) and stays until a new one replaces it. But a new Portaria may come with retroactive effect, as Portaria
+    51-B/2026/1 did (published on 30 January 2026, in force from 1 January). So those limits come back with
+    ``nao_confirmado`` set: the quality gate warns (DQ-ISE-04) and the month can be corrected once the new figure is
+    known. Blocking instead would stop every payroll with a meal allowance each January until the Portaria came
+    out, while the law in force is known."""
     confirmado_ate, versoes = _dados()
     em_vigor = [v for v in versoes if v.desde <= dia]
-    if not em_vigor or dia > confirmado_ate:
+    if not em_vigor:
         raise LimitesEmFalta(
-            f"sem limites legais do subsídio de refeição para {dia.isoformat()} (registados de "
-            f"{versoes[0].desde.isoformat()} a {confirmado_ate.isoformat()}): acrescente os valores em vigor, com a "
-            f"fonte, a ciclo/data/limites.yaml")
-    return em_vigor[-1]
+            f"sem limites legais do subsídio de refeição para {dia.isoformat()} (registados desde "
+            f"{versoes[0].desde.isoformat()}): acrescente os valores em vigor, com a fonte, a ciclo/data/limites.yaml")
+    lim = em_vigor[-1]
+    if dia > confirmado_ate:
+        return dataclasses.replace(lim, nao_confirmado=(
+            f"limites do subsídio de refeição confirmados até {confirmado_ate.isoformat()}: para {dia.isoformat()} "
+            f"aplicam-se os últimos publicados, ainda em vigor ({lim.fonte}: {lim.dinheiro_dia} € em numerário, "
+            f"{lim.cartao_dia} € em cartão/vales por dia); se uma nova portaria os alterar com efeitos a este mês, "
+            f"corrija-o, e registe os novos valores em ciclo/data/limites.yaml"))
+    return lim
 
 
 @dataclass(frozen=True)
@@ -91,17 +109,19 @@ class Incidencia:
     isento: Decimal
     sujeito: Decimal
     fonte: str
+    aviso: str | None = None   # the limits used are not confirmed for the month (``LimitesRefeicao.nao_confirmado``)
 
 
-def minimo_sujeito_refeicao(valor: Decimal, dias, pagamento: str, dia: date) -> tuple[Decimal, str]:
-    """The part of a meal allowance above the legal limit × days (the least that must be declared)."""
+def minimo_sujeito_refeicao(valor: Decimal, dias, pagamento: str, dia: date) -> tuple[Decimal, str, str | None]:
+    """The part of a meal allowance above the legal limit × days (the least that must be declared), the source,
+    and the warning when the limits are not confirmed for ``dia`` (``limites_refeicao``)."""
     if pagamento not in PAGAMENTOS_REFEICAO:
         raise ParteSujeitaEmFalta(f"forma de pagamento do subsídio de refeição {pagamento!r} inválida (D ou C)")
     if dias is None:
         raise ParteSujeitaEmFalta("subsídio de refeição sem dias: o limite legal é diário")
     lim = limites_refeicao(dia)
     isento = min(cent(valor), cent(lim.por_dia(pagamento) * Decimal(dias)))
-    return cent(valor) - isento, f"{lim.fonte}: {lim.por_dia(pagamento)} €/dia × {dias}"
+    return cent(valor) - isento, f"{lim.fonte}: {lim.por_dia(pagamento)} €/dia × {dias}", lim.nao_confirmado
 
 
 def incidencia(natureza: str, valor: Decimal, dia: date, *, dias=None, pagamento_refeicao: str | None = None,
@@ -112,8 +132,9 @@ def incidencia(natureza: str, valor: Decimal, dia: date, *, dias=None, pagamento
         if pagamento_refeicao is None and valor_sujeito is None:
             raise ParteSujeitaEmFalta("subsídio de refeição sem forma de pagamento (D numerário, C cartão/vales) "
                                      "nem parte sujeita calculada pela folha")
+        aviso = None
         if pagamento_refeicao is not None:
-            minimo, fonte = minimo_sujeito_refeicao(bruto, dias, pagamento_refeicao, dia)
+            minimo, fonte, aviso = minimo_sujeito_refeicao(bruto, dias, pagamento_refeicao, dia)
         else:
             minimo, fonte = None, "parte sujeita calculada pela folha"
         if valor_sujeito is None:
@@ -125,7 +146,7 @@ def incidencia(natureza: str, valor: Decimal, dia: date, *, dias=None, pagamento
             if minimo is not None and sujeito < minimo:
                 raise ParteSujeitaIncoerente(f"parte sujeita {sujeito} abaixo do mínimo legal {minimo} ({fonte})")
             fonte = "parte sujeita calculada pela folha"
-        return Incidencia(bruto, bruto - sujeito, sujeito, fonte)
+        return Incidencia(bruto, bruto - sujeito, sujeito, fonte, aviso)
     if natureza in SUJEITO_DA_FOLHA:
         if valor_sujeito is None:
             raise ParteSujeitaEmFalta(f"natureza {natureza} sem parte sujeita (valor_sujeito): {SUJEITO_DA_FOLHA[natureza]}")

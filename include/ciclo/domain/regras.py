@@ -199,6 +199,9 @@ _LISTA: tuple[Regra, ...] = (
           "Parte sujeita da folha incoerente", "{detalhe}.", _R),
     Regra("DQ-ISE-03", "error", "pandas", "ciclo/data/limites.yaml (limites legais datados, com fonte)",
           "Sem limites legais para o mês", "{detalhe}.", _R),
+    Regra("DQ-ISE-04", "warning", "pandas", "Decreto-Lei 57-B/84 (o valor é fixado por portaria, em vigor até à "
+          "seguinte); ciclo/data/limites.yaml (confirmado_ate)",
+          "Limites do subsídio de refeição não confirmados para o mês", "{detalhe}.", _R),
     Regra("DQ-CONTRIB-01", "warning", "pandas", "DOMAIN.md §5; ciclo/data/taxas.yaml",
           "Contribuições da folha diferem da tabela de taxas",
           "{coluna} {valor} ≠ {esperado} ({taxa}% de {base}).", _X),

@@ -18,9 +18,11 @@ from ciclo.domain.periodo import AnoMes, AnoMesInvalido
 
 
 def incidencias(payroll) -> pd.DataFrame:
-    """One row per line of ``payroll.remuneracoes`` (same index): ``bruto, isento, sujeito, fonte, erro, limites``.
-    ``sujeito`` is None when it cannot be determined; ``erro`` says why and ``regra`` is the quality rule it breaks
-    (DQ-ISE-01 missing data, DQ-ISE-02 incoherent subject part, DQ-ISE-03 no legal limits for the month).
+    """One row per line of ``payroll.remuneracoes`` (same index): ``bruto, isento, sujeito, fonte, erro, regra,
+    aviso``. ``sujeito`` is None when it cannot be determined; ``erro`` says why and ``regra`` is the quality rule it
+    breaks (DQ-ISE-01 missing data, DQ-ISE-02 incoherent subject part, DQ-ISE-03 no legal limits for the month). A
+    line computed with limits not confirmed for the month has its parts, ``regra`` DQ-ISE-04 (a warning) and the
+    warning in ``aviso``.
 
     Computed once per payroll and kept on it (the quality rules, the request body, the internal totals and the
     incidence per natureza all ask for it; a line costs a call of ``ciclo.domain.incidencia``, 112,000 lines for a
@@ -35,7 +37,7 @@ def incidencias(payroll) -> pd.DataFrame:
 
 def _calcular(payroll) -> pd.DataFrame:
     rem = payroll.remuneracoes
-    cols = ["bruto", "isento", "sujeito", "fonte", "erro", "regra"]
+    cols = ["bruto", "isento", "sujeito", "fonte", "erro", "regra", "aviso"]
     if not len(rem):
         return pd.DataFrame(columns=cols, index=rem.index)
     try:
@@ -54,20 +56,20 @@ def _calcular(payroll) -> pd.DataFrame:
     vistos: dict[tuple, tuple] = {}
     for nat, valor, dias, p, s in zip(rem["natureza"], rem["valor"], rem["dias"], pag, suj):
         if nat is None or valor is None or nat in FORA_DA_DECLARACAO or dia is None:
-            linhas.append((None, None, None, None, None, None))
+            linhas.append((None, None, None, None, None, None, None))
             continue
         chave = (nat, id(valor), id(dias), p, id(s))
         linha = vistos.get(chave, (None,))[-1]
         if linha is None:
             try:
                 i = incidencia(nat, valor, dia, dias=dias, pagamento_refeicao=p, valor_sujeito=s)
-                linha = (i.bruto, i.isento, i.sujeito, i.fonte, None, None)
+                linha = (i.bruto, i.isento, i.sujeito, i.fonte, None, "DQ-ISE-04" if i.aviso else None, i.aviso)
             except LimitesEmFalta as exc:
-                linha = (valor, None, None, None, str(exc), "DQ-ISE-03")
+                linha = (valor, None, None, None, str(exc), "DQ-ISE-03", None)
             except ParteSujeitaEmFalta as exc:
-                linha = (valor, None, None, None, str(exc), "DQ-ISE-01")
+                linha = (valor, None, None, None, str(exc), "DQ-ISE-01", None)
             except IncidenciaInvalida as exc:
-                linha = (valor, None, None, None, str(exc), "DQ-ISE-02")
+                linha = (valor, None, None, None, str(exc), "DQ-ISE-02", None)
             vistos[chave] = (valor, dias, s, linha)
         linhas.append(linha)
     return pd.DataFrame(linhas, columns=cols, index=rem.index)

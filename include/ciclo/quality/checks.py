@@ -532,7 +532,8 @@ def _incidencia(ctx: Contexto, regra_id: str) -> pd.DataFrame:
     inc = ctx._cache[k]
     rem = ctx.df("remuneracoes")
     mask = inc["regra"] == regra_id
-    out = _achados(rem, mask, "valor_sujeito", rem["valor"].map(_fmt), detalhe=inc["erro"])
+    out = _achados(rem, mask, "valor_sujeito", rem["valor"].map(_fmt),
+                   detalhe=inc["aviso"] if regra_id == "DQ-ISE-04" else inc["erro"])
     if regra_id == "DQ-ISE-01":
         out["coluna"] = rem.loc[mask, "natureza"].map(lambda n: "pagamento_refeicao" if n == "R" else "valor_sujeito").to_numpy()
     return out
@@ -551,6 +552,11 @@ def parte_sujeita_incoerente(ctx: Contexto) -> pd.DataFrame:
 @regra("DQ-ISE-03")
 def limites_em_falta(ctx: Contexto) -> pd.DataFrame:
     return _incidencia(ctx, "DQ-ISE-03")
+
+
+@regra("DQ-ISE-04")
+def limites_nao_confirmados(ctx: Contexto) -> pd.DataFrame:
+    return _incidencia(ctx, "DQ-ISE-04")
 
 
 # ------------------------------------------------------------------------------------------------ workers

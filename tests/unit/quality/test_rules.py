@@ -40,6 +40,21 @@ def test_regra_apanhada_onde_foi_plantada(rule_id, plantado, plantado_ficheiro, 
         v = r.violations[r.violations["rule_id"] == "DQ-ISE-03"]
         assert len(v) and not r.ok and "limites.yaml" in v["mensagem"].iloc[0]
         return
+    if rule_id == "DQ-ISE-04":  # a month after limites.yaml's confirmado_ate: a warning, the payroll still passes
+        from ciclo_dev.generate import generate
+
+        from datetime import date
+
+        from ciclo.payroll import load_payroll
+        from ciclo.quality import check_payroll
+
+        g = generate(tmp_path, workers=12, ano_mes="202701", seed=3)
+        ee, pasta = next(iter(g.pastas.items()))
+        r = check_payroll(load_payroll(pasta, "202701", ee), hoje=date(2027, 2, 5))   # run in the next month
+        v = r.violations[r.violations["rule_id"] == "DQ-ISE-04"]
+        assert len(v) and r.ok and "confirmados até" in v["mensagem"].iloc[0]
+        assert (v["severity"] == "warning").all()
+        return
     if rule_id in REGRAS_FICHEIRO:
         g, _, r = plantado_ficheiro(rule_id)
     else:
