@@ -24,10 +24,15 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 MES = "202610"
+# The day the correction case judges the art. 26.º window on, at the app and at the sandbox: MES's window in time
+# (until 2026-12-31; late until 2027-03-22, then closed). With the real date the case would stop holding from
+# 2027-03-23 for the calendar's sake, not for what the drill checks (nothing sent twice or lost).
+DIA_CORRECAO = date(2026, 12, 1)
 POSTS = ("valores-remuneracao", "/confirmar", "pedido-emissao")
 
 
@@ -378,9 +383,10 @@ def _pedido_aprovado(amb: Ambiente, espera_max: float = 30.0) -> bool:
     from ciclo.app.erros import Repetivel
 
     ex, p = amb.execucao(), amb.portas()
+    amb.sandbox.admin("PUT", "pedidos/config", json={"hoje": DIA_CORRECAO.isoformat()})
     try:
-        [prop] = pedidos.propostas(ex, p)
-        pedidos.aplicar(ex, p, prop, aprovado_por="drill")
+        [prop] = pedidos.propostas(ex, p, dia=DIA_CORRECAO)
+        pedidos.aplicar(ex, p, prop, aprovado_por="drill", dia=DIA_CORRECAO)
         fim = time.monotonic() + espera_max
         while True:
             try:

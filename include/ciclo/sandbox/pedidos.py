@@ -19,7 +19,9 @@ What the sandbox assumes the Segurança Social does:
   apuramento is re-run at once by the existing engine (``Store.apurar``) — so the valores apurados change, and the
   month needs confirming again.
 
-Admin: ``PUT /_sandbox/pedidos/config`` ``{"analise_segundos", "decisao_segundos", "decisao_automatica"}``,
+Admin: ``PUT /_sandbox/pedidos/config`` ``{"analise_segundos", "decisao_segundos", "decisao_automatica", "hoje"}``
+(``hoje``: an ISO date the correction window is judged on instead of today in Lisbon — a drill of a fixed month
+then behaves the same whatever day it runs; ``null`` goes back to the real date),
 ``GET /_sandbox/pedidos``, ``POST /_sandbox/pedidos/{numero}/decisao`` ``{"estado", "fundamentacao"}``.
 """
 
@@ -44,7 +46,7 @@ MOTIVOS = [
     {"codigo": "SUPRIMENTO", "descricao": "Suprimento de elementos em falta na declaração (art. 26.º DR 1-A/2011)"},
     {"codigo": "ANULACAO", "descricao": "Anulação de valores de remuneração declarados (art. 26.º DR 1-A/2011)"},
 ]
-CONFIG_PADRAO = {"analise_segundos": 1.0, "decisao_segundos": 2.0, "decisao_automatica": "DEFERIDO"}
+CONFIG_PADRAO = {"analise_segundos": 1.0, "decisao_segundos": 2.0, "decisao_automatica": "DEFERIDO", "hoje": None}
 EM_CURSO = ("SUBMETIDO", "EM_ANALISE")
 COLUNAS = ("numero", "niss_ee", "ano_mes", "motivo", "fundamentacao", "estado", "fora_de_prazo", "data_pedido",
            "analise_em", "decidir_em", "data_decisao", "fundamentacao_decisao", "trabalhadores", "anulacoes",
@@ -63,6 +65,10 @@ class Pedidos:
         self.db = store.db
         self.config = dict(CONFIG_PADRAO)
         store.ao_reset.append(self.repor)
+
+    def hoje(self) -> date:
+        """The day the correction window is judged on: the configured ``hoje``, else today in Lisbon."""
+        return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else _hoje()
 
     def repor(self) -> None:
         """``POST /_sandbox/reset``: the default timings and decision again (the table is emptied by the store)."""
@@ -144,7 +150,7 @@ class Pedidos:
         r = self.db.execute("SELECT data_confirmacao FROM apuramentos WHERE niss_ee=? AND ano_mes=?", (ee, am)).fetchone()
         confirmado = date.fromisoformat(r[0][:10]) if r and r[0] else None
         try:
-            jan = janela(am, _hoje(), confirmado)
+            jan = janela(am, self.hoje(), confirmado)
         except PrazosEmFalta as exc:
             raise ErroPedido(str(exc)) from None
         if jan.situacao == EXPIRADO:
@@ -156,7 +162,7 @@ class Pedidos:
         if aberto:
             raise ErroPedido(f"Existe um pedido em curso para o ano/mês indicado: {aberto[0]}.")
         seq = self.db.execute("SELECT COUNT(*) FROM pedidos_correcao").fetchone()[0] + 1
-        numero = f"{_hoje().year}{seq:07d}"
+        numero = f"{self.hoje().year}{seq:07d}"
         agora = time.time()
         a = float(self.config["analise_segundos"])
         self.db.execute(f"INSERT INTO pedidos_correcao ({', '.join(COLUNAS)}) VALUES ({', '.join('?' * len(COLUNAS))})",
@@ -303,9 +309,15 @@ def make_pedidos_router(store: Store) -> APIRouter:
             if k == "decisao_automatica":
                 if v not in (None, "DEFERIDO", "INDEFERIDO"):
                     raise ErroPedido(f"Valor inválido para {k}: {v}")
+            elif k == "hoje":
+                if v is not None:
+                    try:
+                        date.fromisoformat(v)
+                    except (TypeError, ValueError):
+                        raise ErroPedido(f"Valor inválido para {k}: {v} (AAAA-MM-DD ou null)") from None
             elif isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or v < 0:
                 raise ErroPedido(f"Valor inválido para {k}: {v}")
-            ped.config[k] = v if k == "decisao_automatica" else float(v)
+            ped.config[k] = v if k in ("decisao_automatica", "hoje") else float(v)
         return J(ped.config)
 
     @r.post("/_sandbox/pedidos/{numero}/decisao")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from ciclo.domain import jsonexato
 from ciclo.domain.niss import completar
@@ -122,5 +123,20 @@ def test_reset_restores_the_pedidos_defaults_and_empties_them(sandbox):
         assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
     sandbox.reset()
     assert sandbox.admin("PUT", "pedidos/config", json={}) == {"analise_segundos": 1.0, "decisao_segundos": 2.0,
-                                                               "decisao_automatica": "DEFERIDO"}
+                                                               "decisao_automatica": "DEFERIDO", "hoje": None}
     assert sandbox.admin("GET", "pedidos") == []
+
+
+def test_the_window_is_judged_on_the_configured_day(sandbox):
+    """``hoje`` in the Pedidos' config: the day the SS judges the correction window on (a drill of a fixed month
+    behaves the same whatever day it runs); null is the real date again."""
+    mes = mes_passado()
+    with client(sandbox) as c:
+        apurado(sandbox, c, mes)
+        sandbox.admin("PUT", "pedidos/config", json={"hoje": "2040-01-01"})
+        r = c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")})
+        assert r.status_code == 400 and "Prazo de correção excedido" in r.text
+        sandbox.admin("PUT", "pedidos/config", json={"hoje": None})
+        assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
+    with pytest.raises(httpx.HTTPStatusError, match="400"):
+        sandbox.admin("PUT", "pedidos/config", json={"hoje": "amanhã"})
