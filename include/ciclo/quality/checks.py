@@ -556,7 +556,15 @@ def limites_em_falta(ctx: Contexto) -> pd.DataFrame:
 
 @regra("DQ-ISE-04")
 def limites_nao_confirmados(ctx: Contexto) -> pd.DataFrame:
-    return _incidencia(ctx, "DQ-ISE-04")
+    """Once per payroll (its first meal-allowance line, with how many there are): every such line of the month was
+    computed with the same limits, and the same warning on each of them buried the report."""
+    out = _incidencia(ctx, "DQ-ISE-04")
+    if not len(out):
+        return out
+    n = out.groupby("_ee", sort=False)["_ee"].transform("size")
+    out = out.assign(detalhe=out["detalhe"] + " — " + n.astype(str) + " linha(s) de subsídio de refeição do mês "
+                     "calculadas com estes limites (a primeira indicada)")
+    return out.groupby("_ee", sort=False).head(1).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ workers

@@ -52,7 +52,10 @@ def test_regra_apanhada_onde_foi_plantada(rule_id, plantado, plantado_ficheiro, 
         ee, pasta = next(iter(g.pastas.items()))
         r = check_payroll(load_payroll(pasta, "202701", ee), hoje=date(2027, 2, 5))   # run in the next month
         v = r.violations[r.violations["rule_id"] == "DQ-ISE-04"]
-        assert len(v) and r.ok and "confirmados até" in v["mensagem"].iloc[0]
+        # once for the payroll, saying how many of its meal-allowance lines used those limits
+        assert len(v) == 1 and r.ok and "confirmados até" in v["mensagem"].iloc[0]
+        n_r = int((load_payroll(pasta, "202701", ee).remuneracoes["natureza"] == "R").sum())
+        assert n_r > 1 and f"{n_r} linha(s) de subsídio de refeição" in v["mensagem"].iloc[0]
         assert (v["severity"] == "warning").all()
         return
     if rule_id in REGRAS_FICHEIRO:
@@ -139,3 +142,22 @@ def test_payrolls_checked_together_get_each_the_verdict_they_get_alone(plantado,
         assert j.violations.to_dict("records") == s.violations.to_dict("records")
         assert j.ok == s.ok
     assert not juntos[0].ok and juntos[1].ok and juntos[0].n_erros > 10
+
+
+def test_limites_nao_confirmados_uma_vez_por_folha_tambem_num_lote(tmp_path):
+    """DQ-ISE-04 once per payroll whether a lote's payrolls are checked together or one by one."""
+    from datetime import date
+
+    from ciclo.payroll import load_payroll
+    from ciclo.quality import check_payroll
+    from ciclo.quality.runner import check_payrolls
+    from ciclo_dev.generate import generate
+
+    g = generate(tmp_path, workers=12, ano_mes="202701", seed=3, employers=3)
+    assert len(g.pastas) == 3
+    hoje = date(2027, 2, 5)
+    juntos = check_payrolls([load_payroll(p, "202701", ee) for ee, p in g.pastas.items()], hoje=hoje)
+    for (ee, pasta), rj in zip(g.pastas.items(), juntos):
+        so = check_payroll(load_payroll(pasta, "202701", ee), hoje=hoje)
+        a, b = ([r for r in x.violations.to_dict("records") if r["rule_id"] == "DQ-ISE-04"] for x in (rj, so))
+        assert len(a) == 1 and a == b
