@@ -20,15 +20,16 @@ What the sandbox assumes the Segurança Social does:
   month needs confirming again.
 
 Admin: ``PUT /_sandbox/pedidos/config`` ``{"analise_segundos", "decisao_segundos", "decisao_automatica", "hoje"}``
-(``hoje``: an ISO date the correction window is judged on instead of today in Lisbon — a drill of a fixed month
-then behaves the same whatever day it runs; ``null`` goes back to the real date),
+(``hoje``: an ISO date the correction window is judged on instead of the sandbox's clock — a drill of a fixed
+month then behaves the same whatever day it runs; ``null`` goes back to that clock: ``PUT /_sandbox/config``'s
+``hoje``, else today in Lisbon),
 ``GET /_sandbox/pedidos``, ``POST /_sandbox/pedidos/{numero}/decisao`` ``{"estado", "fundamentacao"}``.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -37,7 +38,7 @@ from ciclo.domain import jsonexato
 from ciclo.domain.correcao import EXPIRADO, PrazosEmFalta, janela
 from ciclo.sandbox import validacao as val
 from ciclo.sandbox.app import EEAOC, ApiError, J
-from ciclo.sandbox.store import LISBOA, Store, agora_lisboa
+from ciclo.sandbox.store import Store, agora_lisboa
 from ciclo.sandbox.validacao import ErroPedido
 
 # ASSUMED list (no public source gives the codes): the three acts art. 26.º n.º 2 names
@@ -53,10 +54,6 @@ COLUNAS = ("numero", "niss_ee", "ano_mes", "motivo", "fundamentacao", "estado", 
            "comprovativo", "autenticado")
 
 
-def _hoje() -> date:
-    return datetime.now(LISBOA).date()
-
-
 class Pedidos:
     """The Pedidos' state, in the store's database (table ``pedidos_correcao``)."""
 
@@ -67,8 +64,9 @@ class Pedidos:
         store.ao_reset.append(self.repor)
 
     def hoje(self) -> date:
-        """The day the correction window is judged on: the configured ``hoje``, else today in Lisbon."""
-        return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else _hoje()
+        """The day the correction window is judged on: the Pedidos' own ``hoje``, else the sandbox's clock
+        (``Store.hoje``: ``PUT /_sandbox/config``'s ``hoje``, else today in Lisbon)."""
+        return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else self.store.hoje()
 
     def repor(self) -> None:
         """``POST /_sandbox/reset``: the default timings and decision again (the table is emptied by the store)."""

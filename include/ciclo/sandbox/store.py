@@ -157,6 +157,16 @@ def _contrato_load(texto: str) -> dict:
     return c
 
 
+def _dia_configurado(chave: str, v) -> str | None:
+    """A configured day: an ISO date (AAAA-MM-DD) or None."""
+    if v is None:
+        return None
+    try:
+        return date.fromisoformat(v).isoformat()
+    except (TypeError, ValueError):
+        raise ErroPedido(f"Valor inválido para {chave}: {v} (AAAA-MM-DD ou null)") from None
+
+
 def _contrato_dump(c: dict) -> str:
     return jsonexato.dumps({k: (v if not isinstance(v, float) else Decimal(str(v))) for k, v in c.items()})
 
@@ -164,8 +174,9 @@ def _contrato_dump(c: dict) -> str:
 class Store:
     def __init__(self, path: str, apuramento_delay: float = 3.0, emissao_delay: float = 1.0):
         self.path = path
+        # ``hoje``: the sandbox's one clock for dates (ISO date; None: today in Lisbon), see ``hoje()``
         self.default_config = {"apuramento_delay_seconds": float(apuramento_delay),
-                               "emissao_delay_seconds": float(emissao_delay)}
+                               "emissao_delay_seconds": float(emissao_delay), "hoje": None}
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -207,14 +218,27 @@ class Store:
                         (chave, valor))
 
     def set_config(self, novo: dict) -> dict:
+        valido = {}
         for k, v in novo.items():
             if k not in self.default_config:
                 raise ErroPedido(f"Configuração desconhecida: {k}")
-            if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or v < 0:
+            if k == "hoje":
+                valido[k] = _dia_configurado(k, v)
+            elif isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or v < 0:
                 raise ErroPedido(f"Valor inválido para {k}: {v}")
-            self.config[k] = float(v)
+            else:
+                valido[k] = float(v)
+        self.config.update(valido)   # all or nothing: a bad key or value changes none
         self._set_meta("config", json.dumps(self.config))
         return dict(self.config)
+
+    def hoje(self) -> date:
+        """The sandbox's date: the configured ``hoje`` (``PUT /_sandbox/config``), else today in Lisbon, the SS's
+        own time zone. Every date rule of the sandbox reads it: the SOAP validations (a contract start not more
+        than 30 days ahead, a cessation date), the payment documents' validity, the Pedidos' correction window. So a
+        drill or a demo of a fixed month behaves the same whatever day it runs, and no rule judges on the machine's
+        time zone (UTC near midnight is another day in Lisbon in summer)."""
+        return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else datetime.now(LISBOA).date()
 
     def close(self) -> None:
         self.flush_log()
@@ -255,7 +279,7 @@ class Store:
                     raise ErroPedido(f"NISS trabalhador com formato inválido: {nt}")
                 enq = t.get("enquadramento", "REGIME_GERAL")
                 try:
-                    enq = taxa(enq, date.today()).codigo
+                    enq = taxa(enq, self.hoje()).codigo
                 except EnquadramentoDesconhecido:
                     raise ErroPedido(f"Enquadramento desconhecido: {enq}") from None
                 lista = t.get("contratos") or [t]
@@ -647,7 +671,7 @@ class Store:
         return Decimal(str(m["totalObrigacao"])) - pago
 
     def _meses_a_emitir(self, niss_ee: str, ambito: int, *, substituir: bool = False) -> list[tuple[str, dict]]:
-        hoje = date.today().isoformat()
+        hoje = self.hoje().isoformat()
         out = []
         for (am,) in self.db.execute("SELECT ano_mes FROM apuramentos WHERE niss_ee=? ORDER BY ano_mes", (niss_ee,)).fetchall():
             m = self.mensal(niss_ee, am)
@@ -679,7 +703,7 @@ class Store:
         chave = self._pedido_em_curso(niss_ee, ambito)
         if chave:
             return {"codigoResultado": 10, "chave": chave, "mensagem": "Pedido de emissão em processamento."}
-        hoje = date.today().isoformat()
+        hoje = self.hoje().isoformat()
         if not self._meses_a_emitir(niss_ee, ambito):
             r = self.db.execute("SELECT chave FROM documentos WHERE niss_ee=? AND ambito=? AND data_validade>=? AND estado='EMITIDO'"
                                 " AND numero NOT IN (SELECT numero_documento FROM pagamentos) ORDER BY numero DESC LIMIT 1",
@@ -702,7 +726,7 @@ class Store:
             raise ErroPedido("Pedido de emissão não encontrado.", 404)
         self.db.execute("UPDATE pedidos_emissao SET estado='expirado' WHERE chave=?", (chave,))
         # its documents expire with it: a new request issues new ones
-        ontem = (date.today() - timedelta(days=1)).isoformat()
+        ontem = (self.hoje() - timedelta(days=1)).isoformat()
         self.db.execute("UPDATE documentos SET data_validade=? WHERE chave=? AND data_validade>?", (ontem, chave, ontem))
         return {"chave": chave, "estado": "expirado"}
 
@@ -719,14 +743,14 @@ class Store:
             return {"codigoResultado": 14, "mensagem": "Pedido expirado. Efetue novo pedido de emissão."}
         if estado == "sem_valores":
             return {"codigoResultado": 15, "mensagem": "Pedido processado. Não existem valores a pagar."}
-        docs = self._documentos_sql("chave=? AND estado='EMITIDO' AND data_validade>=?", (chave, date.today().isoformat()))
+        docs = self._documentos_sql("chave=? AND estado='EMITIDO' AND data_validade>=?", (chave, self.hoje().isoformat()))
         if not docs:
             return {"codigoResultado": 14, "mensagem": "Pedido expirado. Efetue novo pedido de emissão."}
         return {"codigoResultado": 1, "mensagem": "Sucesso.", "resultado": docs}
 
     def _resolver_pedido(self, chave: str, niss_ee: str, ambito: int) -> str:
         meses = self._meses_a_emitir(niss_ee, ambito, substituir=True)
-        hoje = date.today()
+        hoje = self.hoje()
         for am, m in meses:
             seq = self.db.execute("SELECT COUNT(*) FROM documentos").fetchone()[0] + 1
             numero = f"4{int(niss_ee) % 10**6:06d}{seq:05d}"
@@ -775,7 +799,7 @@ class Store:
     def cancelar_documento(self, numero: str) -> dict:
         r = self.db.execute("SELECT estado, data_validade FROM documentos WHERE numero=?", (numero,)).fetchone()
         pago = self.db.execute("SELECT 1 FROM pagamentos WHERE numero_documento=?", (numero,)).fetchone()
-        if r is None or pago or r[0] != "EMITIDO" or r[1] < date.today().isoformat():
+        if r is None or pago or r[0] != "EMITIDO" or r[1] < self.hoje().isoformat():
             return {"codigoResultado": 17, "mensagem": "Documento não pode ser cancelado: não está a pagamento, expirado,"
                                                        " cancelado ou pago."}
         self.db.execute("UPDATE documentos SET estado='CANCELADO' WHERE numero=?", (numero,))
@@ -811,7 +835,7 @@ class Store:
         r = self.db.execute("SELECT niss_ee, ano_mes, valor FROM documentos WHERE numero=?", (numero,)).fetchone()
         if r is None:
             raise ErroPedido("Documento de pagamento não encontrado.", 404)
-        dp = data_pagamento or date.today().isoformat()
+        dp = data_pagamento or self.hoje().isoformat()
         self.db.execute("INSERT OR REPLACE INTO pagamentos VALUES (?,?,?,?,?)", (numero, r[0], r[1], dp, r[2]))
         return {"numeroDocumentoPagamento": numero, "dataPagamento": dp, "valor": Decimal(r[2])}
 

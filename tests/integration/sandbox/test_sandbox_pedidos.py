@@ -140,3 +140,16 @@ def test_the_window_is_judged_on_the_configured_day(sandbox):
         assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
     with pytest.raises(httpx.HTTPStatusError, match="400"):
         sandbox.admin("PUT", "pedidos/config", json={"hoje": "amanhã"})
+
+
+def test_without_its_own_day_the_window_follows_the_sandbox_clock(sandbox):
+    """The Pedidos' ``hoje`` null: the window is judged on the sandbox's one clock (``PUT /_sandbox/config``)."""
+    mes = mes_passado()
+    with client(sandbox) as c:
+        apurado(sandbox, c, mes)
+        sandbox.admin("PUT", "config", json={"hoje": "2040-01-01"})
+        r = c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")})
+        assert r.status_code == 400 and "Prazo de correção excedido" in r.text
+        # the Pedidos' own day, when set, is the one judged on
+        sandbox.admin("PUT", "pedidos/config", json={"hoje": datetime.now(ZoneInfo("Europe/Lisbon")).date().isoformat()})
+        assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200

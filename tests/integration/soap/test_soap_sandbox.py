@@ -3,7 +3,7 @@ the zeep client, the store as SoapBackend, the admin listing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -119,3 +119,15 @@ def test_expired_bearer_token_reaches_the_operator_as_such(sandbox):
     with S.ContratoSoapClient(endpoint(sandbox), Credenciais(EE, token=tok), timeout=10) as c, \
             pytest.raises(PsiTokenExpirado, match="Token expirado."):
         c.alterar_contrato(mudanca())
+
+
+def test_a_start_more_than_30_days_ahead_is_judged_on_the_sandbox_clock(sandbox):
+    """The sandbox's one clock (``PUT /_sandbox/config`` ``hoje``) is the date of the call for the SOAP
+    validation: a start 60 days ahead is refused today and accepted on a configured day 10 days before it."""
+    inicio = HOJE + timedelta(days=60)
+    with S.ContratoSoapClient(endpoint(sandbox), Credenciais(EE, password="sandbox"), timeout=10) as c:
+        with pytest.raises(S.ContratoInvalido) as ei:
+            c.alterar_contrato(mudanca(inicio_contrato=inicio))
+        assert ei.value.mensagens == [C.INICIO_MAIS_30_DIAS]
+        sandbox.admin("PUT", "config", json={"hoje": (inicio - timedelta(days=10)).isoformat()})
+        assert c.alterar_contrato(mudanca(inicio_contrato=inicio)).ok
