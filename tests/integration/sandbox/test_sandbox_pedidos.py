@@ -127,29 +127,22 @@ def test_reset_restores_the_pedidos_defaults_and_empties_them(sandbox):
     assert sandbox.admin("GET", "pedidos") == []
 
 
-def test_the_window_is_judged_on_the_configured_day(sandbox):
-    """``hoje`` in the Pedidos' config: the day the SS judges the correction window on (a drill of a fixed month
-    behaves the same whatever day it runs); null is the real date again."""
+@pytest.mark.parametrize("onde", ["pedidos/config", "config"])
+def test_the_window_is_judged_on_the_configured_day(sandbox, onde):
+    """``hoje`` in the Pedidos' config, or the sandbox's one clock (``PUT /_sandbox/config``) when the Pedidos have
+    no day of their own: the day the SS judges the correction window on (a drill of a fixed month behaves the same
+    whatever day it runs); null is the real date again."""
     mes = mes_passado()
     with client(sandbox) as c:
         apurado(sandbox, c, mes)
-        sandbox.admin("PUT", "pedidos/config", json={"hoje": "2040-01-01"})
+        sandbox.admin("PUT", onde, json={"hoje": "2040-01-01"})
         r = c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")})
         assert r.status_code == 400 and "Prazo de correção excedido" in r.text
-        sandbox.admin("PUT", "pedidos/config", json={"hoje": None})
+        if onde == "config":
+            # the Pedidos' own day, when set, is the one judged on
+            sandbox.admin("PUT", "pedidos/config", json={"hoje": datetime.now(ZoneInfo("Europe/Lisbon")).date().isoformat()})
+        else:
+            sandbox.admin("PUT", onde, json={"hoje": None})
         assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
     with pytest.raises(httpx.HTTPStatusError, match="400"):
-        sandbox.admin("PUT", "pedidos/config", json={"hoje": "amanhã"})
-
-
-def test_without_its_own_day_the_window_follows_the_sandbox_clock(sandbox):
-    """The Pedidos' ``hoje`` null: the window is judged on the sandbox's one clock (``PUT /_sandbox/config``)."""
-    mes = mes_passado()
-    with client(sandbox) as c:
-        apurado(sandbox, c, mes)
-        sandbox.admin("PUT", "config", json={"hoje": "2040-01-01"})
-        r = c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")})
-        assert r.status_code == 400 and "Prazo de correção excedido" in r.text
-        # the Pedidos' own day, when set, is the one judged on
-        sandbox.admin("PUT", "pedidos/config", json={"hoje": datetime.now(ZoneInfo("Europe/Lisbon")).date().isoformat()})
-        assert c.post(f"{P}/entidade-empregadora/{EE}", json={"motivo": "CORRECAO", **valores(mes, "9.00")}).status_code == 200
+        sandbox.admin("PUT", onde, json={"hoje": "amanhã"})
