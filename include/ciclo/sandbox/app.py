@@ -602,10 +602,10 @@ def create_app(store: Store) -> FastAPI:
     except ImportError as exc:
         log.warning("SOAP router not available (%s): /ws/contrato/v1/alterarContratoTrabalho not served", exc)
     else:
-        app.include_router(make_soap_router(store, hoje=store.hoje))   # the sandbox's one clock
+        app.include_router(make_soap_router(store))   # dates on the store's clock (Store.hoje)
     from ciclo.sandbox.soap_consulta import make_consulta_router  # the SS's contract data, communications (#14)
     app.include_router(make_consulta_router(store))
     from ciclo.sandbox.soap_vinculo import make_vinculo_router  # cessation, workers bound to the EE, admission
-    app.include_router(make_vinculo_router(store, hoje=store.hoje))
+    app.include_router(make_vinculo_router(store))
 
     return SandboxMiddleware(app, store)  # type: ignore[return-value]

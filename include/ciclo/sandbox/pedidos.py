@@ -38,7 +38,7 @@ from ciclo.domain import jsonexato
 from ciclo.domain.correcao import EXPIRADO, PrazosEmFalta, janela
 from ciclo.sandbox import validacao as val
 from ciclo.sandbox.app import EEAOC, ApiError, J
-from ciclo.sandbox.store import Store, agora_lisboa
+from ciclo.sandbox.store import Store, dia_configurado, agora_lisboa
 from ciclo.sandbox.validacao import ErroPedido
 
 # ASSUMED list (no public source gives the codes): the three acts art. 26.º n.º 2 names
@@ -301,21 +301,21 @@ def make_pedidos_router(store: Store) -> APIRouter:
         body = await corpo(request)
         if not isinstance(body, dict):
             raise ErroPedido("Corpo do pedido inválido: objeto esperado")
+        novo = {}
         for k, v in body.items():
             if k not in CONFIG_PADRAO:
                 raise ErroPedido(f"Configuração desconhecida: {k}")
             if k == "decisao_automatica":
                 if v not in (None, "DEFERIDO", "INDEFERIDO"):
                     raise ErroPedido(f"Valor inválido para {k}: {v}")
+                novo[k] = v
             elif k == "hoje":
-                if v is not None:
-                    try:
-                        date.fromisoformat(v)
-                    except (TypeError, ValueError):
-                        raise ErroPedido(f"Valor inválido para {k}: {v} (AAAA-MM-DD ou null)") from None
+                novo[k] = dia_configurado(k, v)   # the same days as the sandbox's clock
             elif isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or v < 0:
                 raise ErroPedido(f"Valor inválido para {k}: {v}")
-            ped.config[k] = v if k in ("decisao_automatica", "hoje") else float(v)
+            else:
+                novo[k] = float(v)
+        ped.config.update(novo)   # all or nothing: a bad key or value changes none
         return J(ped.config)
 
     @r.post("/_sandbox/pedidos/{numero}/decisao")

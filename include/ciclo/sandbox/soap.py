@@ -211,9 +211,10 @@ def processar(backend: SoapBackend, niss_ee: str, campos: dict, hoje: date) -> C
 
 
 def make_soap_router(backend: SoapBackend, *, hoje: Callable[[], date] | None = None) -> fastapi.APIRouter:
-    """The SOAP routes, for ``app.include_router``. ``hoje`` (default: today in Lisbon) is the date of the call."""
+    """The SOAP routes, for ``app.include_router``. ``hoje`` is the date of the call; by default the backend's own
+    clock when it has one (the sandbox's store: ``Store.hoje``), else today in Lisbon."""
     router = fastapi.APIRouter()
-    dia = hoje or _hoje_lisboa
+    dia = hoje or getattr(backend, "hoje", None) or _hoje_lisboa
 
     @router.get(PATH, include_in_schema=False)
     async def wsdl(request: Request):

@@ -264,7 +264,7 @@ def make_vinculo_router(store, *, hoje: Callable[[], date] | None = None) -> fas
     from ciclo.sandbox.validacao import ErroPedido
 
     router = fastapi.APIRouter()
-    dia = hoje or _hoje
+    dia = hoje or getattr(store, "hoje", None) or _hoje   # the store's clock (Store.hoje), else today in Lisbon
     consultas: dict[str, dict] = {}
 
     def soap(texto: str, status: int = 200) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import secrets
 import sqlite3
 import time
@@ -157,14 +158,25 @@ def _contrato_load(texto: str) -> dict:
     return c
 
 
-def _dia_configurado(chave: str, v) -> str | None:
-    """A configured day: an ISO date (AAAA-MM-DD) or None."""
+# The days the sandbox's clock may be set to: from the Código Contributivo's entry into force (Lei 110/2009, in force
+# 2011-01-01), where the sandbox's rates begin, to a year far enough ahead for any drill.
+DIA_MINIMO, DIA_MAXIMO = date(2011, 1, 1), date(2999, 12, 31)
+
+
+def dia_configurado(chave: str, v) -> str | None:
+    """A configured day: a date written AAAA-MM-DD between DIA_MINIMO and DIA_MAXIMO, or None."""
     if v is None:
         return None
     try:
-        return date.fromisoformat(v).isoformat()
-    except (TypeError, ValueError):
-        raise ErroPedido(f"Valor inválido para {chave}: {v} (AAAA-MM-DD ou null)") from None
+        if not (isinstance(v, str) and len(v) == 10 and v[4] == v[7] == "-"):
+            raise ValueError
+        dia = date.fromisoformat(v)
+    except ValueError:
+        raise ErroPedido(f"Valor inválido para {chave}: {v!r} (AAAA-MM-DD ou null)") from None
+    if not DIA_MINIMO <= dia <= DIA_MAXIMO:
+        raise ErroPedido(f"Valor inválido para {chave}: {v!r} (entre {DIA_MINIMO.isoformat()} e "
+                         f"{DIA_MAXIMO.isoformat()})")
+    return v
 
 
 def _contrato_dump(c: dict) -> str:
@@ -223,9 +235,9 @@ class Store:
             if k not in self.default_config:
                 raise ErroPedido(f"Configuração desconhecida: {k}")
             if k == "hoje":
-                valido[k] = _dia_configurado(k, v)
-            elif isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or v < 0:
-                raise ErroPedido(f"Valor inválido para {k}: {v}")
+                valido[k] = dia_configurado(k, v)
+            elif isinstance(v, bool) or not isinstance(v, (int, float, Decimal)) or not 0 <= float(v) < math.inf:
+                raise ErroPedido(f"Valor inválido para {k}: {v}")   # NaN too (JSON as parsed here admits it)
             else:
                 valido[k] = float(v)
         self.config.update(valido)   # all or nothing: a bad key or value changes none
@@ -239,6 +251,12 @@ class Store:
         drill or a demo of a fixed month behaves the same whatever day it runs, and no rule judges on the machine's
         time zone (UTC near midnight is another day in Lisbon in summer)."""
         return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else datetime.now(LISBOA).date()
+
+    def agora(self) -> str:
+        """A record's time that a date rule reads later (the confirmation's): the sandbox's day at Lisbon's real
+        time of day. Other records keep the real time (``agora_lisboa``)."""
+        real = agora_lisboa()
+        return f"{self.hoje().isoformat()}{real[10:]}" if self.config.get("hoje") else real
 
     def close(self) -> None:
         self.flush_log()
@@ -617,7 +635,7 @@ class Store:
         r = self.db.execute("SELECT data_confirmacao FROM apuramentos WHERE niss_ee=? AND ano_mes=?", (niss_ee, ano_mes)).fetchone()
         if r[0]:
             return {"anoMes": ano_mes, "confirmado": True, "dataConfirmacao": r[0], "jaConfirmado": True}
-        agora = agora_lisboa()
+        agora = self.agora()   # on the sandbox's day: the Pedidos' window reads it as the month's declaration date
         self.db.execute("UPDATE apuramentos SET data_confirmacao=? WHERE niss_ee=? AND ano_mes=?", (agora, niss_ee, ano_mes))
         return {"anoMes": ano_mes, "confirmado": True, "dataConfirmacao": agora, "jaConfirmado": False}
 

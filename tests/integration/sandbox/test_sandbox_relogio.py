@@ -41,10 +41,15 @@ def test_the_clock_is_set_read_refused_when_bad_and_cleared_by_reset(sandbox):
     assert sandbox.admin("GET", "config")["hoje"] is None
     cfg = sandbox.admin("PUT", "config", json={"hoje": "2031-05-10"})
     assert cfg["hoje"] == "2031-05-10" and sandbox.admin("GET", "config") == cfg
-    # a bad value changes nothing, not even the keys beside it
-    for mau in ("amanhã", "2031-02-30", 20310510, True):
+    # a bad value changes nothing, not even the keys beside it: not a day, not written AAAA-MM-DD, before the
+    # sandbox's rates (2011) or past 2999
+    for mau in ("amanhã", "2031-02-30", "20310510", "2031-W19-1", 20310510, True, "2010-12-31", "3000-01-01"):
         with pytest.raises(httpx.HTTPStatusError, match="400"):
             sandbox.admin("PUT", "config", json={"emissao_delay_seconds": 9, "hoje": mau})
+    for mau in ("NaN", "Infinity", "-1"):   # JSON as Python parses it admits NaN and Infinity
+        with pytest.raises(httpx.HTTPStatusError, match="400"):
+            sandbox.admin("PUT", "config", content=f'{{"emissao_delay_seconds": {mau}}}'.encode(),
+                          headers={"Content-Type": "application/json"})
     assert sandbox.admin("GET", "config") == cfg
     assert sandbox.admin("PUT", "config", json={"hoje": None})["hoje"] is None
     sandbox.admin("PUT", "config", json={"hoje": "2031-05-10"})
@@ -67,9 +72,20 @@ def test_payment_documents_are_valid_by_the_sandbox_day(sandbox):
         [doc2] = r2["resultado"]
         assert r2["chave"] != r["chave"] and doc2["valor"] == Decimal("556.00")
         assert date.fromisoformat(doc2["dataValidade"]).replace(day=1) == depois.replace(day=1)
-        # back to the real date: the new document is still valid (it ends later), the first stays expired
+        # back to the real date: the new document is still valid (it ends later)
         sandbox.admin("PUT", "config", json={"hoje": None})
         assert c.get(f"{CI}/consulta-pedido/{r2['chave']}").json()["codigoResultado"] == 1
+
+
+def test_a_confirmation_is_dated_on_the_sandbox_day(sandbox):
+    """The confirmation's date is one a rule reads later (the Pedidos' window takes it as the month's declaration
+    date): on the configured day, at the real time of day."""
+    sandbox.admin("PUT", "config", json={"hoje": "2026-02-10"})
+    with httpx.Client(base_url=sandbox.url, auth=(EE, PWD), timeout=10) as c:
+        r = c.post(f"/ptss/rest/eeaoc/obrigacao-contributiva/entidade-empregadora/{EE}/confirmar",
+                   json={"anoMes": "202509"}).json()
+    assert r["confirmado"] is True and r["dataConfirmacao"].startswith("2026-02-10T")
+    assert datetime.fromisoformat(r["dataConfirmacao"]).date() == date(2026, 2, 10)
 
 
 def test_a_cessation_is_judged_30_days_ahead_of_the_sandbox_day(sandbox):
