@@ -65,10 +65,12 @@ def instrucoes_pagamento(doc: dict) -> list[str]:
 
 
 def fonte_prazo(prazo) -> str:
-    """Where the payment deadline comes from, in words (the calendar names the API field)."""
-    if prazo.fonte.startswith("dataLimitePagamento"):
-        return "data-limite indicada pela Segurança Social"
-    return prazo.fonte
+    """Where the payment deadline comes from, in words (the calendar names the API field). A date moved from a day
+    that is not a working day says so: the Segurança Social indicated the nominal day, not the one shown."""
+    fonte = "data-limite indicada pela Segurança Social" if prazo.fonte.startswith("dataLimitePagamento") else prazo.fonte
+    if prazo.nao_util:
+        return f"{fonte}: {data_pt(prazo.nominal)}, {prazo.nao_util}, passa para o dia útil seguinte"
+    return fonte
 
 
 def _ref_mb(ref: str) -> str:

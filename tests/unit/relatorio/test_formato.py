@@ -72,3 +72,18 @@ def test_every_difference_class_has_a_label_and_a_group():
     assert rotulo("TRABALHADOR_SEM_VALORES_SS") == "Trabalhador sem valores na Segurança Social"
     with pytest.raises(KeyError, match="has no human label"):
         rotulo("NOVA_CLASSE")
+
+
+def test_the_deadlines_source_says_when_the_date_shown_was_moved():
+    """The email's "até <date> (<source>)": a Segurança Social date on a working day is named as the SS's; one on a
+    holiday or weekend is shown moved (Código Civil art. 279.º e)), and its source says from which day and why."""
+    from ciclo.relatorio.correio import fonte_prazo
+
+    assert fonte_prazo(prazos("202510", date(2025, 11, 25))["pagamento"]) == "data-limite indicada pela Segurança Social"
+    natal = prazos("202611", date(2026, 12, 25))["pagamento"]
+    assert data_pt(natal.data) == "28/12/2026"
+    assert fonte_prazo(natal) == ("data-limite indicada pela Segurança Social: 25/12/2026, Dia de Natal, passa para o "
+                                  "dia útil seguinte")
+    # no date from the SS: the statute, and the move when there is one (25 October 2025 is a Saturday)
+    assert fonte_prazo(prazos("202509")["pagamento"]).startswith("dia 25 de M+1 (agosto: último dia) — Código")
+    assert fonte_prazo(prazos("202509")["pagamento"]).endswith(": 25/10/2025, sábado, passa para o dia útil seguinte")
