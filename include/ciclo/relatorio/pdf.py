@@ -150,6 +150,13 @@ def _desenhar(dados: DadosRelatorio, doc: dict, gerado_em: datetime, *, embutida
         ("Válido até", data_pt(doc.get("data_validade"))),
         ("Data-limite de pagamento", data_pt(dados.prazos["pagamento"].data)),
     ])
+    aviso = aviso_validade(doc, dados.prazos["pagamento"])
+    if aviso:
+        pdf.set_font(familia, "B", 9)
+        pdf.set_text_color(156, 43, 0)
+        pdf.multi_cell(w, 5, align="L", text=aviso, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(3)
     if doc.get("debito_direto"):
         bloco("Débito direto", [("Autorização n.º", str(doc["debito_direto"])), ("Montante", eur(doc["valor"]))])
         pdf.set_font(familia, "B", 12)
@@ -178,6 +185,24 @@ def _desenhar(dados: DadosRelatorio, doc: dict, gerado_em: datetime, *, embutida
                    f"Documento emitido pela Segurança Social e obtido em {data_pt(doc.get('obtido_em'))}; "
                    f"reproduzido pelo ciclo contributivo em {data_pt(gerado_em)}.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def aviso_validade(doc: dict, prazo) -> str | None:
+    """When a document to be paid by hand stops being valid before the legal deadline (the SS's day fell on a
+    holiday or weekend and moved, Código Civil art. 279.º e), while the document keeps the SS's day): pay by the
+    last working day of its validity, or ask for a new document. None otherwise (and for a direct debit: the SS
+    collects it)."""
+    from ciclo.domain.calendario import dia_util_anterior
+    from ciclo.relatorio.formato import como_data
+
+    if doc.get("debito_direto") or not doc.get("data_validade"):
+        return None
+    validade = como_data(doc["data_validade"])
+    if validade >= prazo.data:
+        return None
+    return (f"Atenção: este documento é válido até {data_pt(validade)}, antes da data-limite legal de pagamento "
+            f"({data_pt(prazo.data)}). Pague-o até {data_pt(dia_util_anterior(validade))}; depois dessa data, peça "
+            f"um novo documento de pagamento.")
 
 
 def escrever_documentos_pdf(dados: DadosRelatorio, pasta: Path) -> list[Path]:

@@ -267,3 +267,23 @@ def test_a_large_workbook_written_through_temporary_files_reads_as_a_small_one_i
     grande = ler(write_xlsx(dados, tmp_path / "grande.xlsx"))
     assert modos == [False, True]
     assert grande == pequeno and len(grande["Auditoria"]) > 1 and len(grande["Trabalhadores"]) > 1
+
+
+def test_a_document_valid_until_before_the_moved_deadline_says_by_when_to_pay_it(mes):
+    """The fixture's documents are valid until 25/10/2025, a Saturday: the legal deadline moves to Monday 27/10
+    (Código Civil art. 279.º e)), the document does not. Its PDF says to pay it by Friday 24/10 or ask for a new
+    one; a direct debit (collected by the SS) and a document valid to the deadline say nothing."""
+    from ciclo.relatorio.pdf import aviso_validade
+
+    _poppler()
+    dados, _, pdfs = mes
+    prazo = dados.prazos["pagamento"]
+    assert prazo.data.isoformat() == "2025-10-27"
+    texto = lambda p: " ".join(subprocess.run(["pdftotext", str(p), "-"], check=True, capture_output=True,  # noqa: E731
+                                              text=True).stdout.split())
+    assert ("este documento é válido até 25/10/2025, antes da data-limite legal de pagamento (27/10/2025). "
+            "Pague-o até 24/10/2025; depois dessa data, peça um novo documento de pagamento.") in texto(pdfs[0])
+    debito = next(d for d in dados.documentos if d.get("debito_direto"))
+    assert aviso_validade(debito, prazo) is None
+    assert "Pague-o até" not in texto(pdfs[dados.documentos.index(debito)])
+    assert aviso_validade({**dados.documentos[0], "data_validade": "2025-10-27"}, prazo) is None
