@@ -38,7 +38,7 @@ from ciclo.domain import jsonexato
 from ciclo.domain.correcao import EXPIRADO, PrazosEmFalta, janela
 from ciclo.sandbox import validacao as val
 from ciclo.sandbox.app import EEAOC, ApiError, J
-from ciclo.sandbox.store import Store, dia_configurado, agora_lisboa
+from ciclo.sandbox.store import Store, agora_lisboa, dia_configurado
 from ciclo.sandbox.validacao import ErroPedido
 
 # ASSUMED list (no public source gives the codes): the three acts art. 26.º n.º 2 names

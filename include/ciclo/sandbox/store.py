@@ -246,10 +246,11 @@ class Store:
 
     def hoje(self) -> date:
         """The sandbox's date: the configured ``hoje`` (``PUT /_sandbox/config``), else today in Lisbon, the SS's
-        own time zone. Every date rule of the sandbox reads it: the SOAP validations (a contract start not more
-        than 30 days ahead, a cessation date), the payment documents' validity, the Pedidos' correction window. So a
-        drill or a demo of a fixed month behaves the same whatever day it runs, and no rule judges on the machine's
-        time zone (UTC near midnight is another day in Lisbon in summer)."""
+        own time zone. Every date rule of the sandbox reads it (docs/SANDBOX.md lists them): the 30 days ahead of a
+        contract start or a cessation, the payment documents' validity, cancellation and expiry, a payment's default
+        date, the Pedidos' correction window, the confirmation's date. So a drill or a demo of a fixed month behaves
+        the same whatever day it runs, and no rule judges on the machine's time zone (UTC near midnight is another
+        day in Lisbon in summer)."""
         return date.fromisoformat(self.config["hoje"]) if self.config.get("hoje") else datetime.now(LISBOA).date()
 
     def agora(self) -> str:
