@@ -18,9 +18,10 @@ import functools
 from datetime import datetime
 from pathlib import Path
 
+from ciclo.domain.calendario import dia_util_anterior
 from ciclo.relatorio.correio import _ref_mb, instrucoes_pagamento
 from ciclo.relatorio.dados import MULTIBANCO_MAX, DadosRelatorio
-from ciclo.relatorio.formato import LISBOA, data_pt, eur, iban_impresso, mes_pt
+from ciclo.relatorio.formato import LISBOA, como_data, data_pt, eur, iban_impresso, mes_pt
 
 AZUL = (31, 78, 121)
 CINZA = (235, 240, 246)
@@ -192,9 +193,6 @@ def aviso_validade(doc: dict, prazo) -> str | None:
     holiday or weekend and moved, Código Civil art. 279.º e), while the document keeps the SS's day): pay by the
     last working day of its validity, or ask for a new document. None otherwise (and for a direct debit: the SS
     collects it)."""
-    from ciclo.domain.calendario import dia_util_anterior
-    from ciclo.relatorio.formato import como_data
-
     if doc.get("debito_direto") or not doc.get("data_validade"):
         return None
     validade = como_data(doc["data_validade"])

@@ -187,7 +187,8 @@ def _wsdl_com_endereco(endereco: str) -> str:
                   texto, count=1)
 
 
-def _hoje_lisboa() -> date:
+def hoje_lisboa() -> date:
+    """Today in Lisbon, the SS's time zone: the date of a call when no clock is given."""
     return datetime.now(LISBOA).date()
 
 
@@ -214,7 +215,7 @@ def make_soap_router(backend: SoapBackend, *, hoje: Callable[[], date] | None = 
     """The SOAP routes, for ``app.include_router``. ``hoje`` is the date of the call; by default the backend's own
     clock when it has one (the sandbox's store: ``Store.hoje``), else today in Lisbon."""
     router = fastapi.APIRouter()
-    dia = hoje or getattr(backend, "hoje", None) or _hoje_lisboa
+    dia = hoje or getattr(backend, "hoje", None) or hoje_lisboa
 
     @router.get(PATH, include_in_schema=False)
     async def wsdl(request: Request):

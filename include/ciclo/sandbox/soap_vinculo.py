@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 from xml.etree.ElementTree import ParseError
@@ -34,7 +34,7 @@ from fastapi import Request, Response
 
 from ciclo.domain import contrato as C
 from ciclo.domain.niss import formato_valido
-from ciclo.sandbox.soap import LISBOA, NS_SOAP11, NS_VO, XML, fault_timeout_xml, fault_xml, juntar_mensagens
+from ciclo.sandbox.soap import NS_SOAP11, NS_VO, XML, fault_timeout_xml, fault_xml, hoje_lisboa, juntar_mensagens
 
 log = logging.getLogger("ciclo.sandbox.vinculos")
 
@@ -185,10 +185,6 @@ def cessar(store, niss_ee: str, campos: dict, hoje: date) -> tuple[int, list[str
     return C.CODIGO_SUCESSO, []
 
 
-def _hoje() -> date:
-    return datetime.now(LISBOA).date()
-
-
 def _wsdl(endereco: str) -> str:
     texto = WSDL_CESSACAO.read_text(encoding="utf-8")
     return re.sub(r'(<WL5G3N3:address\s+location=")[^"]*(")', lambda m: m.group(1) + escape(endereco) + m.group(2),
@@ -264,7 +260,7 @@ def make_vinculo_router(store, *, hoje: Callable[[], date] | None = None) -> fas
     from ciclo.sandbox.validacao import ErroPedido
 
     router = fastapi.APIRouter()
-    dia = hoje or getattr(store, "hoje", None) or _hoje   # the store's clock (Store.hoje), else today in Lisbon
+    dia = hoje or getattr(store, "hoje", None) or hoje_lisboa   # the store's clock (Store.hoje), else today in Lisbon
     consultas: dict[str, dict] = {}
 
     def soap(texto: str, status: int = 200) -> Response:

@@ -41,20 +41,20 @@ def test_regra_apanhada_onde_foi_plantada(rule_id, plantado, plantado_ficheiro, 
         assert len(v) and not r.ok and "limites.yaml" in v["mensagem"].iloc[0]
         return
     if rule_id == "DQ-ISE-04":  # a month after limites.yaml's confirmado_ate: a warning, the payroll still passes
-        from ciclo_dev.generate import generate
-
         from datetime import date
 
         from ciclo.payroll import load_payroll
         from ciclo.quality import check_payroll
+        from ciclo_dev.generate import generate
 
         g = generate(tmp_path, workers=12, ano_mes="202701", seed=3)
         ee, pasta = next(iter(g.pastas.items()))
-        r = check_payroll(load_payroll(pasta, "202701", ee), hoje=date(2027, 2, 5))   # run in the next month
+        folha = load_payroll(pasta, "202701", ee)
+        r = check_payroll(folha, hoje=date(2027, 2, 5))   # run in the next month
         v = r.violations[r.violations["rule_id"] == "DQ-ISE-04"]
         # once for the payroll, saying how many of its meal-allowance lines used those limits
         assert len(v) == 1 and r.ok and "confirmados até" in v["mensagem"].iloc[0]
-        n_r = int((load_payroll(pasta, "202701", ee).remuneracoes["natureza"] == "R").sum())
+        n_r = int((folha.remuneracoes["natureza"] == "R").sum())
         assert n_r > 1 and f"{n_r} linha(s) de subsídio de refeição" in v["mensagem"].iloc[0]
         assert (v["severity"] == "warning").all()
         return
